@@ -1,0 +1,162 @@
+// Package interop_test runs real Signal-protocol peers against each other.
+//
+// Peers that are not installed make the tests skip with a message, or fail
+// when CI=true. interop/run.sh installs everything and runs these tests.
+package interop_test
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/forwardsecret/signal/interop/peer"
+)
+
+// needPeer starts a peer of kind or skips (fails under CI=true) when the
+// peer is not available here.
+func needPeer(t testing.TB, kind string) *peer.Process {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	p, err := peer.Start(ctx, kind)
+	if err != nil {
+		if errors.Is(err, peer.ErrUnavailable) && os.Getenv("CI") != "true" {
+			t.Skipf("peer %s not available (run interop/run.sh): %v", kind, err)
+		}
+		t.Fatalf("start peer %s: %v", kind, err)
+	}
+	t.Cleanup(func() {
+		if err := p.Close(); err != nil {
+			t.Errorf("close %s: %v", kind, err)
+		}
+		if t.Failed() {
+			if s := p.Stderr(); s != "" {
+				t.Logf("%s stderr:\n%s", p.Label(), s)
+			}
+		}
+	})
+	return p
+}
+
+var regID = struct {
+	sync.Mutex
+	n uint32
+}{n: 1000}
+
+func nextRegID() uint32 {
+	regID.Lock()
+	defer regID.Unlock()
+	regID.n++
+	return regID.n
+}
+
+// newParty starts and initializes a peer with a fresh identity.
+func newParty(t testing.TB, kind, label string, device uint32) *peer.Process {
+	t.Helper()
+	p := needPeer(t, kind)
+	p.SetLabel(label)
+	pub, err := p.Init(context.Background(), peer.InitRequest{RegistrationID: nextRegID(), DeviceID: device})
+	if err != nil {
+		t.Fatalf("init %s: %v", label, err)
+	}
+	if len(pub) != 33 || pub[0] != 0x05 {
+		t.Fatalf("init %s: identity public key %x is not 33-byte 0x05 form", label, pub)
+	}
+	return p
+}
+
+func randBytes(t testing.TB, n int) []byte {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestConversationMatrix runs a conversation for every ordered pair of v3
+// peers (initiator, responder), with and without a one-time prekey: at
+// least 60 messages with DH ratchet turns, shuffled delivery within each
+// chain and some messages held back across a ratchet turn.
+func TestConversationMatrix(t *testing.T) {
+	const messages = 60
+	var mu sync.Mutex
+	results := map[string]string{}
+	for _, ak := range peer.V3Kinds {
+		for _, bk := range peer.V3Kinds {
+			for _, oneTime := range []bool{true, false} {
+				name := fmt.Sprintf("%s->%s/onetime=%v", ak, bk, oneTime)
+				t.Run(name, func(t *testing.T) {
+					ctx := context.Background()
+					a := newParty(t, ak, "A:"+ak, 1)
+					b := newParty(t, bk, "B:"+bk, 2)
+					alice := peer.Side{Party: a, Addr: peer.Address{Name: "alice", DeviceID: 1}}
+					bob := peer.Side{Party: b, Addr: peer.Address{Name: "bob", DeviceID: 2}}
+					req := peer.BundleRequest{SignedPreKeyID: 7, OneTime: oneTime}
+					if oneTime {
+						id := uint32(31)
+						req.PreKeyID = &id
+					}
+					bundle, err := peer.Establish(ctx, alice, bob, req)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if (bundle.PreKeyID != nil) != oneTime {
+						t.Fatalf("bundle one-time prekey present=%v, want %v", bundle.PreKeyID != nil, oneTime)
+					}
+					st, err := peer.Converse(ctx, alice, bob, peer.Script{
+						Messages: messages, MaxBurst: 5, Shuffle: true, HoldBack: true, Seed: uint64(len(name)) * 7919,
+					})
+					if err != nil {
+						t.Fatalf("%v (after %v)", err, st)
+					}
+					if st.Delivered < 50 || st.Turns < 5 || st.OutOfOrder == 0 || st.PreKeyMessages == 0 {
+						t.Fatalf("conversation too weak: %v", st)
+					}
+					t.Logf("%s: %v", name, st)
+					mu.Lock()
+					results[name] = st.String()
+					mu.Unlock()
+				})
+			}
+		}
+	}
+}
+
+// TestBadSignedPreKeySignatureRefused checks that every peer refuses a
+// bundle whose signed-prekey signature does not verify (the node peer has
+// to do this check itself; its library skips it).
+func TestBadSignedPreKeySignatureRefused(t *testing.T) {
+	for _, ak := range peer.V3Kinds {
+		t.Run(ak, func(t *testing.T) {
+			ctx := context.Background()
+			a := newParty(t, ak, "A:"+ak, 1)
+			// Any peer can make the bundle; use the same kind.
+			b := newParty(t, ak, "B:"+ak, 2)
+			bundle, err := b.Bundle(ctx, peer.BundleRequest{SignedPreKeyID: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			bad := bundle
+			bad.SignedPreKeySignature = append(peer.Hex(nil), bundle.SignedPreKeySignature...)
+			bad.SignedPreKeySignature[10] ^= 0x01
+			if err := a.ProcessBundle(ctx, peer.Address{Name: "bob", DeviceID: 2}, bad); err == nil {
+				t.Fatal("bundle with a corrupted signed-prekey signature was accepted")
+			}
+			has, err := a.HasSession(ctx, peer.Address{Name: "bob", DeviceID: 2})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if has {
+				t.Fatal("session exists after refused bundle")
+			}
+			if err := a.ProcessBundle(ctx, peer.Address{Name: "bob", DeviceID: 2}, bundle); err != nil {
+				t.Fatalf("good bundle refused: %v", err)
+			}
+		})
+	}
+}

@@ -235,3 +235,5 @@ func TestKyber1024RoundThreeKeyGen(t *testing.T) {
 		t.Errorf("z is not carried into the expanded form")
 	}
 }
+
+func hexDecode(s string) ([]byte, error) { return hex.DecodeString(s) }

@@ -1,0 +1,50 @@
+// Package wire holds the exact byte layouts of Signal's wire messages and
+// stored session records, written and read with
+// google.golang.org/protobuf/encoding/protowire (no generated code).
+//
+// The layouts follow libsignal's wire.proto (proto2) and storage.proto
+// (proto3). This package knows bytes, field numbers and which fields are
+// required; it does no cryptography. Callers compute and check MACs and
+// signatures, and validate keys (for example with curve.ParsePublicKey).
+//
+// # Messages
+//
+// Every ciphertext message starts with one version byte,
+// (message version << 4) | current version:
+//
+//	SignalMessage                 byte0 || protobuf || MAC (8 bytes)
+//	PreKeySignalMessage           byte0 || protobuf (field 4 holds a whole SignalMessage)
+//	SenderKeyMessage              0x33  || protobuf || XEdDSA signature (64 bytes)
+//	SenderKeyDistributionMessage  0x33  || protobuf
+//
+// Encoders write fields in field-number order, exactly as libsignal (prost)
+// and the official protobuf runtimes do, so an encoding is byte-for-byte the
+// one libsignal would produce for the same values. Parsers accept fields in
+// any order, skip unknown fields, let the last occurrence of a scalar win
+// and merge repeated sub-messages, as protobuf requires. A known field with
+// the wrong wire type is an error, as it is in libsignal.
+//
+// Parsers return the authenticated bytes exactly as received
+// (ReceivedSignalMessage.MACInput, ReceivedSenderKeyMessage.SignatureInput):
+// verify the MAC or signature over those, never over a re-encoding.
+//
+// # Records
+//
+// Record, SessionStructure, Chain and SenderKeyRecord mirror storage.proto.
+// Encoding follows proto3 rules: zero scalars and empty byte strings are
+// omitted, sub-messages are written when their pointer is non-nil (even if
+// empty), repeated fields are written in order, every field in number order.
+// The same values therefore encode to the bytes libsignal writes, and each
+// side parses the other's records.
+//
+// # Memory
+//
+// Parse functions copy their input once and the byte-slice fields of the
+// result point into that private copy, each with its capacity capped at its
+// length (appending to one never overwrites another). The caller's buffer
+// is never retained. Empty byte fields parse as nil.
+//
+// Encoders are append-style (AppendXxx(dst) returns the extended dst) and
+// compute sizes first, so encoding into a buffer with enough capacity does
+// not allocate.
+package wire

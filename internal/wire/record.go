@@ -1,0 +1,602 @@
+package wire
+
+import (
+	"slices"
+
+	"google.golang.org/protobuf/encoding/protowire"
+)
+
+// MaxRecordSize is the longest input the record parsers accept. The largest
+// record libsignal can build (41 session states, each with 6 chains of 2,000
+// stored legacy message keys) is about 45 MiB; the cap only refuses absurd
+// inputs.
+const MaxRecordSize = 64 << 20
+
+// Record is a session record (storage.proto RecordStructure):
+//
+//	{1 current_session SessionStructure, 2 repeated bytes previous_sessions}
+type Record struct {
+	// Current is the current session state; nil if the record has none.
+	Current *SessionStructure
+	// Previous holds the archived states, newest first, each an encoded
+	// SessionStructure kept as bytes (as libsignal keeps them): parse one
+	// with ParseSessionStructure when it is needed, and encode one with
+	// SessionStructure.Append when archiving.
+	Previous [][]byte
+}
+
+// SessionStructure is one session state (storage.proto SessionStructure),
+// proto3. Field numbers, in the order they are written:
+//
+//	1 session_version, 2 local_identity_public, 3 remote_identity_public,
+//	4 root_key, 5 previous_counter, 6 sender_chain, 7 receiver_chains,
+//	9 pending_pre_key, 10 remote_registration_id, 11 local_registration_id,
+//	13 alice_base_key, 14 pending_kyber_pre_key, 15 pq_ratchet_state
+//
+// (8 and 12 are retired; the parser skips them like any unknown field.)
+type SessionStructure struct {
+	Version              uint32
+	LocalIdentityPublic  []byte
+	RemoteIdentityPublic []byte
+	RootKey              []byte
+	PreviousCounter      uint32
+	// SenderChain is the sending chain; nil if absent.
+	SenderChain *Chain
+	// ReceiverChains are the receiving chains; libsignal treats later
+	// entries as older and trims them.
+	ReceiverChains       []Chain
+	PendingPreKey        *PendingPreKey      // nil if absent
+	PendingKyberPreKey   *PendingKyberPreKey // nil if absent
+	RemoteRegistrationID uint32
+	LocalRegistrationID  uint32
+	AliceBaseKey         []byte
+	// PQRatchetState is the serialized SPQR state (opaque here).
+	PQRatchetState []byte
+}
+
+// Chain is a sending or receiving chain (SessionStructure.Chain):
+//
+//	{1 sender_ratchet_key, 2 sender_ratchet_key_private, 3 chain_key,
+//	 4 repeated message_keys}
+type Chain struct {
+	RatchetKey        []byte    // public, 0x05 || u
+	RatchetKeyPrivate []byte    // empty in receiving chains
+	ChainKey          *ChainKey // nil if absent
+	// MessageKeys are the stored keys of skipped messages, in order.
+	MessageKeys []MessageKey
+}
+
+// ChainKey is a chain's current key and index: {1 index, 2 key}.
+type ChainKey struct {
+	Index uint32
+	Key   []byte
+}
+
+// MessageKey is a stored message key: {1 index, 2 cipher_key, 3 mac_key,
+// 4 iv, 5 seed}. New libsignal stores only Seed (the keys are derived from
+// it when used); older records hold CipherKey, MACKey and IV.
+type MessageKey struct {
+	Index     uint32
+	CipherKey []byte
+	MACKey    []byte
+	IV        []byte
+	Seed      []byte
+}
+
+// PendingPreKey records the pre-keys an unacknowledged session was started
+// with: {1 pre_key_id (proto3 optional), 2 base_key, 3 signed_pre_key_id
+// (int32), 4 timestamp}.
+type PendingPreKey struct {
+	PreKeyID    uint32
+	HasPreKeyID bool // pre_key_id has explicit presence
+	// SignedPreKeyID is written as a protobuf int32, as libsignal does
+	// (ids of 2^31 and above become negative varints of 10 bytes).
+	SignedPreKeyID uint32
+	BaseKey        []byte
+	// Timestamp is the session's creation time in seconds since the Unix
+	// epoch.
+	Timestamp uint64
+}
+
+// PendingKyberPreKey records the Kyber pre-key an unacknowledged session
+// used: {1 pre_key_id, 2 ciphertext}.
+type PendingKyberPreKey struct {
+	PreKeyID   uint32
+	Ciphertext []byte
+}
+
+// Field numbers.
+const (
+	recCurrent  = 1
+	recPrevious = 2
+
+	ssVersion              = 1
+	ssLocalIdentity        = 2
+	ssRemoteIdentity       = 3
+	ssRootKey              = 4
+	ssPreviousCounter      = 5
+	ssSenderChain          = 6
+	ssReceiverChains       = 7
+	ssPendingPreKey        = 9
+	ssRemoteRegistrationID = 10
+	ssLocalRegistrationID  = 11
+	ssAliceBaseKey         = 13
+	ssPendingKyberPreKey   = 14
+	ssPQRatchetState       = 15
+
+	chRatchetKey        = 1
+	chRatchetKeyPrivate = 2
+	chChainKey          = 3
+	chMessageKeys       = 4
+
+	ckIndex = 1
+	ckKey   = 2
+
+	mkIndex     = 1
+	mkCipherKey = 2
+	mkMACKey    = 3
+	mkIV        = 4
+	mkSeed      = 5
+
+	ppPreKeyID       = 1
+	ppBaseKey        = 2
+	ppSignedPreKeyID = 3
+	ppTimestamp      = 4
+
+	pkpPreKeyID   = 1
+	pkpCiphertext = 2
+)
+
+// ---- sizes ----
+
+func (r *Record) size() int {
+	n := 0
+	if r.Current != nil {
+		n += sizeBytesField(recCurrent, r.Current.size())
+	}
+	for _, p := range r.Previous {
+		n += sizeBytesField(recPrevious, len(p))
+	}
+	return n
+}
+
+func (s *SessionStructure) size() int {
+	n := sizeVarint3(ssVersion, uint64(s.Version)) +
+		sizeBytes3(ssLocalIdentity, s.LocalIdentityPublic) +
+		sizeBytes3(ssRemoteIdentity, s.RemoteIdentityPublic) +
+		sizeBytes3(ssRootKey, s.RootKey) +
+		sizeVarint3(ssPreviousCounter, uint64(s.PreviousCounter)) +
+		sizeVarint3(ssRemoteRegistrationID, uint64(s.RemoteRegistrationID)) +
+		sizeVarint3(ssLocalRegistrationID, uint64(s.LocalRegistrationID)) +
+		sizeBytes3(ssAliceBaseKey, s.AliceBaseKey) +
+		sizeBytes3(ssPQRatchetState, s.PQRatchetState)
+	if s.SenderChain != nil {
+		n += sizeBytesField(ssSenderChain, s.SenderChain.size())
+	}
+	for i := range s.ReceiverChains {
+		n += sizeBytesField(ssReceiverChains, s.ReceiverChains[i].size())
+	}
+	if s.PendingPreKey != nil {
+		n += sizeBytesField(ssPendingPreKey, s.PendingPreKey.size())
+	}
+	if s.PendingKyberPreKey != nil {
+		n += sizeBytesField(ssPendingKyberPreKey, s.PendingKyberPreKey.size())
+	}
+	return n
+}
+
+func (c *Chain) size() int {
+	n := sizeBytes3(chRatchetKey, c.RatchetKey) +
+		sizeBytes3(chRatchetKeyPrivate, c.RatchetKeyPrivate)
+	if c.ChainKey != nil {
+		n += sizeBytesField(chChainKey, c.ChainKey.size())
+	}
+	// Every message key has the same tag size (one byte).
+	for i := range c.MessageKeys {
+		n += sizeBytesField(chMessageKeys, c.MessageKeys[i].size())
+	}
+	return n
+}
+
+func (k *ChainKey) size() int {
+	return sizeVarint3(ckIndex, uint64(k.Index)) + sizeBytes3(ckKey, k.Key)
+}
+
+func (k *MessageKey) size() int {
+	return sizeVarint3(mkIndex, uint64(k.Index)) +
+		sizeBytes3(mkCipherKey, k.CipherKey) +
+		sizeBytes3(mkMACKey, k.MACKey) +
+		sizeBytes3(mkIV, k.IV) +
+		sizeBytes3(mkSeed, k.Seed)
+}
+
+func (p *PendingPreKey) size() int {
+	n := sizeBytes3(ppBaseKey, p.BaseKey) +
+		sizeVarint3(ppSignedPreKeyID, int32Wire(p.SignedPreKeyID)) +
+		sizeVarint3(ppTimestamp, p.Timestamp)
+	if p.HasPreKeyID {
+		n += sizeVarintField(ppPreKeyID, uint64(p.PreKeyID))
+	}
+	return n
+}
+
+func (p *PendingKyberPreKey) size() int {
+	return sizeVarint3(pkpPreKeyID, uint64(p.PreKeyID)) + sizeBytes3(pkpCiphertext, p.Ciphertext)
+}
+
+// ---- encoding ----
+
+// EncodedLen is the length of the encoded record.
+func (r *Record) EncodedLen() int { return r.size() }
+
+// Append appends the encoded record to dst.
+func (r *Record) Append(dst []byte) []byte {
+	dst = slices.Grow(dst, r.size())
+	if r.Current != nil {
+		dst = appendLen(dst, recCurrent, r.Current.size())
+		dst = r.Current.appendTo(dst)
+	}
+	for _, p := range r.Previous {
+		dst = appendBytesField(dst, recPrevious, p)
+	}
+	return dst
+}
+
+// EncodedLen is the length of the encoded session state.
+func (s *SessionStructure) EncodedLen() int { return s.size() }
+
+// Append appends the encoded session state to dst (the form stored in
+// Record.Previous).
+func (s *SessionStructure) Append(dst []byte) []byte {
+	dst = slices.Grow(dst, s.size())
+	return s.appendTo(dst)
+}
+
+func (s *SessionStructure) appendTo(b []byte) []byte {
+	b = appendVarint3(b, ssVersion, uint64(s.Version))
+	b = appendBytes3(b, ssLocalIdentity, s.LocalIdentityPublic)
+	b = appendBytes3(b, ssRemoteIdentity, s.RemoteIdentityPublic)
+	b = appendBytes3(b, ssRootKey, s.RootKey)
+	b = appendVarint3(b, ssPreviousCounter, uint64(s.PreviousCounter))
+	if s.SenderChain != nil {
+		b = appendLen(b, ssSenderChain, s.SenderChain.size())
+		b = s.SenderChain.appendTo(b)
+	}
+	for i := range s.ReceiverChains {
+		c := &s.ReceiverChains[i]
+		b = appendLen(b, ssReceiverChains, c.size())
+		b = c.appendTo(b)
+	}
+	if s.PendingPreKey != nil {
+		b = appendLen(b, ssPendingPreKey, s.PendingPreKey.size())
+		b = s.PendingPreKey.appendTo(b)
+	}
+	b = appendVarint3(b, ssRemoteRegistrationID, uint64(s.RemoteRegistrationID))
+	b = appendVarint3(b, ssLocalRegistrationID, uint64(s.LocalRegistrationID))
+	b = appendBytes3(b, ssAliceBaseKey, s.AliceBaseKey)
+	if s.PendingKyberPreKey != nil {
+		p := s.PendingKyberPreKey
+		b = appendLen(b, ssPendingKyberPreKey, p.size())
+		b = appendVarint3(b, pkpPreKeyID, uint64(p.PreKeyID))
+		b = appendBytes3(b, pkpCiphertext, p.Ciphertext)
+	}
+	b = appendBytes3(b, ssPQRatchetState, s.PQRatchetState)
+	return b
+}
+
+func (c *Chain) appendTo(b []byte) []byte {
+	b = appendBytes3(b, chRatchetKey, c.RatchetKey)
+	b = appendBytes3(b, chRatchetKeyPrivate, c.RatchetKeyPrivate)
+	if k := c.ChainKey; k != nil {
+		b = appendLen(b, chChainKey, k.size())
+		b = appendVarint3(b, ckIndex, uint64(k.Index))
+		b = appendBytes3(b, ckKey, k.Key)
+	}
+	for i := range c.MessageKeys {
+		k := &c.MessageKeys[i]
+		b = appendLen(b, chMessageKeys, k.size())
+		b = appendVarint3(b, mkIndex, uint64(k.Index))
+		b = appendBytes3(b, mkCipherKey, k.CipherKey)
+		b = appendBytes3(b, mkMACKey, k.MACKey)
+		b = appendBytes3(b, mkIV, k.IV)
+		b = appendBytes3(b, mkSeed, k.Seed)
+	}
+	return b
+}
+
+func (p *PendingPreKey) appendTo(b []byte) []byte {
+	if p.HasPreKeyID {
+		b = appendVarintField(b, ppPreKeyID, uint64(p.PreKeyID))
+	}
+	b = appendBytes3(b, ppBaseKey, p.BaseKey)
+	b = appendVarint3(b, ppSignedPreKeyID, int32Wire(p.SignedPreKeyID))
+	b = appendVarint3(b, ppTimestamp, p.Timestamp)
+	return b
+}
+
+// ---- parsing ----
+
+// ParseRecord parses a session record. A repeated current_session is
+// merged, as protobuf requires. The archived states are returned as bytes
+// and not parsed. Unknown fields are skipped.
+func ParseRecord(b []byte) (*Record, error) {
+	if len(b) > MaxRecordSize {
+		return nil, ErrTooLarge
+	}
+	r := new(Record)
+	if err := r.parse(clone(b)); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+func (rec *Record) parse(b []byte) error {
+	if n := countField(b, recPrevious); n > 0 {
+		rec.Previous = make([][]byte, 0, n)
+	}
+	r := reader{b: b, msg: "RecordStructure"}
+	for r.more() {
+		num, typ, err := r.tag()
+		if err != nil {
+			return err
+		}
+		switch num {
+		case recCurrent:
+			var v []byte
+			if v, err = r.raw("current_session", typ); err != nil {
+				return err
+			}
+			if rec.Current == nil {
+				rec.Current = new(SessionStructure)
+			}
+			err = rec.Current.merge(v)
+		case recPrevious:
+			var v []byte
+			v, err = r.raw("previous_sessions", typ)
+			rec.Previous = append(rec.Previous, v)
+		default:
+			err = r.skip(num, typ)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ParseSessionStructure parses one session state, as found in
+// Record.Previous. Unknown fields are skipped.
+func ParseSessionStructure(b []byte) (*SessionStructure, error) {
+	if len(b) > MaxRecordSize {
+		return nil, ErrTooLarge
+	}
+	s := new(SessionStructure)
+	if err := s.merge(clone(b)); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// merge decodes b into s with protobuf merge semantics: scalars present in
+// b overwrite, sub-messages merge, repeated fields append. The result
+// aliases b.
+func (s *SessionStructure) merge(b []byte) error {
+	if n := countField(b, ssReceiverChains); n > 0 {
+		s.ReceiverChains = slices.Grow(s.ReceiverChains, n)
+	}
+	r := reader{b: b, msg: "SessionStructure"}
+	for r.more() {
+		num, typ, err := r.tag()
+		if err != nil {
+			return err
+		}
+		var v []byte
+		switch num {
+		case ssVersion:
+			s.Version, err = r.uint32("session_version", typ)
+		case ssLocalIdentity:
+			s.LocalIdentityPublic, err = r.bytes("local_identity_public", typ)
+		case ssRemoteIdentity:
+			s.RemoteIdentityPublic, err = r.bytes("remote_identity_public", typ)
+		case ssRootKey:
+			s.RootKey, err = r.bytes("root_key", typ)
+		case ssPreviousCounter:
+			s.PreviousCounter, err = r.uint32("previous_counter", typ)
+		case ssSenderChain:
+			if v, err = r.raw("sender_chain", typ); err == nil {
+				if s.SenderChain == nil {
+					s.SenderChain = new(Chain)
+				}
+				err = s.SenderChain.merge(v)
+			}
+		case ssReceiverChains:
+			if v, err = r.raw("receiver_chains", typ); err == nil {
+				s.ReceiverChains = append(s.ReceiverChains, Chain{})
+				err = s.ReceiverChains[len(s.ReceiverChains)-1].merge(v)
+			}
+		case ssPendingPreKey:
+			if v, err = r.raw("pending_pre_key", typ); err == nil {
+				if s.PendingPreKey == nil {
+					s.PendingPreKey = new(PendingPreKey)
+				}
+				err = s.PendingPreKey.merge(v)
+			}
+		case ssRemoteRegistrationID:
+			s.RemoteRegistrationID, err = r.uint32("remote_registration_id", typ)
+		case ssLocalRegistrationID:
+			s.LocalRegistrationID, err = r.uint32("local_registration_id", typ)
+		case ssAliceBaseKey:
+			s.AliceBaseKey, err = r.bytes("alice_base_key", typ)
+		case ssPendingKyberPreKey:
+			if v, err = r.raw("pending_kyber_pre_key", typ); err == nil {
+				if s.PendingKyberPreKey == nil {
+					s.PendingKyberPreKey = new(PendingKyberPreKey)
+				}
+				err = s.PendingKyberPreKey.merge(v)
+			}
+		case ssPQRatchetState:
+			s.PQRatchetState, err = r.bytes("pq_ratchet_state", typ)
+		default:
+			err = r.skip(num, typ)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c *Chain) merge(b []byte) error {
+	if n := countField(b, chMessageKeys); n > 0 {
+		c.MessageKeys = slices.Grow(c.MessageKeys, n)
+	}
+	r := reader{b: b, msg: "SessionStructure.Chain"}
+	for r.more() {
+		num, typ, err := r.tag()
+		if err != nil {
+			return err
+		}
+		var v []byte
+		switch num {
+		case chRatchetKey:
+			c.RatchetKey, err = r.bytes("sender_ratchet_key", typ)
+		case chRatchetKeyPrivate:
+			c.RatchetKeyPrivate, err = r.bytes("sender_ratchet_key_private", typ)
+		case chChainKey:
+			if v, err = r.raw("chain_key", typ); err == nil {
+				if c.ChainKey == nil {
+					c.ChainKey = new(ChainKey)
+				}
+				err = c.ChainKey.merge(v)
+			}
+		case chMessageKeys:
+			if v, err = r.raw("message_keys", typ); err == nil {
+				c.MessageKeys = append(c.MessageKeys, MessageKey{})
+				err = c.MessageKeys[len(c.MessageKeys)-1].merge(v)
+			}
+		default:
+			err = r.skip(num, typ)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (k *ChainKey) merge(b []byte) error {
+	r := reader{b: b, msg: "SessionStructure.Chain.ChainKey"}
+	for r.more() {
+		num, typ, err := r.tag()
+		if err != nil {
+			return err
+		}
+		switch num {
+		case ckIndex:
+			k.Index, err = r.uint32("index", typ)
+		case ckKey:
+			k.Key, err = r.bytes("key", typ)
+		default:
+			err = r.skip(num, typ)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (k *MessageKey) merge(b []byte) error {
+	r := reader{b: b, msg: "SessionStructure.Chain.MessageKey"}
+	for r.more() {
+		num, typ, err := r.tag()
+		if err != nil {
+			return err
+		}
+		switch num {
+		case mkIndex:
+			k.Index, err = r.uint32("index", typ)
+		case mkCipherKey:
+			k.CipherKey, err = r.bytes("cipher_key", typ)
+		case mkMACKey:
+			k.MACKey, err = r.bytes("mac_key", typ)
+		case mkIV:
+			k.IV, err = r.bytes("iv", typ)
+		case mkSeed:
+			k.Seed, err = r.bytes("seed", typ)
+		default:
+			err = r.skip(num, typ)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (p *PendingPreKey) merge(b []byte) error {
+	r := reader{b: b, msg: "SessionStructure.PendingPreKey"}
+	for r.more() {
+		num, typ, err := r.tag()
+		if err != nil {
+			return err
+		}
+		switch num {
+		case ppPreKeyID:
+			p.PreKeyID, err = r.uint32("pre_key_id", typ)
+			p.HasPreKeyID = true
+		case ppBaseKey:
+			p.BaseKey, err = r.bytes("base_key", typ)
+		case ppSignedPreKeyID:
+			p.SignedPreKeyID, err = r.uint32("signed_pre_key_id", typ)
+		case ppTimestamp:
+			p.Timestamp, err = r.varint("timestamp", typ)
+		default:
+			err = r.skip(num, typ)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (p *PendingKyberPreKey) merge(b []byte) error {
+	r := reader{b: b, msg: "SessionStructure.PendingKyberPreKey"}
+	for r.more() {
+		num, typ, err := r.tag()
+		if err != nil {
+			return err
+		}
+		switch num {
+		case pkpPreKeyID:
+			p.PreKeyID, err = r.uint32("pre_key_id", typ)
+		case pkpCiphertext:
+			p.Ciphertext, err = r.bytes("ciphertext", typ)
+		default:
+			err = r.skip(num, typ)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// countField counts the occurrences of field num in the message b, to size
+// a repeated field before decoding it. It stops quietly at the first
+// malformed field; the decoder reports the error.
+func countField(b []byte, num protowire.Number) int {
+	n := 0
+	for len(b) > 0 {
+		fn, typ, m := protowire.ConsumeField(b)
+		if m < 0 {
+			break
+		}
+		if fn == num && typ == protowire.BytesType {
+			n++
+		}
+		b = b[m:]
+	}
+	return n
+}

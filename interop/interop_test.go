@@ -9,6 +9,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"os"
 	"sync"
 	"testing"
@@ -70,6 +71,13 @@ func newParty(t testing.TB, kind, label string, device uint32) *peer.Process {
 	return p
 }
 
+// seedOf derives a per-test conversation seed from its name (FNV-1a).
+func seedOf(name string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(name))
+	return h.Sum64()
+}
+
 func randBytes(t testing.TB, n int) []byte {
 	b := make([]byte, n)
 	if _, err := rand.Read(b); err != nil {
@@ -109,7 +117,7 @@ func TestConversationMatrix(t *testing.T) {
 						t.Fatalf("bundle one-time prekey present=%v, want %v", bundle.PreKeyID != nil, oneTime)
 					}
 					st, err := peer.Converse(ctx, alice, bob, peer.Script{
-						Messages: messages, MaxBurst: 5, Shuffle: true, HoldBack: true, Seed: uint64(len(name)) * 7919,
+						Messages: messages, MaxBurst: 5, Shuffle: true, HoldBack: true, Seed: seedOf(name),
 					})
 					if err != nil {
 						t.Fatalf("%v (after %v)", err, st)

@@ -135,8 +135,9 @@ var (
 	// ErrPrivateKeyLength: a serialized private key or seed has the wrong length.
 	ErrPrivateKeyLength = errors.New("kem: wrong private key length")
 	// ErrInvalidPrivateKey: an expanded private key is internally inconsistent
-	// (its embedded public-key hash does not match, or its public key is not
-	// reduced).
+	// (its embedded public-key hash does not match, or ŝ does not belong to
+	// the public key) or not canonical (a coefficient of its public key or of
+	// ŝ is not reduced modulo q).
 	ErrInvalidPrivateKey = errors.New("kem: invalid private key")
 	// ErrRandomLength: EncapsulateDerand was given other than RandomSize bytes.
 	ErrRandomLength = errors.New("kem: wrong randomness length")

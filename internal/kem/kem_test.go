@@ -282,12 +282,19 @@ func TestParsePrivateKeyRejects(t *testing.T) {
 	unreduced[1+ekPKELen], unreduced[1+ekPKELen+1] = 0xff, 0x0f
 	h := sha3Sum256(unreduced[1+ekPKELen : 1+ekPKELen+RawPublicKeySize])
 	copy(unreduced[1+ekPKELen+RawPublicKeySize:], h)
+	other, _ := GenerateKeyPair(Kyber1024)
+	foreignS := append(other.Private.LibsignalBytes()[:1+ekPKELen], lib[1+ekPKELen:]...)
+	unreducedS := bytes.Clone(lib)
+	unreducedS[1+3*100+1] |= 0xf0 // coefficient 201 becomes >= 0xf00 > q
+	unreducedS[1+3*100+2] = 0xff
 	for _, c := range []struct {
 		name string
 		in   []byte
 		want error
 	}{
 		{"empty", nil, ErrPrivateKeyLength},
+		{"unreduced secret", unreducedS, ErrInvalidPrivateKey},
+		{"secret of another key", foreignS, ErrInvalidPrivateKey},
 		{"unknown type", append([]byte{0x07}, lib[1:]...), ErrUnknownType},
 		{"type only", lib[:1], ErrPrivateKeyLength},
 		{"seed form short", kp.Private.Bytes()[:PrivateKeySize-1], ErrPrivateKeyLength},

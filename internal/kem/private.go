@@ -2,6 +2,7 @@ package kem
 
 import (
 	"crypto/mlkem"
+	"crypto/subtle"
 	"errors"
 )
 
@@ -65,8 +66,11 @@ func newSeedKeyPair(t Type, dk *mlkem.DecapsulationKey1024) KeyPair {
 //     writes it for keys that have a seed;
 //   - LibsignalPrivateKeySize (3169) bytes: type byte || expanded decapsulation
 //     key, as libsignal stores KEM secret keys (see [PrivateKey.LibsignalBytes]).
-//     The embedded public key must pass the modulus check and the embedded
-//     hash must match it (FIPS 203's decapsulation key check).
+//     The embedded hash must match the embedded public key (FIPS 203's
+//     decapsulation key check), both the public key and ŝ must have every
+//     coefficient reduced modulo q, and ŝ must belong to the public key (a
+//     pairwise-consistency test: one encapsulation and decapsulation). z
+//     cannot be checked.
 //
 // It returns an error wrapping ErrPrivateKeyLength, ErrUnknownType or
 // ErrInvalidPrivateKey.
@@ -92,6 +96,12 @@ func ParsePrivateKey(b []byte) (*PrivateKey, error) {
 		}
 		ek, err := mlkem.NewEncapsulationKey1024(ex.ek[:])
 		if err != nil {
+			return nil, ErrInvalidPrivateKey
+		}
+		// Pairwise consistency: ŝ must belong to ek, or the key would
+		// silently fail every decapsulation.
+		kk, c := ek.Encapsulate()
+		if subtle.ConstantTimeCompare(ex.decapsulate((*[RawCiphertextSize]byte)(c)), kk) != 1 {
 			return nil, ErrInvalidPrivateKey
 		}
 		return &PrivateKey{t: t, ex: ex, pub: &PublicKey{t: t, ek: ek}}, nil

@@ -1,0 +1,116 @@
+package x3dh
+
+import (
+	"crypto"
+	"crypto/sha256"
+	"crypto/sha512"
+	"fmt"
+	"hash"
+
+	"github.com/forwardsecret/signal/curve"
+)
+
+// Generic is the X3DH and PQXDH key agreement in the specifications' general
+// form, for applications that build their own protocol on it rather than
+// Signal's: the output is the 32-byte shared key SK and the associated data
+// AD = Encode(IK_A) || Encode(IK_B), which the application's first message
+// must authenticate.
+//
+// The curve is X25519 with Encode = 0x05 || u (33 bytes), and
+// SK = HKDF(salt = HashLen zero bytes, ikm = 0xFF×32 || DH1 || DH2 || DH3
+// [|| DH4] [|| SS], info = Info, 32 bytes) with the chosen hash, where SS is
+// the KEM shared secret when PQ is set.
+type Generic struct {
+	// Hash is crypto.SHA256 or crypto.SHA512.
+	Hash crypto.Hash
+	// Info is the HKDF info. X3DH uses the application's name; PQXDH
+	// specifies the concatenation of the application's name, curve, hash and
+	// KEM separated by underscores, such as
+	// "MyProtocol_CURVE25519_SHA-512_ML-KEM-1024". It must be at least
+	// MinGenericInfoSize bytes (the PQXDH minimum for the name).
+	Info string
+	// PQ selects PQXDH: the bundle's KEM prekey is required and its shared
+	// secret is mixed in. The KEM type is the KEM prekey's.
+	PQ bool
+}
+
+// MinGenericInfoSize is the minimum length of Generic.Info.
+const MinGenericInfoSize = 8
+
+// GenericResult is the output of the generic form. Its String and Format
+// methods never print SK.
+type GenericResult struct {
+	// SK is the shared secret key.
+	SK [KeySize]byte
+	// AD is Encode(IK_A) || Encode(IK_B), 2*curve.PublicKeySize bytes.
+	AD []byte
+}
+
+// String returns a description with SK redacted.
+func (r *GenericResult) String() string {
+	return fmt.Sprintf("x3dh.GenericResult(SK REDACTED, AD %x)", r.AD)
+}
+
+// Format prints String for every verb.
+func (r *GenericResult) Format(f fmt.State, _ rune) { fmt.Fprint(f, r.String()) }
+
+func (g *Generic) suite() (suite, error) {
+	var h func() hash.Hash
+	switch g.Hash {
+	case crypto.SHA256:
+		h = sha256.New
+	case crypto.SHA512:
+		h = sha512.New
+	default:
+		return suite{}, fmt.Errorf("%w: hash %v", ErrInvalidGeneric, g.Hash)
+	}
+	if len(g.Info) < MinGenericInfoSize {
+		return suite{}, fmt.Errorf("%w: info shorter than %d bytes", ErrInvalidGeneric, MinGenericInfoSize)
+	}
+	return suite{hash: h, info: g.Info, size: KeySize, pq: g.PQ}, nil
+}
+
+// Initiate runs the initiator's side: it verifies the bundle, makes a fresh
+// ephemeral key, encapsulates to the KEM prekey when g.PQ is set, and returns
+// SK and AD with the message to send. Errors are those of the package-level
+// Initiate, plus ErrInvalidGeneric.
+func (g *Generic) Initiate(identity *curve.IdentityKeyPair, bundle *Bundle) (*GenericResult, *Message, error) {
+	return genericInitiate(g, identity, bundle, nil, nil)
+}
+
+func genericInitiate(g *Generic, identity *curve.IdentityKeyPair, bundle *Bundle, base *curve.PrivateKey, kemRandom []byte) (*GenericResult, *Message, error) {
+	s, err := g.suite()
+	if err != nil {
+		return nil, nil, err
+	}
+	okm, msg, err := s.initiate(identity, bundle, base, kemRandom)
+	if err != nil {
+		return nil, nil, err
+	}
+	r := &GenericResult{AD: associatedData(msg.IdentityKey, bundle.IdentityKey)}
+	copy(r.SK[:], okm)
+	clear(okm)
+	return r, msg, nil
+}
+
+// Respond runs the responder's side, with the checks of the package-level
+// Respond, and returns SK and AD.
+func (g *Generic) Respond(keys *ResponderKeys, msg *Message) (*GenericResult, error) {
+	s, err := g.suite()
+	if err != nil {
+		return nil, err
+	}
+	okm, err := s.respond(keys, msg)
+	if err != nil {
+		return nil, err
+	}
+	r := &GenericResult{AD: associatedData(msg.IdentityKey, keys.Identity.PublicKey())}
+	copy(r.SK[:], okm)
+	clear(okm)
+	return r, nil
+}
+
+func associatedData(initiator, responder curve.PublicKey) []byte {
+	ad := make([]byte, 0, 2*curve.PublicKeySize)
+	return responder.AppendBytes(initiator.AppendBytes(ad))
+}

@@ -34,24 +34,28 @@ package xeddsa
 
 import (
 	"crypto/rand"
-	"crypto/sha512"
-	"crypto/subtle"
 	"errors"
 
-	"filippo.io/edwards25519"
-	"filippo.io/edwards25519/field"
+	"github.com/forwardsecret/signal/xeddsa/internal/core"
 )
 
 // Sizes of keys, signatures and inputs, in bytes.
 const (
 	// PrivateKeySize is the size of an X25519 private scalar.
-	PrivateKeySize = 32
+	PrivateKeySize = core.ScalarSize
 	// PublicKeySize is the size of an X25519 public key (a Montgomery u-coordinate).
-	PublicKeySize = 32
+	PublicKeySize = core.PointSize
 	// SignatureSize is the size of an XEdDSA signature (R || s).
-	SignatureSize = 64
+	SignatureSize = core.SignatureSize
 	// RandomSize is the size of the random input Z of XEdDSA signing.
-	RandomSize = 64
+	RandomSize = core.RandomSize
+	// VRFSignatureSize is the size of a VXEdDSA signature (V || h || s).
+	VRFSignatureSize = core.VRFSignatureSize
+	// VRFOutputSize is the size of the VXEdDSA output.
+	VRFOutputSize = core.VRFOutputSize
+	// VRFRandomSize is the size of the random input Z of VXEdDSA signing, as
+	// libsignal's implementation uses it.
+	VRFRandomSize = core.VRFRandomSize
 )
 
 // Convention selects how the Edwards sign bit of the signer's key is handled.
@@ -78,67 +82,48 @@ func (c Convention) String() string {
 	return "Convention(invalid)"
 }
 
-func (c Convention) check() {
+// signBit reports whether c is SignBit, and panics if c is not a valid
+// convention (a caller bug, never peer input).
+func (c Convention) signBit() bool {
 	if c != SignBit && c != Spec {
 		panic("xeddsa: invalid Convention")
 	}
+	return c == SignBit
 }
 
-// ErrInvalidPrivateKey is returned for a private key of the wrong length.
-var ErrInvalidPrivateKey = errors.New("xeddsa: invalid private key")
+var (
+	// ErrInvalidPrivateKey is returned for a private key of the wrong length.
+	ErrInvalidPrivateKey = errors.New("xeddsa: invalid private key")
+	// ErrInvalidSignature is returned by VRFVerify for any signature that
+	// does not verify, including inputs of the wrong length and keys or
+	// points that are not canonical or of small order.
+	ErrInvalidSignature = errors.New("xeddsa: invalid signature")
+	// ErrVRFHashToIdentity is returned by VRFSign in the negligible case
+	// (probability about 2^-250) that the message hashes to the identity
+	// point, which VXEdDSA cannot sign.
+	ErrVRFHashToIdentity = errors.New("xeddsa: message hashes to the identity point")
+)
 
 // PrivateKey is an X25519 private key prepared for signing: it caches the
 // Edwards scalar and public key of both conventions.
 type PrivateKey struct {
-	k [PrivateKeySize]byte // clamped Montgomery scalar
-
-	// Edwards forms. a is the clamped scalar, A = aB with its own sign
-	// bit (SignBit convention). aSpec and ASpec are the Spec convention's:
-	// aSpec = ±a so that ASpec has sign bit 0.
-	a, aSpec   edwards25519.Scalar
-	A, ASpec   [32]byte
-	aSpecBytes [32]byte
-	u          [PublicKeySize]byte
-	signBitOfA byte
+	k core.Key
 }
 
 // NewPrivateKey returns the signing form of an X25519 private scalar. The
 // scalar is clamped as X25519 clamps it. It returns an error if k is not
 // [PrivateKeySize] bytes long.
 func NewPrivateKey(k []byte) (*PrivateKey, error) {
-	if len(k) != PrivateKeySize {
+	ck, err := core.NewKey(k)
+	if err != nil {
 		return nil, ErrInvalidPrivateKey
 	}
-	priv := new(PrivateKey)
-	copy(priv.k[:], k)
-	clamp(&priv.k)
-	if _, err := priv.a.SetBytesWithClamping(priv.k[:]); err != nil {
-		return nil, ErrInvalidPrivateKey // unreachable: length checked above
-	}
-	E := new(edwards25519.Point).ScalarBaseMult(&priv.a)
-	copy(priv.A[:], E.Bytes())
-	copy(priv.u[:], E.BytesMontgomery())
-	priv.signBitOfA = priv.A[31] >> 7
-	priv.ASpec = priv.A
-	priv.ASpec[31] &= 0x7f
-	priv.aSpec = priv.a
-	priv.aSpecBytes = priv.k
-	if priv.signBitOfA == 1 {
-		priv.aSpec.Negate(&priv.a)
-		copy(priv.aSpecBytes[:], priv.aSpec.Bytes())
-	}
-	return priv, nil
-}
-
-func clamp(k *[32]byte) {
-	k[0] &= 248
-	k[31] &= 127
-	k[31] |= 64
+	return &PrivateKey{k: *ck}, nil
 }
 
 // PublicKey returns the X25519 public key (Montgomery u-coordinate) of k.
 func (k *PrivateKey) PublicKey() []byte {
-	u := k.u
+	u := k.k.PublicKey()
 	return u[:]
 }
 
@@ -151,61 +136,12 @@ func (k *PrivateKey) GoString() string { return k.String() }
 // Sign returns an XEdDSA signature of message under k in convention c, with
 // fresh randomness from crypto/rand.
 func (k *PrivateKey) Sign(message []byte, c Convention) []byte {
+	signBit := c.signBit()
 	var z [RandomSize]byte
 	rand.Read(z[:])
-	sig := make([]byte, SignatureSize)
-	k.sign(sig, message, z[:], c)
-	return sig
-}
-
-// hashPrefix returns the 32-byte little-endian encoding of 2^256 - 1 - i,
-// the domain separator of the specification's hash_i.
-func hashPrefix(i byte) [32]byte {
-	var p [32]byte
-	for j := range p {
-		p[j] = 0xff
-	}
-	p[0] = 0xff - i
-	return p
-}
-
-var hash1Prefix = hashPrefix(1)
-
-// sign writes the signature of message into sig (64 bytes), using the random
-// bytes z. It is the deterministic core of Sign.
-func (k *PrivateKey) sign(sig, message, z []byte, c Convention) {
-	c.check()
-	a, A, aBytes := &k.a, &k.A, k.k[:]
-	if c == Spec {
-		a, A, aBytes = &k.aSpec, &k.ASpec, k.aSpecBytes[:]
-	}
-
-	// r = hash1(a || M || Z) mod q, where a is hashed in the encoding
-	// libsignal uses: the clamped scalar itself, or its negation mod q when
-	// the Spec convention negates it.
-	h := sha512.New()
-	h.Write(hash1Prefix[:])
-	h.Write(aBytes)
-	h.Write(message)
-	h.Write(z)
-	var digest [64]byte
-	r, _ := new(edwards25519.Scalar).SetUniformBytes(h.Sum(digest[:0]))
-
-	// R = rB
-	R := new(edwards25519.Point).ScalarBaseMult(r)
-	copy(sig[:32], R.Bytes())
-
-	// h = hash(R || A || M) mod q; s = r + h*a mod q
-	h.Reset()
-	h.Write(sig[:32])
-	h.Write(A[:])
-	h.Write(message)
-	hs, _ := new(edwards25519.Scalar).SetUniformBytes(h.Sum(digest[:0]))
-	s := new(edwards25519.Scalar).MultiplyAdd(hs, a, r)
-	copy(sig[32:], s.Bytes())
-	if c == SignBit {
-		sig[63] |= k.signBitOfA << 7
-	}
+	var sig [SignatureSize]byte
+	k.k.Sign(&sig, message, z[:], signBit)
+	return sig[:]
 }
 
 // Verify reports whether sig is a valid XEdDSA signature of message under the
@@ -215,72 +151,35 @@ func (k *PrivateKey) sign(sig, message, z []byte, c Convention) {
 // that is not a canonical u-coordinate or is of low order, a scalar s that is
 // not canonical, and any non-canonical encoding of R.
 func Verify(publicKey, message, sig []byte, c Convention) bool {
-	c.check()
-	if len(publicKey) != PublicKeySize || len(sig) != SignatureSize {
-		return false
-	}
-	var s [32]byte
-	copy(s[:], sig[32:])
-	var sign byte
-	if c == SignBit {
-		sign = s[31] >> 7
-		s[31] &= 0x7f
-	}
-	if s[31]&0xe0 != 0 { // s >= 2^253
-		return false
-	}
-	A, ok := edwardsFromMontgomery(publicKey, sign)
-	if !ok {
-		return false
-	}
-	return verifyEdwards(A, message, sig[:32], s[:])
+	return core.Verify(publicKey, message, sig, c.signBit())
 }
 
-// edwardsFromMontgomery converts a Montgomery u-coordinate to the Edwards
-// point with y = (u-1)/(u+1) and the given sign bit, returning its encoding
-// and false if u is not canonical, not on the curve, or of low order.
-func edwardsFromMontgomery(u []byte, sign byte) ([]byte, bool) {
-	if u[31]&0x80 != 0 {
-		return nil, false
+// VRFSign returns a VXEdDSA signature of message under k and its VRF output,
+// with fresh randomness from crypto/rand. The output depends only on k and
+// message, never on the randomness; the signature proves it.
+//
+// VXEdDSA has one convention: the signer's Edwards key has sign bit 0. The
+// layout is that of libsignal's implementation (see the package
+// documentation).
+func (k *PrivateKey) VRFSign(message []byte) (signature, vrfOutput []byte, err error) {
+	var z [VRFRandomSize]byte
+	rand.Read(z[:])
+	var sig [VRFSignatureSize]byte
+	var out [VRFOutputSize]byte
+	if !k.k.VRFSign(&sig, &out, message, z[:]) {
+		return nil, nil, ErrVRFHashToIdentity
 	}
-	fu, err := new(field.Element).SetBytes(u)
-	if err != nil || subtle.ConstantTimeCompare(fu.Bytes(), u) != 1 {
-		return nil, false // u >= p
-	}
-	one := new(field.Element).One()
-	den := new(field.Element).Add(fu, one)
-	if den.Equal(new(field.Element).Zero()) == 1 {
-		return nil, false // u = -1 has no Edwards image
-	}
-	y := new(field.Element).Subtract(fu, one)
-	y.Multiply(y, den.Invert(den))
-	A := y.Bytes()
-	A[31] |= sign << 7
-	return A, true
+	return sig[:], out[:], nil
 }
 
-// verifyEdwards checks an Ed25519-style signature (R, s) of message under the
-// encoded Edwards point A, rejecting points of small order and non-canonical s.
-func verifyEdwards(A, message, R, s []byte) bool {
-	P, err := new(edwards25519.Point).SetBytes(A)
-	if err != nil {
-		return false
+// VRFVerify checks the VXEdDSA signature sig of message under the X25519
+// public key publicKey and returns the VRF output it proves. Every failure,
+// including wrong lengths and non-canonical or small-order points, returns
+// ErrInvalidSignature.
+func VRFVerify(publicKey, message, sig []byte) (output []byte, err error) {
+	var out [VRFOutputSize]byte
+	if !core.VRFVerify(&out, publicKey, message, sig) {
+		return nil, ErrInvalidSignature
 	}
-	if new(edwards25519.Point).MultByCofactor(P).Equal(edwards25519.NewIdentityPoint()) == 1 {
-		return false // low order
-	}
-	S, err := new(edwards25519.Scalar).SetCanonicalBytes(s)
-	if err != nil {
-		return false
-	}
-	h := sha512.New()
-	h.Write(R)
-	h.Write(A)
-	h.Write(message)
-	var digest [64]byte
-	k, _ := new(edwards25519.Scalar).SetUniformBytes(h.Sum(digest[:0]))
-
-	minusA := new(edwards25519.Point).Negate(P)
-	Rcheck := new(edwards25519.Point).VarTimeDoubleScalarBaseMult(k, minusA, S)
-	return subtle.ConstantTimeCompare(Rcheck.Bytes(), R) == 1
+	return out[:], nil
 }

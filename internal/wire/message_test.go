@@ -25,8 +25,8 @@ func TestSignalMessageExactBytes(t *testing.T) {
 	want := cat(
 		h(0x44),
 		h(0x0a, 33), testRatchetKey, // 1: ratchet_key
-		h(0x10, 0x00), // 2: counter
-		h(0x18, 0x00), // 3: previous_counter
+		h(0x10, 0x00),              // 2: counter
+		h(0x18, 0x00),              // 3: previous_counter
 		h(0x22, 16), rep(0xcc, 16), // 4: ciphertext
 	)
 	got := must(m.AppendUnsigned(nil))
@@ -139,7 +139,7 @@ func TestSignalMessageMACInputIsReceived(t *testing.T) {
 		h(0x22, 16), rep(0xcc, 16), // ciphertext first
 		h(0x10, 0x85, 0x80, 0x00), // counter 5 as an overlong varint
 		h(0x0a, 33), testRatchetKey,
-		h(0x78, 0x01), // field 15 varint: unknown
+		h(0x78, 0x01),                   // field 15 varint: unknown
 		h(0x82, 0x01, 0x02, 0xde, 0xad), // field 16 bytes: unknown
 	)
 	enc := append(bytes.Clone(body), testMAC[:]...)
@@ -228,18 +228,18 @@ func TestSignalMessageMalformed(t *testing.T) {
 		body []byte
 		err  error
 	}{
-		"counter as bytes":     {cat(key, h(0x12, 0x01, 0x00), ct), ErrMalformed},
-		"key as varint":        {cat(h(0x08, 0x01), h(0x10, 0x01), ct), ErrMalformed},
-		"key as fixed32":       {cat(h(0x0d, 1, 2, 3, 4), h(0x10, 0x01), ct), ErrMalformed},
-		"field zero":           {cat(key, h(0x10, 0x01), ct, h(0x00, 0x00)), ErrMalformed},
-		"wire type 6":          {cat(key, h(0x10, 0x01), ct, h(0x0e)), ErrMalformed},
-		"end group":            {cat(key, h(0x10, 0x01), ct, h(0x7c)), ErrMalformed},
-		"varint overflow":      {cat(key, h(0x10), rep(0xff, 9), h(0x02), ct), ErrMalformed},
-		"unterminated varint":  {cat(key, ct, h(0x10, 0x80)), ErrTruncated},
-		"length past the end":  {cat(key, h(0x10, 0x01), h(0x22, 17), rep(0xcc, 16)), ErrTruncated},
-		"unterminated tag":     {cat(key, h(0x10, 0x01), ct, h(0x80)), ErrTruncated},
-		"unclosed group":       {cat(key, h(0x10, 0x01), ct, h(0x7b, 0x08, 0x01)), ErrTruncated},
-		"huge length":          {cat(key, h(0x10, 0x01), h(0x22, 0xff, 0xff, 0xff, 0xff, 0x0f), ct), ErrTruncated},
+		"counter as bytes":    {cat(key, h(0x12, 0x01, 0x00), ct), ErrMalformed},
+		"key as varint":       {cat(h(0x08, 0x01), h(0x10, 0x01), ct), ErrMalformed},
+		"key as fixed32":      {cat(h(0x0d, 1, 2, 3, 4), h(0x10, 0x01), ct), ErrMalformed},
+		"field zero":          {cat(key, h(0x10, 0x01), ct, h(0x00, 0x00)), ErrMalformed},
+		"wire type 6":         {cat(key, h(0x10, 0x01), ct, h(0x0e)), ErrMalformed},
+		"end group":           {cat(key, h(0x10, 0x01), ct, h(0x7c)), ErrMalformed},
+		"varint overflow":     {cat(key, h(0x10), rep(0xff, 9), h(0x02), ct), ErrMalformed},
+		"unterminated varint": {cat(key, ct, h(0x10, 0x80)), ErrTruncated},
+		"length past the end": {cat(key, h(0x10, 0x01), h(0x22, 17), rep(0xcc, 16)), ErrTruncated},
+		"unterminated tag":    {cat(key, h(0x10, 0x01), ct, h(0x80)), ErrTruncated},
+		"unclosed group":      {cat(key, h(0x10, 0x01), ct, h(0x7b, 0x08, 0x01)), ErrTruncated},
+		"huge length":         {cat(key, h(0x10, 0x01), h(0x22, 0xff, 0xff, 0xff, 0xff, 0x0f), ct), ErrTruncated},
 	} {
 		_, err := ParseSignalMessage(cat(h(0x44), tc.body, testMAC[:]))
 		if !errors.Is(err, tc.err) {
@@ -322,12 +322,12 @@ func TestPreKeySignalMessageExactBytes(t *testing.T) {
 	want := cat(
 		h(0x44),
 		h(0x08, 0xef, 0x9b, 0xaf, 0x05), // 1: pre_key_id 0xabcdef
-		h(0x12, 33), testBaseKey, // 2: base_key
+		h(0x12, 33), testBaseKey,        // 2: base_key
 		h(0x1a, 33), testIdentity, // 3: identity_key
 		h(0x22, byte(len(inner))), inner, // 4: message
-		h(0x28, 0xff, 0x7f), // 5: registration_id 0x3fff
-		h(0x30, 0xd6, 0xe8, 0x48), // 6: signed_pre_key_id 0x123456
-		h(0x38, 0xba, 0xb9, 0xfb, 0x07), // 7: kyber_pre_key_id 0xfedcba
+		h(0x28, 0xff, 0x7f),                // 5: registration_id 0x3fff
+		h(0x30, 0xd6, 0xe8, 0x48),          // 6: signed_pre_key_id 0x123456
+		h(0x38, 0xba, 0xb9, 0xfb, 0x07),    // 7: kyber_pre_key_id 0xfedcba
 		h(0x42, 0xa1, 0x0c), testKyberCT(), // 8: kyber_ciphertext, 1569 bytes
 	)
 	if len(inner) > 127 {
@@ -398,25 +398,25 @@ func TestPreKeySignalMessageRules(t *testing.T) {
 		err   error
 		field string
 	}{
-		"ok v4":              {cat(h(0x44), pre, base, ident, msg, reg, spk, kid, kct), nil, ""},
-		"ok v4 any order":    {cat(h(0x44), kct, reg, msg, spk, ident, kid, base), nil, ""},
-		"ok v3 no kyber":     {cat(h(0x33), base, ident, msg, spk), nil, ""},
-		"ok v3 with kyber":   {cat(h(0x34), base, ident, msg, spk, kid, kct), nil, ""},
-		"v4 no kyber":        {cat(h(0x44), pre, base, ident, msg, reg, spk), ErrMissingField, "kyber_ciphertext"},
-		"kyber id only":      {cat(h(0x44), base, ident, msg, spk, kid), ErrInvalidField, "kyber_pre_key_id"},
-		"kyber ct only":      {cat(h(0x34), base, ident, msg, spk, kct), ErrInvalidField, "kyber_pre_key_id"},
-		"kyber ct empty":     {cat(h(0x44), base, ident, msg, spk, kid, h(0x42, 0x00)), ErrInvalidField, "kyber_ciphertext"},
-		"no base key":        {cat(h(0x44), ident, msg, spk, kid, kct), ErrMissingField, "base_key"},
-		"no identity":        {cat(h(0x44), base, msg, spk, kid, kct), ErrMissingField, "identity_key"},
-		"no message":         {cat(h(0x44), base, ident, spk, kid, kct), ErrMissingField, "message"},
-		"no signed pre key":  {cat(h(0x44), base, ident, msg, kid, kct), ErrMissingField, "signed_pre_key_id"},
-		"legacy":             {cat(h(0x22), base, ident, msg, spk), ErrLegacyVersion, ""},
-		"unknown":            {cat(h(0x54), base, ident, msg, spk, kid, kct), ErrUnknownVersion, ""},
-		"empty":              {nil, ErrTruncated, ""},
-		"bad inner":          {cat(h(0x44), base, ident, h(0x22, 3, 0x44, 0, 0), spk, kid, kct), ErrTruncated, ""},
-		"inner legacy":       {cat(h(0x44), base, ident, h(0x22, 9, 0x24, 1, 2, 3, 4, 5, 6, 7, 8), spk, kid, kct), ErrLegacyVersion, ""},
-		"unknown field":      {cat(h(0x44), h(0x48, 0x01), base, ident, msg, spk, kid, kct, h(0x52, 0x01, 0x00)), nil, ""},
-		"spk wrong type":     {cat(h(0x44), base, ident, msg, h(0x32, 0x00), kid, kct), ErrMalformed, "signed_pre_key_id"},
+		"ok v4":             {cat(h(0x44), pre, base, ident, msg, reg, spk, kid, kct), nil, ""},
+		"ok v4 any order":   {cat(h(0x44), kct, reg, msg, spk, ident, kid, base), nil, ""},
+		"ok v3 no kyber":    {cat(h(0x33), base, ident, msg, spk), nil, ""},
+		"ok v3 with kyber":  {cat(h(0x34), base, ident, msg, spk, kid, kct), nil, ""},
+		"v4 no kyber":       {cat(h(0x44), pre, base, ident, msg, reg, spk), ErrMissingField, "kyber_ciphertext"},
+		"kyber id only":     {cat(h(0x44), base, ident, msg, spk, kid), ErrInvalidField, "kyber_pre_key_id"},
+		"kyber ct only":     {cat(h(0x34), base, ident, msg, spk, kct), ErrInvalidField, "kyber_pre_key_id"},
+		"kyber ct empty":    {cat(h(0x44), base, ident, msg, spk, kid, h(0x42, 0x00)), ErrInvalidField, "kyber_ciphertext"},
+		"no base key":       {cat(h(0x44), ident, msg, spk, kid, kct), ErrMissingField, "base_key"},
+		"no identity":       {cat(h(0x44), base, msg, spk, kid, kct), ErrMissingField, "identity_key"},
+		"no message":        {cat(h(0x44), base, ident, spk, kid, kct), ErrMissingField, "message"},
+		"no signed pre key": {cat(h(0x44), base, ident, msg, kid, kct), ErrMissingField, "signed_pre_key_id"},
+		"legacy":            {cat(h(0x22), base, ident, msg, spk), ErrLegacyVersion, ""},
+		"unknown":           {cat(h(0x54), base, ident, msg, spk, kid, kct), ErrUnknownVersion, ""},
+		"empty":             {nil, ErrTruncated, ""},
+		"bad inner":         {cat(h(0x44), base, ident, h(0x22, 3, 0x44, 0, 0), spk, kid, kct), ErrTruncated, ""},
+		"inner legacy":      {cat(h(0x44), base, ident, h(0x22, 9, 0x24, 1, 2, 3, 4, 5, 6, 7, 8), spk, kid, kct), ErrLegacyVersion, ""},
+		"unknown field":     {cat(h(0x44), h(0x48, 0x01), base, ident, msg, spk, kid, kct, h(0x52, 0x01, 0x00)), nil, ""},
+		"spk wrong type":    {cat(h(0x44), base, ident, msg, h(0x32, 0x00), kid, kct), ErrMalformed, "signed_pre_key_id"},
 	} {
 		m, err := ParsePreKeySignalMessage(tc.enc)
 		if tc.err == nil {

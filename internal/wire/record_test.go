@@ -43,10 +43,10 @@ func testSession(tag byte, keys int) *SessionStructure {
 
 func TestSessionStructureExactBytes(t *testing.T) {
 	s := &SessionStructure{
-		Version:              3,
-		LocalIdentityPublic:  testIdentity,
-		RootKey:              rep(0x11, 32),
-		PreviousCounter:      0, // proto3: omitted
+		Version:             3,
+		LocalIdentityPublic: testIdentity,
+		RootKey:             rep(0x11, 32),
+		PreviousCounter:     0, // proto3: omitted
 		SenderChain: &Chain{
 			RatchetKey:        testRatchetKey,
 			RatchetKeyPrivate: rep(0x22, 32),

@@ -4,10 +4,13 @@ go 1.26
 
 replace github.com/forwardsecret/signal => ../
 
-require go.mau.fi/libsignal v0.2.1
+require (
+	github.com/forwardsecret/signal v0.0.0-00010101000000-000000000000
+	go.mau.fi/libsignal v0.2.1
+)
 
 require (
-	filippo.io/edwards25519 v1.1.0 // indirect
+	filippo.io/edwards25519 v1.2.0 // indirect
 	golang.org/x/crypto v0.42.0 // indirect
-	google.golang.org/protobuf v1.36.10 // indirect
+	google.golang.org/protobuf v1.36.12 // indirect
 )

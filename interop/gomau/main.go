@@ -194,9 +194,11 @@ func (p *peer) builder(name string, dev uint32) (*session.Builder, *protocol.Sig
 }
 
 func (p *peer) handle(ctx context.Context, r *request) (map[string]any, error) {
-	if r.Op != "init" && r.Op != "shutdown" && p.identity == nil &&
-		r.Op != "xeddsa_sign" && r.Op != "xeddsa_verify" {
-		return nil, errors.New("not initialized")
+	switch r.Op {
+	case "bundle", "process_bundle", "encrypt", "decrypt", "has_session":
+		if p.identity == nil {
+			return nil, errors.New("not initialized")
+		}
 	}
 	switch r.Op {
 	case "init":

@@ -262,7 +262,9 @@ func TestResponderRejections(t *testing.T) {
 		{"identity key low order", x3dh.V4, func(m *x3dh.Message, _ *x3dh.ResponderKeys) { m.IdentityKey = lowOrder }, curve.ErrZeroSharedSecret, nil},
 		{"identity key low order v3", x3dh.V3, func(m *x3dh.Message, _ *x3dh.ResponderKeys) { m.IdentityKey = lowOrder; m.KEMCiphertext = nil }, curve.ErrZeroSharedSecret, nil},
 		{"ciphertext truncated", x3dh.V4, func(m *x3dh.Message, _ *x3dh.ResponderKeys) { m.KEMCiphertext = m.KEMCiphertext[:100] }, x3dh.ErrKEMCiphertextLength, nil},
-		{"ciphertext too long", x3dh.V4, func(m *x3dh.Message, _ *x3dh.ResponderKeys) { m.KEMCiphertext = append(bytes.Clone(m.KEMCiphertext), 0) }, x3dh.ErrKEMCiphertextLength, nil},
+		{"ciphertext too long", x3dh.V4, func(m *x3dh.Message, _ *x3dh.ResponderKeys) {
+			m.KEMCiphertext = append(bytes.Clone(m.KEMCiphertext), 0)
+		}, x3dh.ErrKEMCiphertextLength, nil},
 		{"ciphertext of the other KEM", x3dh.V4, func(m *x3dh.Message, _ *x3dh.ResponderKeys) { m.KEMCiphertext = otherType }, x3dh.ErrKEMCiphertextType, nil},
 		{"ciphertext of unknown type", x3dh.V4, func(m *x3dh.Message, _ *x3dh.ResponderKeys) { m.KEMCiphertext = unknownType }, x3dh.ErrUnknownKEMType, nil},
 		{"no ciphertext in v4", x3dh.V4, func(m *x3dh.Message, _ *x3dh.ResponderKeys) { m.KEMCiphertext = nil }, x3dh.ErrMissingKEMPreKey, nil},

@@ -99,6 +99,20 @@ func Start(ctx context.Context, kind string) (*Process, error) {
 	if err != nil {
 		return nil, err
 	}
+	return startArgv(kind, argv)
+}
+
+// StartCommand launches a peer from an explicit command line (for peers
+// built elsewhere, or test doubles).
+func StartCommand(kind string, argv ...string) (*Process, error) {
+	if len(argv) == 0 {
+		return nil, errors.New("peer: empty command")
+	}
+	return startArgv(kind, argv)
+}
+
+func startArgv(kind string, argv []string) (*Process, error) {
+	var err error
 	cmd := exec.Command(argv[0], argv[1:]...)
 	p := &Process{
 		kind:    kind,
@@ -110,6 +124,8 @@ func Start(ctx context.Context, kind string) (*Process, error) {
 		stderr:  &tailBuffer{},
 	}
 	cmd.Stderr = p.stderr
+	cmd.WaitDelay = 2 * time.Second
+	setGroup(cmd)
 	if p.stdin, err = cmd.StdinPipe(); err != nil {
 		return nil, err
 	}
@@ -223,11 +239,7 @@ func (p *Process) fail(op string, err error) error {
 	return &PeerError{Kind: p.kind, Op: op, Msg: err.Error(), Stderr: p.stderr.String()}
 }
 
-func (p *Process) kill() {
-	if p.cmd.Process != nil {
-		_ = p.cmd.Process.Kill()
-	}
-}
+func (p *Process) kill() { killGroup(p.cmd) }
 
 // Close asks the peer to shut down and waits (briefly) for it to exit.
 func (p *Process) Close() error {

@@ -22,6 +22,8 @@ type Script struct {
 	HoldBack bool
 	// Seed drives burst sizes, shuffles, hold-backs and plaintexts.
 	Seed uint64
+	// OnSend, if set, sees every message as it is sent (for transcripts).
+	OnSend func(idx int, from string, m Message)
 }
 
 // Stats counts what a conversation did.
@@ -126,6 +128,9 @@ func Converse(ctx context.Context, initiator, responder Side, s Script) (Stats, 
 			}
 			if m.Type != want {
 				return st, fmt.Errorf("message #%d (%s -> %s): type %d, want %d", st.Sent, sender.Party.Label(), receiver.Party.Label(), m.Type, want)
+			}
+			if s.OnSend != nil {
+				s.OnSend(st.Sent, sender.Party.Label(), m)
 			}
 			if m.Type == TypePreKey {
 				st.PreKeyMessages++

@@ -1,0 +1,361 @@
+package session
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/forwardsecret/signal/curve"
+	"github.com/forwardsecret/signal/internal/wire"
+	"github.com/forwardsecret/signal/ratchet"
+)
+
+// Bounds of a session record (libsignal's consts.rs values).
+const (
+	// MaxArchivedStates is the number of earlier session states a record
+	// keeps besides the current one; archiving one more drops the oldest.
+	MaxArchivedStates = 40
+	// MaxUnacknowledgedSessionAge is how long a session we started may go
+	// without hearing from the peer before it refuses to encrypt.
+	MaxUnacknowledgedSessionAge = 30 * 24 * time.Hour
+)
+
+// ErrInvalidRecord is returned by ParseRecord for bytes that are not a valid
+// session record.
+var ErrInvalidRecord = errors.New("session: invalid record")
+
+// state is one session state: a Double Ratchet plus what the session layer
+// knows about the handshake that started it (storage.proto SessionStructure).
+type state struct {
+	version        uint8
+	localIdentity  curve.PublicKey
+	remoteIdentity curve.PublicKey
+	ratchet        *ratchet.State
+	pending        *pendingPreKey // set while we have not heard from the peer
+	localRegID     uint32
+	remoteRegID    uint32
+	aliceBaseKey   []byte // 33-byte base key of the handshake, either role
+	pq             []byte // SPQR state (opaque; empty until SPQR lands)
+}
+
+// pendingPreKey is what an initiator repeats in every PreKey message until
+// the responder answers.
+type pendingPreKey struct {
+	hasPreKeyID    bool
+	preKeyID       uint32
+	signedPreKeyID uint32
+	baseKey        curve.PublicKey
+	created        uint64 // seconds since the Unix epoch
+	hasKyber       bool
+	kyberID        uint32
+	kyberCT        []byte
+}
+
+// Record is the stored session state of one address: the current state and
+// up to MaxArchivedStates earlier ones, newest first. It is encoded in
+// libsignal's storage.proto layout (RecordStructure), so records can move
+// between this library and libsignal.
+//
+// A Record is not safe for concurrent use; a Manager serializes access per
+// address.
+type Record struct {
+	current  *state
+	previous [][]byte // encoded SessionStructures, newest first
+}
+
+// NewRecord returns an empty record.
+func NewRecord() *Record { return &Record{} }
+
+// HasCurrentState reports whether the record has a current session state.
+func (r *Record) HasCurrentState() bool { return r != nil && r.current != nil }
+
+// ArchivedStates returns the number of archived states.
+func (r *Record) ArchivedStates() int { return len(r.previous) }
+
+// ArchiveCurrentState moves the current state to the archive, so the next
+// message to the peer starts a new session.
+func (r *Record) ArchiveCurrentState() error {
+	if r.current == nil {
+		return nil
+	}
+	enc, err := r.current.structure()
+	if err != nil {
+		return err
+	}
+	r.pushArchived(enc.Append(nil))
+	r.current = nil
+	return nil
+}
+
+func (r *Record) pushArchived(b []byte) {
+	r.previous = append(r.previous, nil)
+	copy(r.previous[1:], r.previous)
+	r.previous[0] = b
+	if len(r.previous) > MaxArchivedStates {
+		clear(r.previous[MaxArchivedStates:])
+		r.previous = r.previous[:MaxArchivedStates]
+	}
+}
+
+// promote makes s (parsed from archive slot i) the current state, archiving
+// the old current one in its place.
+func (r *Record) promote(i int, s *state) error {
+	old := r.current
+	r.previous = append(r.previous[:i], r.previous[i+1:]...)
+	r.current = s
+	if old != nil {
+		enc, err := old.structure()
+		if err != nil {
+			return err
+		}
+		r.pushArchived(enc.Append(nil))
+	}
+	return nil
+}
+
+// setNew makes s the current state, archiving the old one.
+func (r *Record) setNew(s *state) error {
+	if err := r.ArchiveCurrentState(); err != nil {
+		return err
+	}
+	r.current = s
+	return nil
+}
+
+// MarshalBinary encodes the record in libsignal's storage.proto layout.
+func (r *Record) MarshalBinary() ([]byte, error) { return r.AppendBinary(nil) }
+
+// AppendBinary appends the encoding of MarshalBinary to b.
+func (r *Record) AppendBinary(b []byte) ([]byte, error) {
+	wr := wire.Record{Previous: r.previous}
+	if r.current != nil {
+		ss, err := r.current.structure()
+		if err != nil {
+			return nil, err
+		}
+		wr.Current = ss
+	}
+	return wr.Append(b), nil
+}
+
+// UnmarshalBinary replaces r by the record encoded in b. On error r is
+// unchanged.
+func (r *Record) UnmarshalBinary(b []byte) error {
+	p, err := ParseRecord(b)
+	if err != nil {
+		return err
+	}
+	*r = *p
+	return nil
+}
+
+// ParseRecord decodes a record in libsignal's storage.proto layout. The
+// current state is checked in full; archived states are kept encoded and
+// checked when they are used.
+func ParseRecord(b []byte) (*Record, error) {
+	wr, err := wire.ParseRecord(b)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidRecord, err)
+	}
+	r := &Record{previous: wr.Previous}
+	if len(r.previous) > MaxArchivedStates {
+		r.previous = r.previous[:MaxArchivedStates]
+	}
+	if wr.Current != nil {
+		s, err := stateFromStructure(wr.Current)
+		if err != nil {
+			return nil, err
+		}
+		r.current = s
+	}
+	return r, nil
+}
+
+// Clone returns a deep copy of r.
+func (r *Record) Clone() (*Record, error) {
+	b, err := r.MarshalBinary()
+	if err != nil {
+		return nil, err
+	}
+	return ParseRecord(b)
+}
+
+// archived parses archived state i.
+func (r *Record) archived(i int) (*state, error) {
+	ss, err := wire.ParseSessionStructure(r.previous[i])
+	if err != nil {
+		return nil, fmt.Errorf("%w: archived state %d: %w", ErrInvalidRecord, i, err)
+	}
+	return stateFromStructure(ss)
+}
+
+// structure maps s to storage.proto's SessionStructure.
+func (s *state) structure() (*wire.SessionStructure, error) {
+	sn := s.ratchet.Snapshot()
+	ss := &wire.SessionStructure{
+		Version:              uint32(s.version),
+		LocalIdentityPublic:  s.localIdentity.Bytes(),
+		RemoteIdentityPublic: s.remoteIdentity.Bytes(),
+		RootKey:              sn.RootKey[:],
+		PreviousCounter:      sn.PreviousCounter,
+		RemoteRegistrationID: s.remoteRegID,
+		LocalRegistrationID:  s.localRegID,
+		AliceBaseKey:         s.aliceBaseKey,
+		PQRatchetState:       s.pq,
+	}
+	if sn.Sender != nil {
+		ck := sn.Sender.ChainKey
+		ss.SenderChain = &wire.Chain{
+			RatchetKey:        sn.Sender.RatchetKey.Public.Bytes(),
+			RatchetKeyPrivate: sn.Sender.RatchetKey.Private.Bytes(),
+			ChainKey:          &wire.ChainKey{Index: ck.Index, Key: ck.Key[:]},
+		}
+	}
+	ss.ReceiverChains = make([]wire.Chain, len(sn.Receivers))
+	for i := range sn.Receivers {
+		rc := &sn.Receivers[i]
+		c := &ss.ReceiverChains[i]
+		c.RatchetKey = rc.RatchetKey.Bytes()
+		c.ChainKey = &wire.ChainKey{Index: rc.ChainKey.Index, Key: rc.ChainKey.Key[:]}
+		// libsignal stores skipped keys newest first.
+		c.MessageKeys = make([]wire.MessageKey, len(rc.Skipped))
+		for j := range rc.Skipped {
+			sk := &rc.Skipped[len(rc.Skipped)-1-j]
+			mk := &c.MessageKeys[j]
+			mk.Index = sk.Index
+			if sk.Keys != nil {
+				mk.CipherKey = sk.Keys.Cipher[:]
+				mk.MACKey = sk.Keys.MAC[:]
+				mk.IV = sk.Keys.IV[:]
+			} else {
+				mk.Seed = sk.Seed[:]
+			}
+		}
+	}
+	if p := s.pending; p != nil {
+		ss.PendingPreKey = &wire.PendingPreKey{
+			HasPreKeyID:    p.hasPreKeyID,
+			PreKeyID:       p.preKeyID,
+			SignedPreKeyID: p.signedPreKeyID,
+			BaseKey:        p.baseKey.Bytes(),
+			Timestamp:      p.created,
+		}
+		if p.hasKyber {
+			ss.PendingKyberPreKey = &wire.PendingKyberPreKey{PreKeyID: p.kyberID, Ciphertext: p.kyberCT}
+		}
+	}
+	return ss, nil
+}
+
+func recordErr(format string, a ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{ErrInvalidRecord}, a...)...)
+}
+
+// stateFromStructure maps storage.proto's SessionStructure to a state,
+// validating every key.
+func stateFromStructure(ss *wire.SessionStructure) (*state, error) {
+	s := &state{
+		version:      uint8(ss.Version),
+		localRegID:   ss.LocalRegistrationID,
+		remoteRegID:  ss.RemoteRegistrationID,
+		aliceBaseKey: ss.AliceBaseKey,
+		pq:           ss.PQRatchetState,
+	}
+	if ss.Version != 3 && ss.Version != 4 {
+		return nil, recordErr("session version %d", ss.Version)
+	}
+	var err error
+	if s.localIdentity, err = curve.ParsePublicKey(ss.LocalIdentityPublic); err != nil {
+		return nil, recordErr("local identity: %w", err)
+	}
+	if s.remoteIdentity, err = curve.ParsePublicKey(ss.RemoteIdentityPublic); err != nil {
+		return nil, recordErr("remote identity: %w", err)
+	}
+	sn := &ratchet.Snapshot{PreviousCounter: ss.PreviousCounter}
+	if len(ss.RootKey) != ratchet.KeySize {
+		return nil, recordErr("root key of %d bytes", len(ss.RootKey))
+	}
+	copy(sn.RootKey[:], ss.RootKey)
+	if c := ss.SenderChain; c != nil {
+		pub, err := curve.ParsePublicKey(c.RatchetKey)
+		if err != nil {
+			return nil, recordErr("sender ratchet key: %w", err)
+		}
+		priv, err := curve.NewPrivateKey(c.RatchetKeyPrivate)
+		if err != nil {
+			return nil, recordErr("sender ratchet private key: %w", err)
+		}
+		ck, err := chainKeyFrom(c.ChainKey)
+		if err != nil {
+			return nil, err
+		}
+		sn.Sender = &ratchet.SenderChain{RatchetKey: curve.KeyPair{Private: priv, Public: pub}, ChainKey: ck}
+	}
+	if len(ss.ReceiverChains) > ratchet.MaxReceiverChains {
+		return nil, recordErr("%d receiver chains exceed MaxReceiverChains (%d)", len(ss.ReceiverChains), ratchet.MaxReceiverChains)
+	}
+	sn.Receivers = make([]ratchet.ReceiverChain, len(ss.ReceiverChains))
+	for i := range ss.ReceiverChains {
+		c := &ss.ReceiverChains[i]
+		rc := &sn.Receivers[i]
+		if rc.RatchetKey, err = curve.ParsePublicKey(c.RatchetKey); err != nil {
+			return nil, recordErr("receiver ratchet key: %w", err)
+		}
+		if rc.ChainKey, err = chainKeyFrom(c.ChainKey); err != nil {
+			return nil, err
+		}
+		if len(c.MessageKeys) > ratchet.MaxSkippedKeysPerChain {
+			return nil, recordErr("%d skipped keys exceed MaxSkippedKeysPerChain (%d)", len(c.MessageKeys), ratchet.MaxSkippedKeysPerChain)
+		}
+		rc.Skipped = make([]ratchet.SkippedKey, len(c.MessageKeys))
+		for j := range c.MessageKeys {
+			mk := &c.MessageKeys[j]
+			sk := &rc.Skipped[len(c.MessageKeys)-1-j]
+			sk.Index = mk.Index
+			switch {
+			case len(mk.Seed) == ratchet.KeySize:
+				copy(sk.Seed[:], mk.Seed)
+			case len(mk.CipherKey) == 32 && len(mk.MACKey) == 32 && len(mk.IV) == 16:
+				keys := new(ratchet.MessageKeys)
+				copy(keys.Cipher[:], mk.CipherKey)
+				copy(keys.MAC[:], mk.MACKey)
+				copy(keys.IV[:], mk.IV)
+				sk.Keys = keys
+			default:
+				return nil, recordErr("stored message key %d has neither a seed nor whole keys", mk.Index)
+			}
+		}
+	}
+	if s.ratchet, err = ratchet.FromSnapshot(sn); err != nil {
+		return nil, recordErr("%w", err)
+	}
+	if p := ss.PendingPreKey; p != nil {
+		base, err := curve.ParsePublicKey(p.BaseKey)
+		if err != nil {
+			return nil, recordErr("pending base key: %w", err)
+		}
+		s.pending = &pendingPreKey{
+			hasPreKeyID:    p.HasPreKeyID,
+			preKeyID:       p.PreKeyID,
+			signedPreKeyID: p.SignedPreKeyID,
+			baseKey:        base,
+			created:        p.Timestamp,
+		}
+		if k := ss.PendingKyberPreKey; k != nil {
+			s.pending.hasKyber = true
+			s.pending.kyberID = k.PreKeyID
+			s.pending.kyberCT = k.Ciphertext
+		}
+	}
+	return s, nil
+}
+
+func chainKeyFrom(c *wire.ChainKey) (ratchet.ChainKey, error) {
+	var ck ratchet.ChainKey
+	if c == nil || len(c.Key) != ratchet.KeySize {
+		return ck, recordErr("missing or malformed chain key")
+	}
+	ck.Index = c.Index
+	copy(ck.Key[:], c.Key)
+	return ck, nil
+}

@@ -1,0 +1,133 @@
+package session
+
+import (
+	"context"
+	"errors"
+
+	"github.com/forwardsecret/signal/curve"
+	"github.com/forwardsecret/signal/x3dh"
+)
+
+// Direction says which way a message goes when the identity store is asked to
+// trust a peer's identity key.
+type Direction uint8
+
+const (
+	// Sending: we are about to encrypt to the peer.
+	Sending Direction = 1
+	// Receiving: we have received (and are decrypting) a message from the peer.
+	Receiving Direction = 2
+)
+
+// String returns "sending" or "receiving".
+func (d Direction) String() string {
+	switch d {
+	case Sending:
+		return "sending"
+	case Receiving:
+		return "receiving"
+	}
+	return "Direction(invalid)"
+}
+
+// ErrNotFound is what stores return (possibly wrapped) for a prekey that they
+// do not hold.
+var ErrNotFound = errors.New("session: not found in store")
+
+// IdentityStore holds our own identity and decides which peer identity keys
+// to trust. Trust is the app's decision: the reference policy (package
+// memstore) trusts on first use and then only the stored key.
+type IdentityStore interface {
+	// IdentityKeyPair returns our identity key pair.
+	IdentityKeyPair(ctx context.Context) (*curve.IdentityKeyPair, error)
+	// LocalRegistrationID returns our registration id.
+	LocalRegistrationID(ctx context.Context) (uint32, error)
+	// IsTrustedIdentity reports whether identity may be used for addr in
+	// direction dir.
+	IsTrustedIdentity(ctx context.Context, addr Address, identity curve.PublicKey, dir Direction) (bool, error)
+	// SaveIdentity records identity as addr's identity key.
+	SaveIdentity(ctx context.Context, addr Address, identity curve.PublicKey) error
+}
+
+// PreKeyStore holds our one-time prekeys. Consumed keys are removed through
+// SessionStore.StoreSession, in the same write as the session that used them.
+type PreKeyStore interface {
+	// LoadPreKey returns the one-time prekey id, or an error wrapping
+	// ErrNotFound.
+	LoadPreKey(ctx context.Context, id uint32) (*x3dh.OneTimePreKey, error)
+}
+
+// SignedPreKeyStore holds our signed prekeys.
+type SignedPreKeyStore interface {
+	// LoadSignedPreKey returns the signed prekey id, or an error wrapping
+	// ErrNotFound.
+	LoadSignedPreKey(ctx context.Context, id uint32) (*x3dh.SignedPreKey, error)
+}
+
+// KEMPreKeyStore holds our KEM (Kyber) prekeys, one-time or last-resort.
+type KEMPreKeyStore interface {
+	// LoadKEMPreKey returns the KEM prekey id, or an error wrapping
+	// ErrNotFound.
+	LoadKEMPreKey(ctx context.Context, id uint32) (*x3dh.KEMPreKey, error)
+}
+
+// Consumed lists the prekeys that a decrypt used up. The session store
+// applies it in the same write as the new session record.
+type Consumed struct {
+	// PreKeyID is a one-time prekey to remove, if HasPreKey.
+	HasPreKey bool
+	PreKeyID  uint32
+	// KEMPreKeyID is the KEM prekey that was used, if HasKEMPreKey. A store
+	// removes it if it is a one-time key and may record (KEMPreKeyID,
+	// SignedPreKeyID, BaseKey) for a last-resort key to refuse replays.
+	HasKEMPreKey   bool
+	KEMPreKeyID    uint32
+	SignedPreKeyID uint32
+	BaseKey        curve.PublicKey
+}
+
+// IsZero reports whether nothing was consumed.
+func (c Consumed) IsZero() bool { return !c.HasPreKey && !c.HasKEMPreKey }
+
+// SessionStore holds one session record per address.
+//
+// All writes of one operation go through one StoreSession call: the new
+// record and the prekeys it consumed. A database-backed store applies them in
+// one transaction, so a crash can neither lose a session nor let a one-time
+// prekey be used twice.
+type SessionStore interface {
+	// LoadSession returns the record of addr, or (nil, nil) if there is
+	// none. The returned record belongs to the caller, who may modify it:
+	// stores must not hand out a record they keep.
+	LoadSession(ctx context.Context, addr Address) (*Record, error)
+	// StoreSession replaces the record of addr by rec and removes the
+	// consumed prekeys, all or nothing. A store must not keep rec itself
+	// (the caller may go on modifying it): copy or encode it.
+	StoreSession(ctx context.Context, addr Address, rec *Record, consumed Consumed) error
+	// DeleteSession removes the record of addr, if any.
+	DeleteSession(ctx context.Context, addr Address) error
+}
+
+// Stores are the stores a Manager uses. An app usually passes one value that
+// implements all of them (such as *memstore.Store).
+type Stores struct {
+	Identity      IdentityStore
+	PreKeys       PreKeyStore
+	SignedPreKeys SignedPreKeyStore
+	KEMPreKeys    KEMPreKeyStore
+	Sessions      SessionStore
+}
+
+// AllStores is implemented by a value that is every store at once.
+type AllStores interface {
+	IdentityStore
+	PreKeyStore
+	SignedPreKeyStore
+	KEMPreKeyStore
+	SessionStore
+}
+
+// StoresOf returns the Stores that are all s.
+func StoresOf(s AllStores) Stores {
+	return Stores{Identity: s, PreKeys: s, SignedPreKeys: s, KEMPreKeys: s, Sessions: s}
+}

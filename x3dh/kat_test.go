@@ -3,9 +3,7 @@ package x3dh_test
 import (
 	"bytes"
 	"encoding/hex"
-	"encoding/json"
-	"os"
-	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/forwardsecret/signal/curve"
@@ -14,40 +12,17 @@ import (
 	"github.com/forwardsecret/signal/x3dh/x3dhtest"
 )
 
-// ratchetingSessionV3 is the "ratcheting_session_v3" group of
-// ../shared/vectors/signal_ratchet.json: libsignal-protocol-c's
+// loadRatchetingSessionV3 returns the "ratcheting_session_v3" group of
+// signal_ratchet.json (embedded in package vectors): libsignal-protocol-c's
 // test_ratcheting_session_as_bob/as_alice (the same numbers are in
 // libsignal-protocol-java and Rust libsignal's rust/protocol/tests/ratchet.rs).
-type ratchetingSessionV3 struct {
-	BobIdentityPrivate     string `json:"bob_identity_private"`
-	BobIdentityPublic      string `json:"bob_identity_public_33"`
-	BobSignedPreKeyPrivate string `json:"bob_signed_prekey_private"`
-	BobSignedPreKeyPublic  string `json:"bob_signed_prekey_public_33"`
-	AliceIdentityPrivate   string `json:"alice_identity_private"`
-	AliceIdentityPublic    string `json:"alice_identity_public_33"`
-	AliceBasePrivate       string `json:"alice_base_private"`
-	AliceBasePublic        string `json:"alice_base_public_33"`
-	BobSenderChain         string `json:"expected_bob_sender_chain_key"`
-	AliceReceiverClamped   string `json:"expected_alice_receiver_chain_key_rfc7748_x25519"`
-	RootKey                string `json:"root_key_computed_here"`
-}
-
-func loadRatchetingSessionV3(t *testing.T) *ratchetingSessionV3 {
+func loadRatchetingSessionV3(t *testing.T) *vectors.SignalRatchetingSession {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(vectors.SharedDir(t), "signal_ratchet.json"))
+	f, err := vectors.SignalRatchet()
 	if err != nil {
 		t.Fatal(err)
 	}
-	var f struct {
-		V *ratchetingSessionV3 `json:"ratcheting_session_v3"`
-	}
-	if err := json.Unmarshal(data, &f); err != nil {
-		t.Fatal(err)
-	}
-	if f.V == nil || f.V.BobSenderChain == "" {
-		t.Fatal("ratcheting_session_v3 missing from signal_ratchet.json")
-	}
-	return f.V
+	return &f.RatchetingSession
 }
 
 func unhex(t testing.TB, s string) []byte {
@@ -59,27 +34,27 @@ func unhex(t testing.TB, s string) []byte {
 	return b
 }
 
-func privKey(t testing.TB, s string) *curve.PrivateKey {
+func privKey(t testing.TB, b []byte) *curve.PrivateKey {
 	t.Helper()
-	k, err := curve.NewPrivateKey(unhex(t, s))
+	k, err := curve.NewPrivateKey(b)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return k
 }
 
-func pubKey(t testing.TB, s string) curve.PublicKey {
+func pubKey(t testing.TB, b []byte) curve.PublicKey {
 	t.Helper()
-	k, err := curve.ParsePublicKey(unhex(t, s))
+	k, err := curve.ParsePublicKey(b)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return k
 }
 
-func identityKey(t testing.TB, s string) *curve.IdentityKeyPair {
+func identityKey(t testing.TB, b []byte) *curve.IdentityKeyPair {
 	t.Helper()
-	k, err := curve.NewIdentityKeyPair(privKey(t, s))
+	k, err := curve.NewIdentityKeyPair(privKey(t, b))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,26 +65,29 @@ func identityKey(t testing.TB, s string) *curve.IdentityKeyPair {
 // Bob's first sending chain key from Alice's identity and base key.
 func TestRatchetingSessionV3Bob(t *testing.T) {
 	v := loadRatchetingSessionV3(t)
+	if !strings.HasPrefix(v.ExpectedBobSenderChainKey.String(), "9797caca") {
+		t.Fatalf("unexpected vector file: Bob chain %s", v.ExpectedBobSenderChainKey)
+	}
 	bobID := identityKey(t, v.BobIdentityPrivate)
-	if got := hex.EncodeToString(bobID.PublicKey().Bytes()); got != v.BobIdentityPublic {
-		t.Fatalf("Bob identity public = %s, want %s", got, v.BobIdentityPublic)
+	if got := hex.EncodeToString(bobID.PublicKey().Bytes()); got != v.BobIdentityPublic33.String() {
+		t.Fatalf("Bob identity public = %s, want %s", got, v.BobIdentityPublic33)
 	}
 	spk := curve.NewKeyPair(privKey(t, v.BobSignedPreKeyPrivate))
-	if got := hex.EncodeToString(spk.Public.Bytes()); got != v.BobSignedPreKeyPublic {
-		t.Fatalf("Bob signed prekey public = %s, want %s", got, v.BobSignedPreKeyPublic)
+	if got := hex.EncodeToString(spk.Public.Bytes()); got != v.BobSignedPreKeyPublic33.String() {
+		t.Fatalf("Bob signed prekey public = %s, want %s", got, v.BobSignedPreKeyPublic33)
 	}
 	keys, err := x3dh.Respond(x3dh.V3, &x3dh.ResponderKeys{Identity: bobID, SignedPreKey: spk}, &x3dh.Message{
-		IdentityKey: pubKey(t, v.AliceIdentityPublic),
-		BaseKey:     pubKey(t, v.AliceBasePublic),
+		IdentityKey: pubKey(t, v.AliceIdentityPublic33),
+		BaseKey:     pubKey(t, v.AliceBasePublic33),
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := hex.EncodeToString(keys.ChainKey[:]); got != v.BobSenderChain {
-		t.Errorf("Bob sender chain key = %s, want %s", got, v.BobSenderChain)
+	if got := hex.EncodeToString(keys.ChainKey[:]); got != v.ExpectedBobSenderChainKey.String() {
+		t.Errorf("Bob sender chain key = %s, want %s", got, v.ExpectedBobSenderChainKey)
 	}
-	if got := hex.EncodeToString(keys.RootKey[:]); got != v.RootKey {
-		t.Errorf("root key = %s, want %s", got, v.RootKey)
+	if got := hex.EncodeToString(keys.RootKey[:]); got != v.RootKeyComputedHere.String() {
+		t.Errorf("root key = %s, want %s", got, v.RootKeyComputedHere)
 	}
 	if keys.AuthKey != [32]byte{} {
 		t.Error("V3 produced an auth key")
@@ -123,12 +101,15 @@ func TestRatchetingSessionV3Bob(t *testing.T) {
 // unclamped 9797caca….
 func TestRatchetingSessionV3Alice(t *testing.T) {
 	v := loadRatchetingSessionV3(t)
+	if !strings.HasPrefix(v.ExpectedAliceReceiverChainRFC7748.String(), "ab9be50e") {
+		t.Fatalf("unexpected vector file: Alice chain %s", v.ExpectedAliceReceiverChainRFC7748)
+	}
 	aliceID := identityKey(t, v.AliceIdentityPrivate)
-	if got := hex.EncodeToString(aliceID.PublicKey().Bytes()); got != v.AliceIdentityPublic {
-		t.Fatalf("Alice identity public = %s, want %s", got, v.AliceIdentityPublic)
+	if got := hex.EncodeToString(aliceID.PublicKey().Bytes()); got != v.AliceIdentityPublic33.String() {
+		t.Fatalf("Alice identity public = %s, want %s", got, v.AliceIdentityPublic33)
 	}
 	bobID := identityKey(t, v.BobIdentityPrivate)
-	spkPub := pubKey(t, v.BobSignedPreKeyPublic)
+	spkPub := pubKey(t, v.BobSignedPreKeyPublic33)
 	sig, err := bobID.Sign(spkPub.Bytes())
 	if err != nil {
 		t.Fatal(err)
@@ -142,10 +123,10 @@ func TestRatchetingSessionV3Alice(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := hex.EncodeToString(in.Keys.ChainKey[:]); got != v.AliceReceiverClamped {
-		t.Errorf("Alice receiver chain key = %s, want %s", got, v.AliceReceiverClamped)
+	if got := hex.EncodeToString(in.Keys.ChainKey[:]); got != v.ExpectedAliceReceiverChainRFC7748.String() {
+		t.Errorf("Alice receiver chain key = %s, want %s", got, v.ExpectedAliceReceiverChainRFC7748)
 	}
-	if bytes.Equal(in.Message.BaseKey.Bytes(), unhex(t, v.AliceBasePublic)) {
+	if bytes.Equal(in.Message.BaseKey.Bytes(), v.AliceBasePublic33) {
 		t.Error("base key equals the unclamped vector's public key; clamping was skipped")
 	}
 	if !in.Message.BaseKey.Equal(base.PublicKey()) || !in.Message.IdentityKey.Equal(aliceID.PublicKey()) {

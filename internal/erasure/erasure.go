@@ -1,0 +1,393 @@
+// Package erasure implements the systematic Reed-Solomon erasure code that
+// SPQR (Signal's sparse post-quantum ratchet) uses to send large values
+// (ML-KEM headers, encapsulation keys, ciphertexts) a 32-byte chunk per
+// message, so that the receiver can rebuild a value from any sufficient set
+// of chunks, whichever messages were lost or reordered.
+//
+// # The code
+//
+// A message of L bytes (L even) is read as L/2 big-endian 16-bit values
+// v_0, v_1, …, elements of GF(2^16) (reduction polynomial 0x1100b). Value v_i
+// belongs to polynomial i mod 16 as the point (x = ⌊i/16⌋, y = v_i), so each
+// of the 16 polynomials interpolates the values at x = 0, 1, 2, …. Chunk
+// number c carries the 16 values p_0(c), …, p_15(c), each as two big-endian
+// bytes. For c below the number of points the chunk is a verbatim 32-byte
+// slice of the message (the code is systematic); above, it is a fresh
+// evaluation. A receiver needs, for each polynomial, as many distinct points
+// as it has coefficients: for messages that are a multiple of 32 bytes long,
+// any L/32 distinct chunks.
+//
+// Encoder and Decoder also expose their state in the form SPQR stores it in
+// libsignal session records (package spqr wraps it in protobuf).
+package erasure
+
+import (
+	"errors"
+	"slices"
+)
+
+const (
+	// ChunkSize is the size of a chunk's data.
+	ChunkSize = 32
+	// NumPolys is the number of interleaved polynomials (ChunkSize / 2).
+	NumPolys = ChunkSize / 2
+	// MaxMessageSize is the largest message an Encoder accepts.
+	MaxMessageSize = 1 << 16 * NumPolys
+)
+
+// Errors.
+var (
+	ErrOddLength    = errors.New("erasure: message length must be even")
+	ErrTooLong      = errors.New("erasure: message too long")
+	ErrInvalidState = errors.New("erasure: invalid serialized state")
+)
+
+// Chunk is one coded piece of a message.
+type Chunk struct {
+	Index uint16
+	Data  [ChunkSize]byte
+}
+
+// Encoder produces the chunks of one message.
+type Encoder struct {
+	next uint32 // index of the next chunk Next returns (wraps at 2^32; chunk indexes wrap at 2^16)
+	// Before the first non-systematic chunk the encoder keeps the message
+	// values (points[j][x] = p_j(x)); afterwards the coefficients of each
+	// polynomial (coeffs[j][d] = coefficient of x^d), as SPQR does.
+	points [NumPolys][]uint16
+	coeffs *[NumPolys][]uint16
+}
+
+// NewEncoder returns an encoder for msg, whose first chunk has index 0.
+func NewEncoder(msg []byte) (*Encoder, error) {
+	if len(msg)%2 != 0 {
+		return nil, ErrOddLength
+	}
+	if len(msg) > MaxMessageSize {
+		return nil, ErrTooLong
+	}
+	e := new(Encoder)
+	for j := range e.points {
+		e.points[j] = make([]uint16, 0, len(msg)/ChunkSize+1)
+	}
+	for i := 0; i < len(msg)/2; i++ {
+		e.points[i%NumPolys] = append(e.points[i%NumPolys], uint16(msg[2*i])<<8|uint16(msg[2*i+1]))
+	}
+	return e, nil
+}
+
+// Next returns the next chunk and advances the encoder.
+func (e *Encoder) Next() Chunk {
+	c := e.Chunk(uint16(e.next))
+	e.next++
+	return c
+}
+
+// NextIndex returns the index counter of the next chunk.
+func (e *Encoder) NextIndex() uint32 { return e.next }
+
+// Chunk returns chunk number idx. Asking for a non-systematic chunk switches
+// the encoder to its coefficient form (observable only through State).
+func (e *Encoder) Chunk(idx uint16) Chunk {
+	var c Chunk
+	for j := range NumPolys {
+		v := e.valueAt(j, idx)
+		c.Index = idx
+		c.Data[2*j] = byte(v >> 8)
+		c.Data[2*j+1] = byte(v)
+	}
+	return c
+}
+
+func (e *Encoder) valueAt(j int, x uint16) uint16 {
+	if e.coeffs == nil {
+		if int(x) < len(e.points[j]) {
+			return e.points[j][x]
+		}
+		tablesOnce.Do(initTables)
+		e.coeffs = new([NumPolys][]uint16)
+		for p := range NumPolys {
+			e.coeffs[p] = interpolateComplete(e.points[p])
+		}
+		e.points = [NumPolys][]uint16{}
+	}
+	return evaluate(e.coeffs[j], x)
+}
+
+// interpolateComplete returns the coefficients of the polynomial of degree
+// < len(ys) through (0, ys[0]), (1, ys[1]), ….
+func interpolateComplete(ys []uint16) []uint16 {
+	xs := make([]uint16, len(ys))
+	for i := range xs {
+		xs[i] = uint16(i)
+	}
+	return interpolate(xs, ys)
+}
+
+// interpolate returns the len(xs) coefficients (lowest degree first) of the
+// polynomial of degree < len(xs) through the points (xs[i], ys[i]), which
+// must have distinct xs. Lagrange's formula, O(len(xs)^2).
+func interpolate(xs, ys []uint16) []uint16 {
+	k := len(xs)
+	out := make([]uint16, k)
+	if k == 0 {
+		return out
+	}
+	// master(x) = Π (x - xs[i]), degree k, coefficients lowest first.
+	master := make([]uint16, k+1)
+	master[0] = 1
+	for i, xi := range xs {
+		// master *= (x + xi) (subtraction is addition in characteristic 2).
+		for d := i + 1; d > 0; d-- {
+			master[d] = master[d-1] ^ gfMul(master[d], xi)
+		}
+		master[0] = gfMul(master[0], xi)
+	}
+	q := make([]uint16, k)
+	for i, xi := range xs {
+		// q = master / (x + xi) by synthetic division, high degree first.
+		carry := master[k]
+		for d := k - 1; d >= 0; d-- {
+			q[d] = carry
+			carry = master[d] ^ gfMul(carry, xi)
+		}
+		// scale = ys[i] / q(xi), and q(xi) = Π_{j≠i} (xi - xj).
+		denom := uint16(1)
+		for j, xj := range xs {
+			if j != i {
+				denom = gfMul(denom, xi^xj)
+			}
+		}
+		scale := gfMul(ys[i], gfInv(denom))
+		for d := range k {
+			out[d] ^= gfMul(q[d], scale)
+		}
+	}
+	return out
+}
+
+// evaluate returns the polynomial with coefficients c (lowest first) at x.
+func evaluate(c []uint16, x uint16) uint16 {
+	var y uint16
+	for d := len(c) - 1; d >= 0; d-- {
+		y = gfMul(y, x) ^ c[d]
+	}
+	return y
+}
+
+// EncoderState is an Encoder's state in the layout of SPQR's protobuf
+// message PolynomialEncoder: Index is the next chunk counter; exactly one of
+// Points (16 entries of big-endian 16-bit values) or Polys (16 entries of
+// big-endian 16-bit coefficients, lowest degree first) is set.
+type EncoderState struct {
+	Index  uint32
+	Points [][]byte
+	Polys  [][]byte
+}
+
+// State returns the encoder's state for storage.
+func (e *Encoder) State() EncoderState {
+	s := EncoderState{Index: e.next}
+	if e.coeffs == nil {
+		s.Points = make([][]byte, NumPolys)
+		for j := range NumPolys {
+			s.Points[j] = putU16s(e.points[j])
+		}
+	} else {
+		s.Polys = make([][]byte, NumPolys)
+		for j := range NumPolys {
+			s.Polys[j] = putU16s(e.coeffs[j])
+		}
+	}
+	return s
+}
+
+// NewEncoderFromState rebuilds an Encoder from a stored state. maxValues
+// bounds the number of 16-bit values per polynomial (a state can claim no
+// more than the message it was made for). Errors wrap ErrInvalidState.
+func NewEncoderFromState(s EncoderState, maxValues int) (*Encoder, error) {
+	e := &Encoder{next: s.Index}
+	switch {
+	case len(s.Points) > 0 && len(s.Polys) == 0 && len(s.Points) == NumPolys:
+		for j, b := range s.Points {
+			v, ok := getU16s(b, maxValues)
+			if !ok {
+				return nil, ErrInvalidState
+			}
+			e.points[j] = v
+		}
+	case len(s.Points) == 0 && len(s.Polys) == NumPolys:
+		tablesOnce.Do(initTables)
+		e.coeffs = new([NumPolys][]uint16)
+		for j, b := range s.Polys {
+			v, ok := getU16s(b, maxValues)
+			if !ok || len(v) == 0 {
+				return nil, ErrInvalidState
+			}
+			e.coeffs[j] = v
+		}
+	default:
+		return nil, ErrInvalidState
+	}
+	return e, nil
+}
+
+func putU16s(v []uint16) []byte {
+	b := make([]byte, 2*len(v))
+	for i, x := range v {
+		b[2*i], b[2*i+1] = byte(x>>8), byte(x)
+	}
+	return b
+}
+
+func getU16s(b []byte, max int) ([]uint16, bool) {
+	if len(b)%2 != 0 || len(b)/2 > max {
+		return nil, false
+	}
+	v := make([]uint16, len(b)/2)
+	for i := range v {
+		v[i] = uint16(b[2*i])<<8 | uint16(b[2*i+1])
+	}
+	return v, true
+}
+
+// point is a received value p_j(x) = y.
+type point struct{ x, y uint16 }
+
+// Decoder collects chunks of one message of known length.
+type Decoder struct {
+	ptsNeeded int               // message length / 2
+	pts       [NumPolys][]point // per polynomial, sorted by x, distinct x
+	complete  bool              // SPQR's is_complete flag, kept for storage
+}
+
+// NewDecoder returns a decoder for a message of msgLen bytes.
+func NewDecoder(msgLen int) (*Decoder, error) {
+	if msgLen%2 != 0 {
+		return nil, ErrOddLength
+	}
+	if msgLen > MaxMessageSize || msgLen < 0 {
+		return nil, ErrTooLong
+	}
+	return &Decoder{ptsNeeded: msgLen / 2}, nil
+}
+
+// MessageLen returns the length of the message being decoded.
+func (d *Decoder) MessageLen() int { return 2 * d.ptsNeeded }
+
+// necessary returns how many points polynomial j needs.
+func (d *Decoder) necessary(j int) int {
+	n := d.ptsNeeded / NumPolys
+	if j < d.ptsNeeded%NumPolys {
+		n++
+	}
+	return n
+}
+
+// Add records a chunk. Chunks may arrive in any order and repeat; a point
+// whose x is already known is ignored (the first one wins). To bound memory,
+// a point is kept only if it is systematic (x below the number of points the
+// polynomial needs) or the polynomial still lacks points.
+func (d *Decoder) Add(c Chunk) {
+	for j := range NumPolys {
+		x := c.Index
+		y := uint16(c.Data[2*j])<<8 | uint16(c.Data[2*j+1])
+		need := d.necessary(j)
+		if int(x) < need || len(d.pts[j]) < need {
+			d.pts[j] = insertPoint(d.pts[j], point{x, y})
+		}
+	}
+}
+
+func insertPoint(ps []point, p point) []point {
+	i, found := slices.BinarySearchFunc(ps, p.x, func(a point, x uint16) int { return int(a.x) - int(x) })
+	if found {
+		return ps
+	}
+	return slices.Insert(ps, i, p)
+}
+
+// Message returns the decoded message once enough chunks have arrived, and
+// false before. The result is only as good as the chunks: callers
+// authenticate it.
+func (d *Decoder) Message() ([]byte, bool) {
+	if d.complete {
+		return nil, false
+	}
+	for j := range NumPolys {
+		if len(d.pts[j]) < d.necessary(j) {
+			return nil, false
+		}
+	}
+	tablesOnce.Do(initTables)
+	var coeffs [NumPolys][]uint16
+	out := make([]byte, 0, 2*d.ptsNeeded)
+	for i := range d.ptsNeeded {
+		j, x := i%NumPolys, uint16(i/NumPolys)
+		ps := d.pts[j]
+		var y uint16
+		if k, found := slices.BinarySearchFunc(ps, x, func(a point, x uint16) int { return int(a.x) - int(x) }); found {
+			y = ps[k].y
+		} else {
+			if coeffs[j] == nil {
+				use := ps[:d.necessary(j)]
+				xs := make([]uint16, len(use))
+				ys := make([]uint16, len(use))
+				for t, p := range use {
+					xs[t], ys[t] = p.x, p.y
+				}
+				coeffs[j] = interpolate(xs, ys)
+			}
+			y = evaluate(coeffs[j], x)
+		}
+		out = append(out, byte(y>>8), byte(y))
+	}
+	return out, true
+}
+
+// DecoderState is a Decoder's state in the layout of SPQR's protobuf message
+// PolynomialDecoder: PtsNeeded = message length / 2, Polys = 16, Points = 16
+// entries of (x, y) pairs as big-endian 16-bit values sorted by x.
+type DecoderState struct {
+	PtsNeeded  uint32
+	Polys      uint32
+	Points     [][]byte
+	IsComplete bool
+}
+
+// State returns the decoder's state for storage.
+func (d *Decoder) State() DecoderState {
+	s := DecoderState{PtsNeeded: uint32(d.ptsNeeded), Polys: NumPolys, IsComplete: d.complete, Points: make([][]byte, NumPolys)}
+	for j := range NumPolys {
+		b := make([]byte, 0, 4*len(d.pts[j]))
+		for _, p := range d.pts[j] {
+			b = append(b, byte(p.x>>8), byte(p.x), byte(p.y>>8), byte(p.y))
+		}
+		s.Points[j] = b
+	}
+	return s
+}
+
+// NewDecoderFromState rebuilds a Decoder from a stored state for a message of
+// msgLen bytes (the state must agree). Errors wrap ErrInvalidState.
+func NewDecoderFromState(s DecoderState, msgLen int) (*Decoder, error) {
+	if int(s.PtsNeeded) != msgLen/2 || len(s.Points) != NumPolys {
+		return nil, ErrInvalidState
+	}
+	d, err := NewDecoder(msgLen)
+	if err != nil {
+		return nil, err
+	}
+	d.complete = s.IsComplete
+	for j, b := range s.Points {
+		// At most 2·necessary points are ever kept (systematic ones plus
+		// the ones that arrived while points were missing).
+		if len(b)%4 != 0 || len(b)/4 > 2*d.necessary(j)+1 {
+			return nil, ErrInvalidState
+		}
+		for t := 0; t < len(b); t += 4 {
+			d.pts[j] = insertPoint(d.pts[j], point{uint16(b[t])<<8 | uint16(b[t+1]), uint16(b[t+2])<<8 | uint16(b[t+3])})
+		}
+	}
+	return d, nil
+}

@@ -1,0 +1,65 @@
+package erasure
+
+import "sync"
+
+// Arithmetic in GF(2^16) = GF(2)[x] / (x^16 + x^12 + x^3 + x + 1), the field
+// SPQR's erasure code works in (reduction polynomial 0x1100b). An element is
+// a uint16 whose bit i is the coefficient of x^i. Addition is XOR.
+//
+// Multiplication uses logarithm tables (x generates the multiplicative
+// group: the polynomial is primitive). Table lookups depend on the values,
+// which is acceptable here: everything this package codes is sent in the
+// clear. gfMulSlow is the table-free definition the tables are built from.
+
+// Poly is the reduction polynomial x^16 + x^12 + x^3 + x + 1.
+const Poly = 0x1100b
+
+const groupOrder = 1<<16 - 1
+
+var (
+	tablesOnce sync.Once
+	expTable   *[2 * groupOrder]uint16 // expTable[i] = x^i
+	logTable   *[1 << 16]uint16        // logTable[x^i] = i; logTable[0] unused
+)
+
+func initTables() {
+	e := new([2 * groupOrder]uint16)
+	l := new([1 << 16]uint16)
+	v := uint16(1)
+	for i := range groupOrder {
+		e[i], e[i+groupOrder] = v, v
+		l[v] = uint16(i)
+		v = gfMulSlow(v, 2)
+	}
+	expTable, logTable = e, l
+}
+
+// gfMulSlow returns a·b by shift-and-add, without branches on the values.
+func gfMulSlow(a, b uint16) uint16 {
+	var p uint32
+	aa := uint32(a)
+	for i := range 16 {
+		p ^= aa & -(uint32(b) >> i & 1)
+		aa <<= 1
+	}
+	for i := 30; i >= 16; i-- {
+		p ^= (Poly << (i - 16)) & -(p >> i & 1)
+	}
+	return uint16(p)
+}
+
+// gfMul returns a·b. Callers must have run tablesOnce.Do(initTables).
+func gfMul(a, b uint16) uint16 {
+	if a == 0 || b == 0 {
+		return 0
+	}
+	return expTable[int(logTable[a])+int(logTable[b])]
+}
+
+// gfInv returns a^-1; gfInv(0) = 0.
+func gfInv(a uint16) uint16 {
+	if a == 0 {
+		return 0
+	}
+	return expTable[groupOrder-int(logTable[a])]
+}

@@ -113,6 +113,10 @@ func TestConversationMatrix(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
+					if bundle.DeviceID != 2 || bundle.RegistrationID == 0 || len(bundle.SignedPreKeySignature) != 64 {
+						t.Fatalf("bundle fields: device %d, registration %d, signature %d bytes",
+							bundle.DeviceID, bundle.RegistrationID, len(bundle.SignedPreKeySignature))
+					}
 					if (bundle.PreKeyID != nil) != oneTime {
 						t.Fatalf("bundle one-time prekey present=%v, want %v", bundle.PreKeyID != nil, oneTime)
 					}

@@ -21,7 +21,12 @@ var injectsRandom = map[string]bool{
 	peer.KindPython: true,
 	peer.KindNode:   true,
 	peer.KindGomau:  false,
+	peer.KindNodeV4: false,
 }
+
+// signerKinds are the peers in the XEdDSA cross-check: the v3 peers plus
+// the official libsignal (v4 peer), whose signatures must interoperate too.
+var signerKinds = append(append([]string(nil), peer.V3Kinds...), peer.KindNodeV4)
 
 func mustHex(t testing.TB, s string) []byte {
 	t.Helper()
@@ -38,11 +43,11 @@ func flip(b []byte, i int, mask byte) []byte {
 	return c
 }
 
-// startAll starts one peer of each v3 kind (skipping/failing per needPeer).
+// startAll starts one peer of each kind in signerKinds (skipping/failing per needPeer).
 func startAll(t *testing.T) map[string]*peer.Process {
 	t.Helper()
 	ps := map[string]*peer.Process{}
-	for _, k := range peer.V3Kinds {
+	for _, k := range signerKinds {
 		ps[k] = needPeer(t, k)
 	}
 	return ps
@@ -62,7 +67,7 @@ func TestXEdDSACrossVerify(t *testing.T) {
 	}
 	const keysPerSigner = 6
 	checked := 0
-	for _, signer := range peer.V3Kinds {
+	for _, signer := range signerKinds {
 		sp := ps[signer]
 		for k := range keysPerSigner {
 			priv := randBytes(t, 32)
@@ -79,7 +84,7 @@ func TestXEdDSACrossVerify(t *testing.T) {
 				if len(sig) != 64 {
 					t.Fatalf("%s: signature length %d", signer, len(sig))
 				}
-				for _, verifier := range peer.V3Kinds {
+				for _, verifier := range signerKinds {
 					vp := ps[verifier]
 					ok, err := vp.XEdDSAVerify(ctx, pub, msg, sig)
 					if err != nil {
@@ -164,7 +169,7 @@ func TestXEdDSAVectors(t *testing.T) {
 		case e.ID == "lpc-test_curve25519_signature":
 			seen++
 			sig := mustHex(t, e.Signature)
-			for _, k := range peer.V3Kinds {
+			for _, k := range signerKinds {
 				ok, err := ps[k].XEdDSAVerify(ctx, pub, msg, sig)
 				if err != nil || !ok {
 					t.Errorf("%s: %s does not verify (err %v)", k, e.ID, err)
@@ -179,7 +184,7 @@ func TestXEdDSAVectors(t *testing.T) {
 			seen++
 			want := mustHex(t, e.Signature)
 			priv, rnd := mustHex(t, e.Private), mustHex(t, e.Random)
-			for _, k := range peer.V3Kinds {
+			for _, k := range signerKinds {
 				got, err := ps[k].XEdDSASign(ctx, priv, msg, rnd)
 				if !injectsRandom[k] {
 					if !errors.Is(err, peer.ErrUnsupported) {
@@ -212,7 +217,7 @@ func TestVXEdDSAVectors(t *testing.T) {
 	ctx := context.Background()
 	v := loadXEdDSAVectors(t)
 	c := needPeer(t, peer.KindC)
-	for _, k := range []string{peer.KindPython, peer.KindNode, peer.KindGomau} {
+	for _, k := range []string{peer.KindPython, peer.KindNode, peer.KindGomau, peer.KindNodeV4} {
 		p := needPeer(t, k)
 		if _, _, err := p.VXEdDSASign(ctx, make([]byte, 32), nil, nil); !errors.Is(err, peer.ErrUnsupported) {
 			t.Errorf("%s: vxeddsa_sign: got %v, want ErrUnsupported", k, err)

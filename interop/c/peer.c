@@ -231,6 +231,7 @@ static id_entry *prekeys = NULL;
 static id_entry *signed_prekeys = NULL;
 static ratchet_identity_key_pair *identity = NULL;
 static uint32_t registration_id = 0;
+static uint32_t local_device_id = 0;
 static signal_context *gctx = NULL;
 static signal_protocol_store_context *store = NULL;
 
@@ -604,6 +605,7 @@ static const char *op_init(const cJSON *req, cJSON *res) {
     }
     free(seed);
     get_u32(req, "registration_id", &registration_id);
+    get_u32(req, "device_id", &local_device_id);
     if (identity) SIGNAL_UNREF(identity);
     int hp = get_hex(req, "identity_private", &priv, &priv_n);
     if (hp < 0 || (hp == 1 && priv_n != 32)) {
@@ -629,9 +631,8 @@ static const char *op_init(const cJSON *req, cJSON *res) {
 }
 
 static const char *op_bundle(const cJSON *req, cJSON *res) {
-    uint32_t spk_id = 0, device_id = 0;
+    uint32_t spk_id = 0, device_id = local_device_id;
     get_u32(req, "signed_prekey_id", &spk_id);
-    get_u32(req, "device_id", &device_id);
     unsigned char *priv = NULL;
     size_t priv_n = 0;
     int hp = get_hex(req, "signed_prekey_private", &priv, &priv_n);

@@ -91,6 +91,7 @@ type peer struct {
 	ser        *serialize.Serializer
 	identity   *identity.KeyPair
 	regID      uint32
+	deviceID   uint32
 	trusted    map[string]*identity.Key
 	prekeys    map[uint32]*record.PreKey
 	signed     map[uint32]*record.SignedPreKey
@@ -217,6 +218,7 @@ func (p *peer) handle(ctx context.Context, r *request) (map[string]any, error) {
 			}
 		}
 		p.regID = r.RegistrationID
+		p.deviceID = r.DeviceID
 		return map[string]any{"identity_public": hexBytes(p.identity.PublicKey().Serialize())}, nil
 	case "bundle":
 		spk, err := keyPair(r.SignedPreKeyPrivate)
@@ -227,7 +229,7 @@ func (p *peer) handle(ctx context.Context, r *request) (map[string]any, error) {
 		p.signed[r.SignedPreKeyID] = record.NewSignedPreKey(r.SignedPreKeyID, time.Now().UnixMilli(), spk, sig, p.ser.SignedPreKeyRecord)
 		out := map[string]any{
 			"registration_id":         p.regID,
-			"device_id":               r.DeviceID,
+			"device_id":               p.deviceID,
 			"identity_key":            hexBytes(p.identity.PublicKey().Serialize()),
 			"signed_prekey_id":        r.SignedPreKeyID,
 			"signed_prekey":           hexBytes(spk.PublicKey().Serialize()),

@@ -117,6 +117,7 @@ const ops = {
     async init(req) {
         const kp = keyPair(hexField(req, 'identity_private', false));
         storage = new Storage(kp, req.registration_id || 0);
+        storage.deviceId = req.device_id || 0;
         return { identity_public: kp.pubKey.toString('hex') };
     },
     async bundle(req) {
@@ -126,7 +127,7 @@ const ops = {
         storage.signed.set(spkId, spk);
         const out = {
             registration_id: storage.registrationId,
-            device_id: req.device_id || 0,
+            device_id: storage.deviceId,
             identity_key: storage.identity.pubKey.toString('hex'),
             signed_prekey_id: spkId,
             signed_prekey: spk.pubKey.toString('hex'),

@@ -275,6 +275,7 @@ type InitRequest struct {
 	DeviceID        uint32 `json:"device_id"`
 	IdentityPrivate Hex    `json:"identity_private,omitempty"` // 32 bytes; generated when nil
 	Seed            Hex    `json:"seed,omitempty"`             // deterministic randomness, where supported
+	Name            string `json:"name,omitempty"`             // own address name, for peers that need one (node-v4)
 }
 
 // Init initializes the peer's identity and returns its 33-byte identity public key.

@@ -205,6 +205,7 @@ class Peer:
         kp = key_pair(self._hex(req, "identity_private", False))
         identity = IdentityKeyPair(IdentityKey(kp.getPublicKey()), kp.getPrivateKey())
         self.store = Store(identity, int(req.get("registration_id", 0)))
+        self.device_id = int(req.get("device_id", 0))
         return {"identity_public": identity.getPublicKey().serialize().hex()}
 
     def op_bundle(self, req):
@@ -216,7 +217,7 @@ class Peer:
         s.storeSignedPreKey(spk_id, SignedPreKeyRecord(spk_id, int(time.time() * 1000), spk, sig))
         out = {
             "registration_id": s.registration_id,
-            "device_id": int(req.get("device_id", 0)),
+            "device_id": self.device_id,
             "identity_key": s.identity.getPublicKey().serialize().hex(),
             "signed_prekey_id": spk_id,
             "signed_prekey": bytes(spk_pub).hex(),

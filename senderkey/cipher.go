@@ -1,0 +1,319 @@
+package senderkey
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"fmt"
+	"slices"
+
+	"github.com/forwardsecret/signal/curve"
+	"github.com/forwardsecret/signal/internal/wire"
+)
+
+// Cipher runs the sender-key operations against a Store. It is safe for
+// concurrent use: operations on the same (sender, distribution id) run one
+// at a time, others in parallel.
+type Cipher struct {
+	store Store
+	locks keyedLocks
+}
+
+// NewCipher returns a Cipher that keeps its records in store.
+func NewCipher(store Store) *Cipher { return &Cipher{store: store} }
+
+// lockLoad takes the lock of (sender, id) and loads the record.
+func (c *Cipher) lockLoad(ctx context.Context, sender Sender, id DistributionID) (*Record, func(), error) {
+	unlock, err := c.locks.lock(ctx, storeKey{sender, id})
+	if err != nil {
+		return nil, nil, err
+	}
+	rec, err := c.store.Load(ctx, sender, id)
+	if err != nil {
+		unlock()
+		return nil, nil, fmt.Errorf("senderkey: loading record of %s: %w", sender, err)
+	}
+	return rec, unlock, nil
+}
+
+func (c *Cipher) save(ctx context.Context, sender Sender, id DistributionID, rec *Record) error {
+	if err := c.store.Store(ctx, sender, id, rec); err != nil {
+		return fmt.Errorf("senderkey: storing record of %s: %w", sender, err)
+	}
+	return nil
+}
+
+// CreateDistributionMessage returns the distribution message of self's
+// sender key for distribution id, creating the sender key first if the
+// store has none: a random 31-bit chain id (as libsignal-java expects), a
+// random chain key at iteration 0 and a fresh signing key pair. The message
+// describes the chain as it is now, so members who receive it can decrypt
+// messages from the current iteration on.
+func (c *Cipher) CreateDistributionMessage(ctx context.Context, self Sender, id DistributionID) (*DistributionMessage, error) {
+	rec, unlock, err := c.lockLoad(ctx, self, id)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	if rec == nil || rec.Len() == 0 {
+		s, err := newOwnState()
+		if err != nil {
+			return nil, err
+		}
+		rec = &Record{}
+		rec.add(s)
+		if err := c.save(ctx, self, id, rec); err != nil {
+			return nil, err
+		}
+	}
+	s := rec.states[0]
+	if s.messageVersion() != MessageVersion {
+		return nil, fmt.Errorf("%w: chain %d has message version %d", ErrInvalidRecord, s.chainID, s.messageVersion())
+	}
+	return &DistributionMessage{
+		distributionID: id,
+		chainID:        s.chainID,
+		iteration:      s.chain.iteration,
+		chainKey:       s.chain.key,
+		signingKey:     s.signingPub,
+	}, nil
+}
+
+// newOwnState makes a new sending chain.
+func newOwnState() (*state, error) {
+	var rnd [4 + ChainKeySize]byte
+	if _, err := rand.Read(rnd[:]); err != nil {
+		return nil, err
+	}
+	kp, err := curve.GenerateKeyPair()
+	if err != nil {
+		return nil, err
+	}
+	s := &state{
+		version:     MessageVersion,
+		chainID:     binary.BigEndian.Uint32(rnd[:4]) >> 1,
+		signingPub:  kp.Public,
+		signingPriv: kp.Private.Bytes(),
+	}
+	copy(s.chain.key[:], rnd[4:])
+	clear(rnd[:])
+	return s, nil
+}
+
+// ProcessDistributionMessage stores the sender key in m as a chain of sender
+// for m's distribution id. Processing a chain already held (same chain id and
+// signing key) keeps the held progress; a different signing key under the
+// same chain id replaces it; beyond MaxSenderKeyStates chains the oldest is
+// dropped.
+func (c *Cipher) ProcessDistributionMessage(ctx context.Context, sender Sender, m *DistributionMessage) error {
+	id := m.distributionID
+	rec, unlock, err := c.lockLoad(ctx, sender, id)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if rec == nil {
+		rec = &Record{}
+	}
+	rec.add(&state{
+		version:    MessageVersion,
+		chainID:    m.chainID,
+		chain:      chainKey{iteration: m.iteration, key: m.chainKey},
+		signingPub: m.signingKey,
+	})
+	return c.save(ctx, sender, id, rec)
+}
+
+// Encrypt encrypts plaintext with self's newest sender key for distribution
+// id and returns the signed SenderKeyMessage, which every member that
+// processed the distribution message can decrypt. The chain advances by one
+// and is stored before the message is returned.
+func (c *Cipher) Encrypt(ctx context.Context, self Sender, id DistributionID, plaintext []byte) ([]byte, error) {
+	rec, unlock, err := c.lockLoad(ctx, self, id)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	if rec == nil || rec.Len() == 0 {
+		return nil, fmt.Errorf("%w for %s in distribution %s", ErrNoSenderKey, self, id)
+	}
+	s := rec.states[0]
+	if s.messageVersion() != MessageVersion {
+		return nil, fmt.Errorf("%w: chain %d has message version %d", ErrInvalidRecord, s.chainID, s.messageVersion())
+	}
+	signer, err := s.signingKeyPair()
+	if err != nil {
+		return nil, err
+	}
+	var seed [32]byte
+	var next chainKey
+	if err := s.chain.step(&seed, &next); err != nil {
+		return nil, err
+	}
+	mk, err := deriveMessageKeys(&seed)
+	clear(seed[:])
+	if err != nil {
+		return nil, err
+	}
+	w := wire.SenderKeyMessage{
+		DistributionID: id,
+		ChainID:        s.chainID,
+		Iteration:      s.chain.iteration,
+		Ciphertext:     mk.encryptCBC(plaintext),
+	}
+	clear(mk.key[:])
+	out := w.AppendUnsigned(make([]byte, 0, w.EncodedLen()))
+	sig, err := signer.Sign(out)
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, sig...)
+	s.chain = next
+	if err := c.save(ctx, self, id, rec); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// signingKeyPair returns the state's private signing key in signing form.
+func (s *state) signingKeyPair() (*curve.IdentityKeyPair, error) {
+	if s.signer != nil {
+		return s.signer.kp, nil
+	}
+	if s.signingPriv == nil {
+		return nil, fmt.Errorf("%w (chain %d)", ErrNoSigningKey, s.chainID)
+	}
+	priv, err := curve.NewPrivateKey(s.signingPriv)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidRecord, err)
+	}
+	if priv.PublicKey() != s.signingPub {
+		return nil, fmt.Errorf("%w: private and public signing keys of chain %d do not match", ErrInvalidRecord, s.chainID)
+	}
+	kp, err := curve.NewIdentityKeyPair(priv)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidRecord, err)
+	}
+	s.signer = &signingCache{kp: kp}
+	return kp, nil
+}
+
+// Decrypt verifies and decrypts a SenderKeyMessage from sender. The message
+// names its distribution id and chain id; the matching chain must have been
+// processed (ErrNoSenderKey otherwise).
+//
+// The record is written back only when the signature verified and the body
+// decrypted; on any error the stored record is unchanged. A message whose key
+// was already used is ErrDuplicateMessage, one more than MaxForwardJump
+// iterations ahead is a *ForwardJumpError, rejected before any key is
+// derived.
+func (c *Cipher) Decrypt(ctx context.Context, sender Sender, message []byte) ([]byte, error) {
+	m, err := wire.ParseSenderKeyMessage(message)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidMessage, err)
+	}
+	id := DistributionID(m.DistributionID)
+	rec, unlock, err := c.lockLoad(ctx, sender, id)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	if rec == nil {
+		return nil, fmt.Errorf("%w for %s in distribution %s", ErrNoSenderKey, sender, id)
+	}
+	_, s := rec.stateFor(m.ChainID)
+	if s == nil {
+		return nil, fmt.Errorf("%w for %s in distribution %s with chain id %d", ErrNoSenderKey, sender, id, m.ChainID)
+	}
+	if s.messageVersion() != MessageVersion {
+		return nil, fmt.Errorf("%w: message version %d, chain %d has version %d", ErrInvalidMessage, MessageVersion, s.chainID, s.messageVersion())
+	}
+	if !s.signingPub.VerifySignature(m.SignatureInput, m.Signature[:]) {
+		return nil, ErrInvalidSignature
+	}
+	var a advance
+	if err := s.plan(&a, m.Iteration); err != nil {
+		return nil, err
+	}
+	mk, err := deriveMessageKeys(&a.seed)
+	clear(a.seed[:])
+	if err != nil {
+		return nil, err
+	}
+	plaintext, err := mk.decryptCBC(m.Ciphertext)
+	clear(mk.key[:])
+	if err != nil {
+		return nil, err
+	}
+	s.commit(&a)
+	if err := c.save(ctx, sender, id, rec); err != nil {
+		clear(plaintext)
+		return nil, err
+	}
+	return plaintext, nil
+}
+
+// advance is the change to a state that decrypting one message makes,
+// computed before anything is changed.
+type advance struct {
+	seed    [32]byte     // the message's key seed
+	stored  int          // index of the used stored key, or -1
+	skipped []skippedKey // keys to store, oldest first (only those that will be kept)
+	next    chainKey     // the new chain key when stored == -1
+}
+
+// plan computes the key of iteration n without changing s.
+func (s *state) plan(a *advance, n uint32) error {
+	cur := s.chain.iteration
+	if n < cur {
+		for i := range s.keys {
+			if s.keys[i].iteration == n {
+				a.stored, a.seed = i, s.keys[i].seed
+				return nil
+			}
+		}
+		return fmt.Errorf("%w: iteration %d, chain at %d", ErrDuplicateMessage, n, cur)
+	}
+	if n-cur > MaxForwardJump {
+		return &ForwardJumpError{Iteration: n, Current: cur}
+	}
+	a.stored = -1
+	// Only the last MaxMessageKeys skipped keys can survive the trim in
+	// commit, so earlier ones need no seed.
+	keepFrom := cur
+	if n-cur > MaxMessageKeys {
+		keepFrom = n - MaxMessageKeys
+	}
+	if n > keepFrom {
+		a.skipped = make([]skippedKey, 0, n-keepFrom)
+	}
+	ck := s.chain
+	for ck.iteration < n {
+		var seed *[32]byte
+		if ck.iteration >= keepFrom {
+			a.skipped = append(a.skipped, skippedKey{iteration: ck.iteration})
+			seed = &a.skipped[len(a.skipped)-1].seed
+		}
+		var next chainKey
+		if err := ck.step(seed, &next); err != nil {
+			return err // unreachable: ck.iteration < n
+		}
+		ck = next
+	}
+	return ck.step(&a.seed, &a.next)
+}
+
+// commit applies a planned advance to s.
+func (s *state) commit(a *advance) {
+	if a.stored >= 0 {
+		s.keys = slices.Delete(s.keys, a.stored, a.stored+1)
+		return
+	}
+	s.keys = append(s.keys, a.skipped...)
+	if extra := len(s.keys) - MaxMessageKeys; extra > 0 {
+		n := copy(s.keys, s.keys[extra:])
+		clear(s.keys[n:])
+		s.keys = s.keys[:n]
+	}
+	s.chain = a.next
+}

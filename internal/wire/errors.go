@@ -47,6 +47,7 @@ type FieldError struct {
 	Detail  string // optional extra context; never contains field values
 }
 
+// Error returns "wire: <problem>: <Message>.<Field>" and any detail.
 func (e *FieldError) Error() string {
 	s := e.Err.Error() + ": " + e.Message + "." + e.Field
 	if e.Detail != "" {
@@ -66,6 +67,7 @@ type VersionError struct {
 	Err     error
 }
 
+// Error names the version and the message.
 func (e *VersionError) Error() string {
 	return fmt.Sprintf("%v %d in %s", e.Err, e.Version, e.Message)
 }

@@ -86,53 +86,84 @@ func randBytes(t testing.TB, n int) []byte {
 	return b
 }
 
-// TestConversationMatrix runs a conversation for every ordered pair of v3
-// peers (initiator, responder), with and without a one-time prekey: at
-// least 60 messages with DH ratchet turns, shuffled delivery within each
-// chain and some messages held back across a ratchet turn.
-func TestConversationMatrix(t *testing.T) {
+// partyMaker creates a fresh, initialized party for one conversation.
+// Process peers are one kind of Party; the library's own session layer can
+// be added to conversationParties as an in-process Party and is then run
+// against every peer by TestConversationMatrix.
+type partyMaker func(t *testing.T, label string, device uint32) peer.Party
+
+// conversationParties lists the parties of the conversation matrix, in order.
+var conversationParties = func() []struct {
+	name string
+	make partyMaker
+} {
+	var out []struct {
+		name string
+		make partyMaker
+	}
+	for _, k := range peer.V3Kinds {
+		out = append(out, struct {
+			name string
+			make partyMaker
+		}{k, func(t *testing.T, label string, device uint32) peer.Party {
+			return newParty(t, k, label, device)
+		}})
+	}
+	return out
+}()
+
+// converse establishes a session from a to b (b publishes a bundle, with a
+// one-time prekey if oneTime) and runs a 60-message conversation with DH
+// ratchet turns, shuffled delivery within each chain and some messages held
+// back across a ratchet turn.
+func converse(t *testing.T, a, b peer.Party, oneTime bool, seed uint64) peer.Stats {
+	t.Helper()
 	const messages = 60
-	var mu sync.Mutex
-	results := map[string]string{}
-	for _, ak := range peer.V3Kinds {
-		for _, bk := range peer.V3Kinds {
+	ctx := context.Background()
+	alice := peer.Side{Party: a, Addr: peer.Address{Name: "alice", DeviceID: 1}}
+	bob := peer.Side{Party: b, Addr: peer.Address{Name: "bob", DeviceID: 2}}
+	req := peer.BundleRequest{SignedPreKeyID: 7, OneTime: oneTime}
+	if oneTime {
+		id := uint32(31)
+		req.PreKeyID = &id
+	}
+	bundle, err := peer.Establish(ctx, alice, bob, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bundle.DeviceID != 2 || bundle.RegistrationID == 0 || len(bundle.SignedPreKeySignature) != 64 {
+		t.Fatalf("bundle fields: device %d, registration %d, signature %d bytes",
+			bundle.DeviceID, bundle.RegistrationID, len(bundle.SignedPreKeySignature))
+	}
+	if (bundle.PreKeyID != nil) != oneTime {
+		t.Fatalf("bundle one-time prekey present=%v, want %v", bundle.PreKeyID != nil, oneTime)
+	}
+	st, err := peer.Converse(ctx, alice, bob, peer.Script{
+		Messages: messages, MaxBurst: 5, Shuffle: true, HoldBack: true, Seed: seed,
+	})
+	if err != nil {
+		t.Fatalf("%v (after %v)", err, st)
+	}
+	if st.Delivered < 50 || st.Turns < 5 || st.OutOfOrder == 0 || st.PreKeyMessages == 0 {
+		t.Fatalf("conversation too weak: %v", st)
+	}
+	return st
+}
+
+// TestConversationMatrix runs a conversation for every ordered pair of
+// parties (initiator, responder), same kind included, with and without a
+// one-time prekey.
+func TestConversationMatrix(t *testing.T) {
+	for _, a := range conversationParties {
+		for _, b := range conversationParties {
 			for _, oneTime := range []bool{true, false} {
-				name := fmt.Sprintf("%s->%s/onetime=%v", ak, bk, oneTime)
+				name := fmt.Sprintf("%s->%s/onetime=%v", a.name, b.name, oneTime)
 				t.Run(name, func(t *testing.T) {
-					ctx := context.Background()
-					a := newParty(t, ak, "A:"+ak, 1)
-					b := newParty(t, bk, "B:"+bk, 2)
-					alice := peer.Side{Party: a, Addr: peer.Address{Name: "alice", DeviceID: 1}}
-					bob := peer.Side{Party: b, Addr: peer.Address{Name: "bob", DeviceID: 2}}
-					req := peer.BundleRequest{SignedPreKeyID: 7, OneTime: oneTime}
-					if oneTime {
-						id := uint32(31)
-						req.PreKeyID = &id
-					}
-					bundle, err := peer.Establish(ctx, alice, bob, req)
-					if err != nil {
-						t.Fatal(err)
-					}
-					if bundle.DeviceID != 2 || bundle.RegistrationID == 0 || len(bundle.SignedPreKeySignature) != 64 {
-						t.Fatalf("bundle fields: device %d, registration %d, signature %d bytes",
-							bundle.DeviceID, bundle.RegistrationID, len(bundle.SignedPreKeySignature))
-					}
-					if (bundle.PreKeyID != nil) != oneTime {
-						t.Fatalf("bundle one-time prekey present=%v, want %v", bundle.PreKeyID != nil, oneTime)
-					}
-					st, err := peer.Converse(ctx, alice, bob, peer.Script{
-						Messages: messages, MaxBurst: 5, Shuffle: true, HoldBack: true, Seed: seedOf(name),
-					})
-					if err != nil {
-						t.Fatalf("%v (after %v)", err, st)
-					}
-					if st.Delivered < 50 || st.Turns < 5 || st.OutOfOrder == 0 || st.PreKeyMessages == 0 {
-						t.Fatalf("conversation too weak: %v", st)
-					}
+					t.Parallel()
+					pa := a.make(t, "A:"+a.name, 1)
+					pb := b.make(t, "B:"+b.name, 2)
+					st := converse(t, pa, pb, oneTime, seedOf(name))
 					t.Logf("%s: %v", name, st)
-					mu.Lock()
-					results[name] = st.String()
-					mu.Unlock()
 				})
 			}
 		}

@@ -77,7 +77,7 @@ func (m *DistributionMessage) Iteration() uint32 { return m.iteration }
 func (m *DistributionMessage) SigningKey() curve.PublicKey { return m.signingKey }
 
 // String describes m without its chain key.
-func (m *DistributionMessage) String() string {
+func (m DistributionMessage) String() string {
 	return "senderkey.DistributionMessage{distribution: " + m.distributionID.String() +
 		", chain: " + strconv.FormatUint(uint64(m.chainID), 10) +
 		", iteration: " + strconv.FormatUint(uint64(m.iteration), 10) +
@@ -85,7 +85,7 @@ func (m *DistributionMessage) String() string {
 }
 
 // GoString is String.
-func (m *DistributionMessage) GoString() string { return m.String() }
+func (m DistributionMessage) GoString() string { return m.String() }
 
 // Format prints String for every verb, so no verb reveals the chain key.
-func (m *DistributionMessage) Format(f fmt.State, _ rune) { fmt.Fprint(f, m.String()) }
+func (m DistributionMessage) Format(f fmt.State, _ rune) { fmt.Fprint(f, m.String()) }

@@ -83,8 +83,9 @@ func (r *Record) ChainIDs() []uint32 {
 	return ids
 }
 
-// String describes r by its chain ids only.
-func (r *Record) String() string {
+// String describes r by its chain ids only. It and Format have value
+// receivers so that printing a Record value never reaches the keys.
+func (r Record) String() string {
 	var b strings.Builder
 	b.WriteString("senderkey.Record{chains:")
 	for _, s := range r.states {
@@ -96,10 +97,10 @@ func (r *Record) String() string {
 }
 
 // GoString is String.
-func (r *Record) GoString() string { return r.String() }
+func (r Record) GoString() string { return r.String() }
 
 // Format prints String for every verb, so no verb reveals key material.
-func (r *Record) Format(f fmt.State, _ rune) { fmt.Fprint(f, r.String()) }
+func (r Record) Format(f fmt.State, _ rune) { fmt.Fprint(f, r.String()) }
 
 // stateFor returns the state with the chain id, or nil.
 func (r *Record) stateFor(chainID uint32) (int, *state) {

@@ -37,6 +37,7 @@ type Stats struct {
 	MaxBurstDelivered int
 }
 
+// String summarizes the counts on one line.
 func (s Stats) String() string {
 	return fmt.Sprintf("sent=%d delivered=%d prekey=%d signal=%d turns=%d out-of-order=%d late=%d",
 		s.Sent, s.Delivered, s.PreKeyMessages, s.SignalMessages, s.Turns, s.OutOfOrder, s.DeliveredLate)

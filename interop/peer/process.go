@@ -45,6 +45,7 @@ type PeerError struct {
 	Stderr        string
 }
 
+// Error includes the peer's stderr tail when the peer died or timed out.
 func (e *PeerError) Error() string {
 	s := fmt.Sprintf("peer %s: %s: %s", e.Kind, e.Op, e.Msg)
 	if e.Stderr != "" {

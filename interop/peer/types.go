@@ -59,6 +59,7 @@ type Address struct {
 	DeviceID uint32
 }
 
+// String formats the address as name.device, as libsignal does.
 func (a Address) String() string { return fmt.Sprintf("%s.%d", a.Name, a.DeviceID) }
 
 // Bundle is a published prekey bundle. Keys are in 33-byte (0x05) form; the

@@ -1,0 +1,545 @@
+package spqr
+
+import (
+	"google.golang.org/protobuf/encoding/protowire"
+
+	"github.com/forwardsecret/signal/internal/erasure"
+	"github.com/forwardsecret/signal/internal/mlkem768"
+)
+
+// The ML-KEM Braid (SPQR V1) state machine. Each side is either the
+// encapsulation-key sender ("send_ek": KeysUnsampled … EkSentCt1Received) or
+// the ciphertext sender ("send_ct": NoHeaderReceived … Ct2Sampled) for the
+// current epoch; the roles swap at each epoch. Alice starts as send_ek,
+// Bob as send_ct, both in epoch 1.
+//
+//	send_ek                                send_ct
+//	KeysUnsampled ──send: Hdr──►           NoHeaderReceived ──all Hdr chunks──►
+//	KeysSampled   ──recv Ct1──►            HeaderReceived   ──send: Ct1 (epoch secret)──►
+//	HeaderSent    ──all Ct1 chunks──►      Ct1Sampled ──Ek+ack / Ek / ack──►
+//	Ct1Received   ──recv Ct2──►              EkReceivedCt1Sampled / Ct1Acknowledged ──►
+//	EkSentCt1Received ──all Ct2 chunks       Ct2Sampled ──recv epoch+1──► KeysUnsampled
+//	  (epoch secret)──► NoHeaderReceived(epoch+1)
+//
+// The kinds are numbered as the fields of SPQR's V1State oneof.
+type stateKind int
+
+const (
+	kindKeysUnsampled        stateKind = 1
+	kindKeysSampled          stateKind = 2
+	kindHeaderSent           stateKind = 3
+	kindCt1Received          stateKind = 4
+	kindEkSentCt1Received    stateKind = 5
+	kindNoHeaderReceived     stateKind = 6
+	kindHeaderReceived       stateKind = 7
+	kindCt1Sampled           stateKind = 8
+	kindEkReceivedCt1Sampled stateKind = 9
+	kindCt1Acknowledged      stateKind = 10
+	kindCt2Sampled           stateKind = 11
+)
+
+var kindNames = [...]string{"", "KeysUnsampled", "KeysSampled", "HeaderSent", "Ct1Received",
+	"EkSentCt1Received", "NoHeaderReceived", "HeaderReceived", "Ct1Sampled",
+	"EkReceivedCt1Sampled", "Ct1Acknowledged", "Ct2Sampled"}
+
+func (k stateKind) String() string {
+	if k > 0 && int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return "invalid"
+}
+
+// Sizes of the values the Braid sends in chunks.
+const (
+	hdrMsgSize = mlkem768.HeaderSize + macSize      // header || MAC
+	ekMsgSize  = mlkem768.EncapsulationKeySize      // encapsulation vector
+	ct1MsgSize = mlkem768.Ciphertext1Size           // ct1
+	ct2MsgSize = mlkem768.Ciphertext2Size + macSize // ct2 || MAC
+)
+
+// braid is one side's Braid state. Which fields are set depends on kind.
+type braid struct {
+	kind  stateKind
+	epoch uint64
+	auth  authenticator
+	ek    []byte // KeysSampled (our ek); EkReceivedCt1Sampled (peer's ek)
+	dk    []byte // send_ek states from KeysSampled on
+	hdr   []byte // HeaderReceived, Ct1Sampled, Ct1Acknowledged
+	es    []byte // Ct1Sampled, EkReceivedCt1Sampled, Ct1Acknowledged
+	ct1   []byte // Ct1Received, EkSentCt1Received; Ct1Sampled… (ours)
+	enc   *erasure.Encoder
+	dec   *erasure.Decoder
+}
+
+func newDecoder(n int) *erasure.Decoder {
+	d, err := erasure.NewDecoder(n)
+	if err != nil {
+		panic("spqr: " + err.Error()) // unreachable: constant even sizes
+	}
+	return d
+}
+
+func newEncoder(msg []byte) *erasure.Encoder {
+	e, err := erasure.NewEncoder(msg)
+	if err != nil {
+		panic("spqr: " + err.Error()) // unreachable: constant even sizes
+	}
+	return e
+}
+
+func initBraid(authKey []byte, dir Direction) *braid {
+	b := &braid{epoch: 1, auth: newAuthenticator(authKey, 1)}
+	if dir == A2B {
+		b.kind = kindKeysUnsampled
+	} else {
+		b.kind = kindNoHeaderReceived
+		b.dec = newDecoder(hdrMsgSize)
+	}
+	return b
+}
+
+// epochSecret is a new epoch's shared secret.
+type epochSecret struct {
+	epoch  uint64
+	secret []byte
+}
+
+// send moves the state for one outgoing message and returns the message
+// (without its chain index) and, when this message creates an epoch, the
+// epoch secret.
+func (b *braid) send() (Message, *epochSecret, error) {
+	m := Message{Epoch: b.epoch, Type: TypeNone}
+	var es *epochSecret
+	switch b.kind {
+	case kindKeysUnsampled:
+		dk, err := mlkem768.GenerateKey()
+		if err != nil {
+			return m, nil, err
+		}
+		hdr := dk.Header()
+		b.ek, b.dk = dk.EncapsulationKey(), dk.Bytes()
+		b.enc = newEncoder(append(hdr, b.auth.macHeader(b.epoch, hdr)...))
+		b.kind = kindKeysSampled
+		m.Type, m.Chunk = TypeHdr, b.enc.Next()
+	case kindKeysSampled:
+		m.Type, m.Chunk = TypeHdr, b.enc.Next()
+	case kindHeaderSent:
+		m.Type, m.Chunk = TypeEk, b.enc.Next()
+	case kindCt1Received:
+		m.Type, m.Chunk = TypeEkCt1Ack, b.enc.Next()
+	case kindEkSentCt1Received:
+		m.Type = TypeCt1Ack
+	case kindNoHeaderReceived, kindHeaderReceived, kindCt1Acknowledged:
+		if b.kind == kindHeaderReceived {
+			ct1, st, ss, err := mlkem768.Encapsulate1(b.hdr)
+			if err != nil {
+				return m, nil, err
+			}
+			secret := sckaKey(ss, b.epoch)
+			b.auth.update(b.epoch, secret)
+			b.es, b.ct1 = st.Bytes(), ct1
+			b.enc = newEncoder(ct1)
+			b.kind = kindCt1Sampled // keeps the ek decoder
+			m.Type, m.Chunk = TypeCt1, b.enc.Next()
+			es = &epochSecret{epoch: b.epoch, secret: secret}
+		}
+	case kindCt1Sampled, kindEkReceivedCt1Sampled:
+		m.Type, m.Chunk = TypeCt1, b.enc.Next()
+	case kindCt2Sampled:
+		m.Type, m.Chunk = TypeCt2, b.enc.Next()
+	default:
+		return m, nil, ErrStateDecode
+	}
+	return m, es, nil
+}
+
+// recv moves the state for one incoming message and returns the epoch
+// secret when this message completes an epoch.
+func (b *braid) recv(m *Message) (*epochSecret, error) {
+	if m.Epoch > b.epoch {
+		if b.kind == kindCt2Sampled && m.Epoch == b.epoch+1 {
+			// The peer decapsulated: next epoch, roles swap.
+			*b = braid{kind: kindKeysUnsampled, epoch: b.epoch + 1, auth: b.auth}
+			return nil, nil
+		}
+		return nil, epochError(m.Epoch)
+	}
+	if m.Epoch < b.epoch {
+		return nil, nil // late message from an earlier epoch: nothing to do
+	}
+	switch b.kind {
+	case kindKeysSampled:
+		if m.Type == TypeCt1 {
+			// The peer has our header: start sending ek, collect ct1.
+			b.dec = newDecoder(ct1MsgSize)
+			b.dec.Add(m.Chunk)
+			b.enc = newEncoder(b.ek)
+			b.ek = nil
+			b.kind = kindHeaderSent
+		}
+	case kindHeaderSent:
+		if m.Type == TypeCt1 {
+			b.dec.Add(m.Chunk)
+			if ct1, ok := b.dec.Message(); ok {
+				b.ct1, b.dec = ct1, nil
+				b.kind = kindCt1Received
+			}
+		}
+	case kindCt1Received:
+		if m.Type == TypeCt2 {
+			b.dec = newDecoder(ct2MsgSize)
+			b.dec.Add(m.Chunk)
+			b.enc = nil
+			b.kind = kindEkSentCt1Received
+		}
+	case kindEkSentCt1Received:
+		if m.Type == TypeCt2 {
+			b.dec.Add(m.Chunk)
+			if msg, ok := b.dec.Message(); ok {
+				return b.finishEpoch(msg)
+			}
+		}
+	case kindNoHeaderReceived:
+		if m.Type == TypeHdr {
+			b.dec.Add(m.Chunk)
+			if msg, ok := b.dec.Message(); ok {
+				hdr, tag := msg[:mlkem768.HeaderSize], msg[mlkem768.HeaderSize:]
+				if err := b.auth.verify(labelMACHeader, b.epoch, hdr, tag); err != nil {
+					return nil, err
+				}
+				b.hdr = hdr
+				b.dec = newDecoder(ekMsgSize)
+				b.kind = kindHeaderReceived
+			}
+		}
+	case kindCt1Sampled, kindCt1Acknowledged:
+		var ack bool
+		switch m.Type {
+		case TypeEkCt1Ack:
+			ack = true
+		case TypeEk:
+		default:
+			return nil, nil
+		}
+		b.dec.Add(m.Chunk)
+		if ek, ok := b.dec.Message(); ok {
+			if err := mlkem768.CheckEncapsulationKey(b.hdr, ek); err != nil {
+				return nil, ErrErroneousData
+			}
+			if ack || b.kind == kindCt1Acknowledged {
+				return nil, b.sendCt2(ek)
+			}
+			b.ek, b.hdr, b.dec = ek, nil, nil
+			b.kind = kindEkReceivedCt1Sampled // keeps the ct1 encoder
+		} else if ack {
+			b.enc = nil
+			b.kind = kindCt1Acknowledged
+		}
+	case kindEkReceivedCt1Sampled:
+		if m.Type == TypeCt1Ack || m.Type == TypeEkCt1Ack {
+			return nil, b.sendCt2(b.ek)
+		}
+	case kindKeysUnsampled, kindHeaderReceived, kindCt2Sampled:
+	default:
+		return nil, ErrStateDecode
+	}
+	return nil, nil
+}
+
+// sendCt2 finishes the encapsulation with the peer's ek and starts sending
+// ct2 || MAC.
+func (b *braid) sendCt2(ek []byte) error {
+	st, err := mlkem768.ParseEncapsulationState(b.es)
+	if err != nil {
+		return ErrStateDecode
+	}
+	ct2, err := st.Encapsulate2(ek)
+	if err != nil {
+		return ErrErroneousData
+	}
+	tag := b.auth.macCiphertext(b.epoch, append(append([]byte{}, b.ct1...), ct2...))
+	*b = braid{kind: kindCt2Sampled, epoch: b.epoch, auth: b.auth, enc: newEncoder(append(ct2, tag...))}
+	return nil
+}
+
+// finishEpoch decapsulates ct1 || ct2, checks the MAC and moves to the next
+// epoch as the ciphertext sender.
+func (b *braid) finishEpoch(msg []byte) (*epochSecret, error) {
+	ct2, tag := msg[:mlkem768.Ciphertext2Size], msg[mlkem768.Ciphertext2Size:]
+	dk, err := mlkem768.ParseDecapsulationKey(b.dk)
+	if err != nil {
+		return nil, ErrStateDecode
+	}
+	ss, err := dk.Decapsulate(b.ct1, ct2)
+	if err != nil {
+		return nil, ErrStateDecode
+	}
+	secret := sckaKey(ss, b.epoch)
+	b.auth.update(b.epoch, secret)
+	if err := b.auth.verify(labelMACCiphertext, b.epoch, append(append([]byte{}, b.ct1...), ct2...), tag); err != nil {
+		return nil, err
+	}
+	es := &epochSecret{epoch: b.epoch, secret: secret}
+	*b = braid{kind: kindNoHeaderReceived, epoch: b.epoch + 1, auth: b.auth, dec: newDecoder(hdrMsgSize)}
+	return es, nil
+}
+
+// Stored layout. Each V1State oneof case is a "Chunked" message with field
+// 1 = the "Unchunked" state {1 epoch, 2 authenticator, 3… byte fields} and
+// the encoder/decoder in the fields below.
+
+type byteField int
+
+const (
+	fEK byteField = iota
+	fDK
+	fHdr
+	fES
+	fCt1
+)
+
+type layout struct {
+	uc       []byteField // byte fields of the unchunked state, numbered from 3
+	sizes    []int       // their required sizes
+	encField protowire.Number
+	encMsg   int // size of the message the encoder carries
+	decField protowire.Number
+	decMsg   int // size of the message the decoder collects
+}
+
+var layouts = map[stateKind]layout{
+	kindKeysUnsampled:        {},
+	kindKeysSampled:          {uc: []byteField{fEK, fDK}, sizes: []int{ekMsgSize, mlkem768.DecapsulationKeySize}, encField: 2, encMsg: hdrMsgSize},
+	kindHeaderSent:           {uc: []byteField{fDK}, sizes: []int{mlkem768.DecapsulationKeySize}, encField: 2, encMsg: ekMsgSize, decField: 3, decMsg: ct1MsgSize},
+	kindCt1Received:          {uc: []byteField{fDK, fCt1}, sizes: []int{mlkem768.DecapsulationKeySize, ct1MsgSize}, encField: 2, encMsg: ekMsgSize},
+	kindEkSentCt1Received:    {uc: []byteField{fDK, fCt1}, sizes: []int{mlkem768.DecapsulationKeySize, ct1MsgSize}, decField: 3, decMsg: ct2MsgSize},
+	kindNoHeaderReceived:     {decField: 2, decMsg: hdrMsgSize},
+	kindHeaderReceived:       {uc: []byteField{fHdr}, sizes: []int{mlkem768.HeaderSize}, decField: 2, decMsg: ekMsgSize},
+	kindCt1Sampled:           {uc: []byteField{fHdr, fES, fCt1}, sizes: []int{mlkem768.HeaderSize, mlkem768.EncapsulationStateSize, ct1MsgSize}, encField: 2, encMsg: ct1MsgSize, decField: 3, decMsg: ekMsgSize},
+	kindEkReceivedCt1Sampled: {uc: []byteField{fES, fEK, fCt1}, sizes: []int{mlkem768.EncapsulationStateSize, ekMsgSize, ct1MsgSize}, encField: 2, encMsg: ct1MsgSize},
+	kindCt1Acknowledged:      {uc: []byteField{fHdr, fES, fCt1}, sizes: []int{mlkem768.HeaderSize, mlkem768.EncapsulationStateSize, ct1MsgSize}, decField: 2, decMsg: ekMsgSize},
+	kindCt2Sampled:           {encField: 2, encMsg: ct2MsgSize},
+}
+
+func (b *braid) field(f byteField) *[]byte {
+	switch f {
+	case fEK:
+		return &b.ek
+	case fDK:
+		return &b.dk
+	case fHdr:
+		return &b.hdr
+	case fES:
+		return &b.es
+	default:
+		return &b.ct1
+	}
+}
+
+// appendProto appends the V1State message body.
+func (b *braid) appendProto(dst []byte) []byte {
+	l := layouts[b.kind]
+	return appendMessage(dst, protowire.Number(b.kind), func(c []byte) []byte {
+		c = appendMessage(c, 1, func(u []byte) []byte {
+			u = appendVarintField(u, 1, b.epoch)
+			u = appendMessage(u, 2, func(a []byte) []byte {
+				a = appendBytesField(a, 1, b.auth.rootKey)
+				return appendBytesField(a, 2, b.auth.macKey)
+			})
+			for i, f := range l.uc {
+				u = appendBytesField(u, protowire.Number(3+i), *b.field(f))
+			}
+			return u
+		})
+		// Fields in number order: 2 before 3.
+		for num := protowire.Number(2); num <= 3; num++ {
+			switch num {
+			case l.encField:
+				c = appendMessage(c, num, func(e []byte) []byte { return appendEncoder(e, b.enc) })
+			case l.decField:
+				c = appendMessage(c, num, func(d []byte) []byte { return appendDecoder(d, b.dec) })
+			}
+		}
+		return c
+	})
+}
+
+func appendEncoder(dst []byte, e *erasure.Encoder) []byte {
+	s := e.State()
+	dst = appendVarintField(dst, 1, uint64(s.Index))
+	for _, p := range s.Points {
+		dst = appendRepeatedBytes(dst, 2, p)
+	}
+	for _, p := range s.Polys {
+		dst = appendRepeatedBytes(dst, 3, p)
+	}
+	return dst
+}
+
+func appendDecoder(dst []byte, d *erasure.Decoder) []byte {
+	s := d.State()
+	dst = appendVarintField(dst, 1, uint64(s.PtsNeeded))
+	dst = appendVarintField(dst, 2, uint64(s.Polys))
+	for _, p := range s.Points {
+		dst = appendRepeatedBytes(dst, 3, p)
+	}
+	if s.IsComplete {
+		dst = appendVarintField(dst, 4, 1)
+	}
+	return dst
+}
+
+// parseBraid parses a V1State message.
+func parseBraid(buf []byte) (*braid, error) {
+	b := new(braid)
+	var inner []byte
+	err := walk(buf, func(f pfield) error {
+		if f.num >= 1 && f.num <= 11 {
+			v, err := f.bytes()
+			if err != nil {
+				return err
+			}
+			b.kind, inner = stateKind(f.num), v // last oneof case wins, as in protobuf
+		}
+		return nil
+	})
+	if err != nil || b.kind == 0 {
+		return nil, ErrStateDecode
+	}
+	l := layouts[b.kind]
+	var uc, encB, decB []byte
+	var haveUC, haveEnc, haveDec bool
+	err = walk(inner, func(f pfield) error {
+		var err error
+		switch {
+		case f.num == 1:
+			uc, err = f.bytes()
+			haveUC = true
+		case f.num == l.encField && l.encField != 0:
+			encB, err = f.bytes()
+			haveEnc = true
+		case f.num == l.decField && l.decField != 0:
+			decB, err = f.bytes()
+			haveDec = true
+		}
+		return err
+	})
+	if err != nil || !haveUC {
+		return nil, ErrStateDecode
+	}
+	var haveAuth bool
+	err = walk(uc, func(f pfield) error {
+		var err error
+		switch {
+		case f.num == 1:
+			b.epoch, err = f.uint()
+		case f.num == 2:
+			haveAuth = true
+			var ab []byte
+			if ab, err = f.bytes(); err != nil {
+				return err
+			}
+			err = walk(ab, func(g pfield) error {
+				var err error
+				switch g.num {
+				case 1:
+					b.auth.rootKey, err = g.bytes()
+				case 2:
+					b.auth.macKey, err = g.bytes()
+				}
+				return err
+			})
+		case int(f.num) >= 3 && int(f.num) < 3+len(l.uc):
+			*b.field(l.uc[f.num-3]), err = f.bytes()
+		}
+		return err
+	})
+	if err != nil || !haveAuth || len(b.auth.rootKey) != 32 || len(b.auth.macKey) != 32 || b.epoch == 0 {
+		return nil, ErrStateDecode
+	}
+	for i, f := range l.uc {
+		if len(*b.field(f)) != l.sizes[i] {
+			return nil, ErrStateDecode
+		}
+	}
+	if l.encField != 0 {
+		if !haveEnc {
+			return nil, ErrStateDecode
+		}
+		if b.enc, err = parseEncoder(encB, l.encMsg); err != nil {
+			return nil, err
+		}
+	}
+	if l.decField != 0 {
+		if !haveDec {
+			return nil, ErrStateDecode
+		}
+		if b.dec, err = parseDecoder(decB, l.decMsg); err != nil {
+			return nil, err
+		}
+	}
+	return b, nil
+}
+
+func parseEncoder(buf []byte, msgLen int) (*erasure.Encoder, error) {
+	var s erasure.EncoderState
+	err := walk(buf, func(f pfield) error {
+		var err error
+		var v []byte
+		switch f.num {
+		case 1:
+			s.Index, err = f.uint32()
+		case 2:
+			v, err = f.bytes()
+			s.Points = append(s.Points, v)
+		case 3:
+			v, err = f.bytes()
+			s.Polys = append(s.Polys, v)
+		}
+		if len(s.Points) > erasure.NumPolys || len(s.Polys) > erasure.NumPolys {
+			return ErrStateDecode
+		}
+		return err
+	})
+	if err != nil {
+		return nil, ErrStateDecode
+	}
+	e, err := erasure.NewEncoderFromState(s, (msgLen+erasure.ChunkSize-1)/erasure.ChunkSize)
+	if err != nil {
+		return nil, ErrStateDecode
+	}
+	return e, nil
+}
+
+func parseDecoder(buf []byte, msgLen int) (*erasure.Decoder, error) {
+	var s erasure.DecoderState
+	err := walk(buf, func(f pfield) error {
+		var err error
+		var v uint64
+		var p []byte
+		switch f.num {
+		case 1:
+			s.PtsNeeded, err = f.uint32()
+		case 2:
+			s.Polys, err = f.uint32()
+		case 3:
+			p, err = f.bytes()
+			s.Points = append(s.Points, p)
+			if len(s.Points) > erasure.NumPolys {
+				return ErrStateDecode
+			}
+		case 4:
+			v, err = f.uint()
+			s.IsComplete = v != 0
+		}
+		return err
+	})
+	if err != nil {
+		return nil, ErrStateDecode
+	}
+	d, err := erasure.NewDecoderFromState(s, msgLen)
+	if err != nil {
+		return nil, ErrStateDecode
+	}
+	return d, nil
+}

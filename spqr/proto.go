@@ -1,0 +1,96 @@
+package spqr
+
+import "google.golang.org/protobuf/encoding/protowire"
+
+// A minimal proto3 reader and writer for SPQR's state message
+// (signal.proto.pq_ratchet.PqRatchetState), which libsignal stores in
+// SessionStructure field 15. Like prost, the writer omits zero scalars and
+// empty singular bytes, writes present sub-messages even when empty, and
+// writes fields in field-number order.
+
+type pfield struct {
+	num protowire.Number
+	typ protowire.Type
+	v   uint64 // varint value
+	b   []byte // length-delimited value
+}
+
+// walk calls f for each field of the message b. Groups and fixed-width
+// fields are skipped (SPQR uses neither).
+func walk(b []byte, f func(pfield) error) error {
+	for len(b) > 0 {
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 {
+			return ErrStateDecode
+		}
+		b = b[n:]
+		fld := pfield{num: num, typ: typ}
+		switch typ {
+		case protowire.VarintType:
+			fld.v, n = protowire.ConsumeVarint(b)
+		case protowire.BytesType:
+			fld.b, n = protowire.ConsumeBytes(b)
+		default:
+			n = protowire.ConsumeFieldValue(num, typ, b)
+			if n < 0 {
+				return ErrStateDecode
+			}
+			b = b[n:]
+			continue
+		}
+		if n < 0 {
+			return ErrStateDecode
+		}
+		b = b[n:]
+		if err := f(fld); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// uintField and bytesField check wire types.
+func (p pfield) uint() (uint64, error) {
+	if p.typ != protowire.VarintType {
+		return 0, ErrStateDecode
+	}
+	return p.v, nil
+}
+
+func (p pfield) uint32() (uint32, error) {
+	v, err := p.uint()
+	return uint32(v), err
+}
+
+func (p pfield) bytes() ([]byte, error) {
+	if p.typ != protowire.BytesType {
+		return nil, ErrStateDecode
+	}
+	return append([]byte(nil), p.b...), nil // never alias the input
+}
+
+func appendVarintField(b []byte, num protowire.Number, v uint64) []byte {
+	if v == 0 {
+		return b
+	}
+	b = protowire.AppendTag(b, num, protowire.VarintType)
+	return protowire.AppendVarint(b, v)
+}
+
+func appendBytesField(b []byte, num protowire.Number, v []byte) []byte {
+	if len(v) == 0 {
+		return b
+	}
+	return appendRepeatedBytes(b, num, v)
+}
+
+// appendRepeatedBytes writes v even when empty (repeated fields, messages).
+func appendRepeatedBytes(b []byte, num protowire.Number, v []byte) []byte {
+	b = protowire.AppendTag(b, num, protowire.BytesType)
+	return protowire.AppendBytes(b, v)
+}
+
+// appendMessage writes a sub-message built by f.
+func appendMessage(b []byte, num protowire.Number, f func([]byte) []byte) []byte {
+	return appendRepeatedBytes(b, num, f(nil))
+}

@@ -2,6 +2,7 @@ package x3dh
 
 import (
 	"crypto/hkdf"
+	"crypto/rand"
 	"crypto/sha256"
 	"fmt"
 	"hash"
@@ -226,7 +227,7 @@ func (s *suite) initiate(identity *curve.IdentityKeyPair, b *Bundle, base *curve
 	}
 	if base == nil {
 		var err error
-		if base, err = curve.GeneratePrivateKey(); err != nil {
+		if base, err = newBaseKey(); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -343,6 +344,16 @@ func (s *suite) respond(k *ResponderKeys, m *Message) ([]byte, error) {
 		return nil, err // unreachable
 	}
 	return okm, nil
+}
+
+// newBaseKey returns a fresh ephemeral key from crypto/rand. It loads 32
+// random bytes with curve.NewPrivateKey, which costs one base-point
+// multiplication (curve.GeneratePrivateKey currently costs two).
+func newBaseKey() (*curve.PrivateKey, error) {
+	var seed [curve.PrivateKeySize]byte
+	defer clear(seed[:])
+	rand.Read(seed[:]) // never fails (crypto/rand.Read documentation)
+	return curve.NewPrivateKey(seed[:])
 }
 
 // appendDH appends DH(priv, pub) to secret, which has room for it.

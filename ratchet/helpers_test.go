@@ -17,7 +17,10 @@ type testMsg struct {
 	body []byte
 	ser  []byte // authenticated bytes
 	tag  [MACSize]byte
+	pt   []byte // what was encrypted
 }
+
+func (m testMsg) plaintext() []byte { return m.pt }
 
 func serialize(h Header, body []byte) []byte {
 	b := []byte{0x33}
@@ -39,7 +42,7 @@ func (p *party) send(t testing.TB, pt []byte) testMsg {
 	if err != nil {
 		t.Fatalf("Encrypt: %v", err)
 	}
-	m := testMsg{h: h, body: body, ser: serialize(h, body)}
+	m := testMsg{h: h, body: body, ser: serialize(h, body), pt: bytes.Clone(pt)}
 	m.tag = p.s.SignalMAC(&mk, p.id, p.peer, m.ser)
 	return m
 }

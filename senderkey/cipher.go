@@ -129,6 +129,10 @@ func (c *Cipher) ProcessDistributionMessage(ctx context.Context, sender Sender, 
 // processed the distribution message can decrypt. The chain advances by one
 // and is stored before the message is returned.
 func (c *Cipher) Encrypt(ctx context.Context, self Sender, id DistributionID, plaintext []byte) ([]byte, error) {
+	return c.encrypt(ctx, self, id, plaintext, false)
+}
+
+func (c *Cipher) encrypt(ctx context.Context, self Sender, id DistributionID, plaintext []byte, legacy bool) ([]byte, error) {
 	rec, unlock, err := c.lockLoad(ctx, self, id)
 	if err != nil {
 		return nil, err
@@ -155,14 +159,15 @@ func (c *Cipher) Encrypt(ctx context.Context, self Sender, id DistributionID, pl
 	if err != nil {
 		return nil, err
 	}
-	w := wire.SenderKeyMessage{
-		DistributionID: id,
-		ChainID:        s.chainID,
-		Iteration:      s.chain.iteration,
-		Ciphertext:     mk.encryptCBC(plaintext),
-	}
+	ct := mk.encryptCBC(plaintext)
 	clear(mk.key[:])
-	out := w.AppendUnsigned(make([]byte, 0, w.EncodedLen()))
+	var out []byte
+	if legacy {
+		out = appendLegacyMessage(nil, s.chainID, s.chain.iteration, ct)
+	} else {
+		w := wire.SenderKeyMessage{DistributionID: id, ChainID: s.chainID, Iteration: s.chain.iteration, Ciphertext: ct}
+		out = w.AppendUnsigned(make([]byte, 0, w.EncodedLen()))
+	}
 	sig, err := signer.Sign(out)
 	if err != nil {
 		return nil, err
@@ -212,27 +217,46 @@ func (c *Cipher) Decrypt(ctx context.Context, sender Sender, message []byte) ([]
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidMessage, err)
 	}
-	id := DistributionID(m.DistributionID)
-	rec, unlock, err := c.lockLoad(ctx, sender, id)
+	return c.decrypt(ctx, sender, &incoming{
+		id:        DistributionID(m.DistributionID),
+		chainID:   m.ChainID,
+		iteration: m.Iteration,
+		body:      m.Ciphertext,
+		signed:    m.SignatureInput,
+		signature: m.Signature[:],
+	})
+}
+
+// incoming is a parsed group message, in either layout.
+type incoming struct {
+	id                 DistributionID
+	chainID, iteration uint32
+	body               []byte // AES-CBC ciphertext
+	signed             []byte // the bytes the signature covers, as received
+	signature          []byte
+}
+
+func (c *Cipher) decrypt(ctx context.Context, sender Sender, m *incoming) ([]byte, error) {
+	rec, unlock, err := c.lockLoad(ctx, sender, m.id)
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
 	if rec == nil {
-		return nil, fmt.Errorf("%w for %s in distribution %s", ErrNoSenderKey, sender, id)
+		return nil, fmt.Errorf("%w for %s in distribution %s", ErrNoSenderKey, sender, m.id)
 	}
-	_, s := rec.stateFor(m.ChainID)
+	_, s := rec.stateFor(m.chainID)
 	if s == nil {
-		return nil, fmt.Errorf("%w for %s in distribution %s with chain id %d", ErrNoSenderKey, sender, id, m.ChainID)
+		return nil, fmt.Errorf("%w for %s in distribution %s with chain id %d", ErrNoSenderKey, sender, m.id, m.chainID)
 	}
 	if s.messageVersion() != MessageVersion {
 		return nil, fmt.Errorf("%w: message version %d, chain %d has version %d", ErrInvalidMessage, MessageVersion, s.chainID, s.messageVersion())
 	}
-	if !s.signingPub.VerifySignature(m.SignatureInput, m.Signature[:]) {
+	if !s.signingPub.VerifySignature(m.signed, m.signature) {
 		return nil, ErrInvalidSignature
 	}
 	var a advance
-	if err := s.plan(&a, m.Iteration); err != nil {
+	if err := s.plan(&a, m.iteration); err != nil {
 		return nil, err
 	}
 	mk, err := deriveMessageKeys(&a.seed)
@@ -240,13 +264,13 @@ func (c *Cipher) Decrypt(ctx context.Context, sender Sender, message []byte) ([]
 	if err != nil {
 		return nil, err
 	}
-	plaintext, err := mk.decryptCBC(m.Ciphertext)
+	plaintext, err := mk.decryptCBC(m.body)
 	clear(mk.key[:])
 	if err != nil {
 		return nil, err
 	}
 	s.commit(&a)
-	if err := c.save(ctx, sender, id, rec); err != nil {
+	if err := c.save(ctx, sender, m.id, rec); err != nil {
 		clear(plaintext)
 		return nil, err
 	}

@@ -288,6 +288,9 @@ func ParseRecord(b []byte) (*Record, error) {
 		return nil
 	})
 	if err != nil {
+		if !errors.Is(err, ErrInvalidRecord) {
+			err = fmt.Errorf("%w: %w", ErrInvalidRecord, err)
+		}
 		return nil, err
 	}
 	return r, nil
@@ -350,6 +353,9 @@ func parseState(b []byte) (*state, error) {
 		return nil
 	})
 	if err != nil {
+		if !errors.Is(err, ErrInvalidRecord) {
+			err = fmt.Errorf("%w: %w", ErrInvalidRecord, err)
+		}
 		return nil, err
 	}
 
@@ -452,10 +458,12 @@ func wireTypeErr(field string, typ protowire.Type) error {
 	return fmt.Errorf("%w: %s has wire type %d", ErrInvalidRecord, field, typ)
 }
 
+// protoErr describes a protowire failure; callers wrap it with their
+// package sentinel.
 func protoErr(n int) error {
 	err := protowire.ParseError(n)
 	if errors.Is(err, io.ErrUnexpectedEOF) {
-		return fmt.Errorf("%w: truncated: %w", ErrInvalidRecord, err)
+		return fmt.Errorf("truncated: %w", err)
 	}
-	return fmt.Errorf("%w: %w", ErrInvalidRecord, err)
+	return fmt.Errorf("malformed: %w", err)
 }

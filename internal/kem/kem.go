@@ -35,12 +35,12 @@
 //     since an invalid ciphertext only ever leads to a failed MAC afterwards.
 //   - Key generation from a seed: round 3 expands d with G(d), ML-KEM with
 //     G(d || k). We generate Kyber1024 key pairs with ML-KEM key generation.
-//     That is sound because the key-generation algorithm is the only thing that
-//     differs: every ML-KEM-1024 key pair is a key pair round-3 Kyber could have
-//     produced (same distribution, same formats), and libsignal's round-3 code
-//     encapsulates to our public keys and decapsulates with them like any
-//     other. The one consequence is that our 64-byte seeds (d || z) do not
-//     reproduce round-3 known-answer key pairs.
+//     That is sound: the two differ only in how d is hashed into (ρ, σ), so an
+//     ML-KEM-1024 key pair has the round-3 format and, up to that hash, the
+//     round-3 distribution; round-3 encapsulation and decapsulation (ours and
+//     libsignal's) work on it unchanged. The one consequence is that our
+//     64-byte seeds (d || z) do not reproduce round-3 known-answer key pairs
+//     (TestKyber1024RoundThreeKeyGen pins both facts).
 //
 // # Private keys
 //
@@ -118,7 +118,8 @@ const (
 	RandomSize = 32
 )
 
-// Errors. Every rejection of peer input wraps exactly one of these.
+// Errors. Every rejection of input wraps exactly one of these; match them
+// with errors.Is.
 var (
 	// ErrUnknownType: the type byte is neither Kyber1024 nor MLKEM1024.
 	ErrUnknownType = errors.New("kem: unknown KEM type")
@@ -141,6 +142,9 @@ var (
 	ErrInvalidPrivateKey = errors.New("kem: invalid private key")
 	// ErrRandomLength: EncapsulateDerand was given other than RandomSize bytes.
 	ErrRandomLength = errors.New("kem: wrong randomness length")
+	// ErrNoSeed is returned by [PrivateKey.Seed] for a key imported from its
+	// expanded form, which does not contain the seed.
+	ErrNoSeed = errors.New("kem: private key has no seed (imported in expanded form)")
 )
 
 // PublicKey is a KEM public key of a known type. The zero value is not usable;

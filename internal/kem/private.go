@@ -3,7 +3,6 @@ package kem
 import (
 	"crypto/mlkem"
 	"crypto/subtle"
-	"errors"
 )
 
 // PrivateKey is a KEM private (decapsulation) key of a known type. The zero
@@ -108,10 +107,6 @@ func ParsePrivateKey(b []byte) (*PrivateKey, error) {
 	}
 	return nil, ErrPrivateKeyLength
 }
-
-// ErrNoSeed is returned by [PrivateKey.Seed] for a key imported from its
-// expanded form, which does not contain the seed.
-var ErrNoSeed = errors.New("kem: private key has no seed (imported in expanded form)")
 
 // Type returns the key's KEM type.
 func (sk *PrivateKey) Type() Type { return sk.t }

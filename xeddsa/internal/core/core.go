@@ -159,11 +159,11 @@ func Verify(u, message, sig []byte, signBit bool) bool {
 		s[31] &= 0x7f
 	}
 	var A [32]byte
-	P, ok := montgomeryToEdwards(&A, u, sign)
-	if !ok {
+	var P edwards25519.Point
+	if !montgomeryToEdwards(&P, &A, u, sign) {
 		return false
 	}
-	return verify(P, A[:], message, sig[:32], s[:])
+	return verify(&P, A[:], message, sig[:32], s[:])
 }
 
 // VerifyEdwards reports whether sig (R || s) is a valid Ed25519-style
@@ -216,9 +216,8 @@ var (
 	})
 )
 
-// montgomeryToEdwards maps the u-coordinate u to the Edwards point with
-// y = (u-1)/(u+1) and the given sign bit, writes its encoding to enc, and
-// returns it. It reports false if u is not canonical (u >= p or bit 255 set),
+// montgomeryToEdwards sets P to the Edwards point with y = (u-1)/(u+1) and
+// the given sign bit, and writes its encoding to enc. It reports false if u is not canonical (u >= p or bit 255 set),
 // u = -1, u is not on the curve (it is on the twist), or the point has small
 // order.
 //
@@ -226,16 +225,16 @@ var (
 // square root for x): with y = N/D, N = u-1, D = u+1, the curve equation
 // gives x² = (N² - D²)/(dN² + D²) =: n/m, and a single inverse square root
 // I = 1/√(n·m·D²) yields both x = n·D·I and 1/D = n·m·D·I².
-func montgomeryToEdwards(enc *[32]byte, u []byte, sign byte) (*edwards25519.Point, bool) {
+func montgomeryToEdwards(P *edwards25519.Point, enc *[32]byte, u []byte, sign byte) bool {
 	if u[31]&0x80 != 0 {
-		return nil, false
+		return false
 	}
 	fu, err := new(field.Element).SetBytes(u)
 	if err != nil {
-		return nil, false
+		return false
 	}
 	if subtle.ConstantTimeCompare(fu.Bytes(), u) != 1 {
-		return nil, false // u >= p
+		return false // u >= p
 	}
 	var N, D, N2, D2, n, m, w, I, x, invD, y, t field.Element
 	N.Subtract(fu, feOne)
@@ -251,10 +250,10 @@ func montgomeryToEdwards(enc *[32]byte, u []byte, sign byte) (*edwards25519.Poin
 	if w.Equal(new(field.Element).Zero()) == 1 {
 		// D = 0 (u = -1, no Edwards image) or n = 0 (x = 0: the points
 		// of order 1 and 2, u = 0). Both are rejected.
-		return nil, false
+		return false
 	}
 	if _, wasSquare := I.SqrtRatio(feOne, &w); wasSquare != 1 {
-		return nil, false // x² is not a square: u is on the twist
+		return false // x² is not a square: u is on the twist
 	}
 	// x = n·D·I (a square root of n/m), 1/D = n·m·D·I², y = N/D.
 	x.Multiply(&n, &D)
@@ -271,11 +270,10 @@ func montgomeryToEdwards(enc *[32]byte, u []byte, sign byte) (*edwards25519.Poin
 		x.Negate(&x)
 	}
 	t.Multiply(&x, &y)
-	P, err := new(edwards25519.Point).SetExtendedCoordinates(&x, &y, feOne, &t)
-	if err != nil || isSmallOrder(P) {
-		return nil, false
+	if _, err := P.SetExtendedCoordinates(&x, &y, feOne, &t); err != nil || isSmallOrder(P) {
+		return false
 	}
 	copy(enc[:], y.Bytes())
 	enc[31] |= sign << 7
-	return P, true
+	return true
 }

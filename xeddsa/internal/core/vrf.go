@@ -4,6 +4,7 @@ import (
 	"crypto/sha512"
 	"crypto/subtle"
 	"hash"
+	"sync"
 
 	"filippo.io/edwards25519"
 	"filippo.io/edwards25519/field"
@@ -34,6 +35,17 @@ import (
 // multiply it by the cofactor 8.
 //
 // B is the encoding of the Ed25519 base point.
+
+// hashPool recycles SHA-512 states: passed through interfaces they would
+// escape to the heap on every call. putHash resets a state before pooling it.
+var hashPool = sync.Pool{New: func() any { return sha512.New() }}
+
+func getHash() hash.Hash { return hashPool.Get().(hash.Hash) }
+
+func putHash(h hash.Hash) {
+	h.Reset()
+	hashPool.Put(h)
+}
 
 const vrfProtocolName = "VEdDSA_25519_SHA512_Elligator2"
 
@@ -183,7 +195,8 @@ func (k *Key) VRFSign(sig *[VRFSignatureSize]byte, out *[VRFOutputSize]byte, mes
 	*sig = [VRFSignatureSize]byte{}
 	*out = [VRFOutputSize]byte{}
 	K := k.ASpec[:]
-	h := sha512.New()
+	h := getHash()
+	defer putHash(h)
 
 	Bv, ok := calculateBv(h, K, message)
 	if !ok {
@@ -234,8 +247,8 @@ func VRFVerify(out *[VRFOutputSize]byte, u, message, sig []byte) bool {
 		return false
 	}
 	var K [32]byte
-	KPoint, ok := montgomeryToEdwards(&K, u, 0)
-	if !ok {
+	KPoint := new(edwards25519.Point)
+	if !montgomeryToEdwards(KPoint, &K, u, 0) {
 		return false
 	}
 	KvBytes, hBytes, sBytes := sig[:32], sig[32:64], sig[64:]
@@ -260,7 +273,8 @@ func VRFVerify(out *[VRFOutputSize]byte, u, message, sig []byte) bool {
 		return false
 	}
 
-	h := sha512.New()
+	h := getHash()
+	defer putHash(h)
 	Bv, ok := calculateBv(h, K[:], message)
 	if !ok {
 		return false

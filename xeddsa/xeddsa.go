@@ -21,10 +21,20 @@
 // A verifier that follows the specification strictly rejects about half of
 // all libsignal signatures, so protocol code wants [SignBit].
 //
+// # VXEdDSA
+//
+// [PrivateKey.VRFSign] and [VRFVerify] implement VXEdDSA, a signature whose
+// 32-byte output is a verifiable random function of the key and the message.
+// The byte layout (labelled SHA-512 hashes under the protocol name
+// "VEdDSA_25519_SHA512_Elligator2", 32 bytes of randomness, signature
+// V || h || s) is that of libsignal's implementation, which is what the
+// published known answers use; it follows the specification's structure with
+// the spec's sign-bit-0 key (there is no SignBit variant).
+//
 // # Randomness
 //
-// Signing draws its 64 bytes of randomness Z from crypto/rand. Deterministic
-// signing for known-answer tests lives in package xeddsatest.
+// Signing draws its randomness Z from crypto/rand. Deterministic signing for
+// known-answer tests lives in package xeddsatest.
 //
 // # Constant time
 //

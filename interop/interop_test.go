@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/forwardsecret/signal/interop/libparty"
 	"github.com/forwardsecret/signal/interop/peer"
 )
 
@@ -109,6 +110,16 @@ var conversationParties = func() []struct {
 			return newParty(t, k, label, device)
 		}})
 	}
+	out = append(out, struct {
+		name string
+		make partyMaker
+	}{"lib", func(t *testing.T, label string, device uint32) peer.Party {
+		p, err := libparty.New(label, nextRegID(), device)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}})
 	return out
 }()
 

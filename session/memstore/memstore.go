@@ -198,3 +198,11 @@ func (s *Store) SessionBytes(addr session.Address) []byte {
 	defer s.mu.Unlock()
 	return append([]byte(nil), s.sessions[addr]...)
 }
+
+// PreKeyCount returns the number of one-time prekeys and of KEM prekeys
+// stored.
+func (s *Store) PreKeyCount() (oneTime, kem int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.preKeys), len(s.kemPreKeys)
+}

@@ -6,7 +6,6 @@ import (
 	mrand "math/rand/v2"
 	"sync"
 	"testing"
-
 )
 
 // TestConcurrentUse has 16 goroutines send 10,000 messages between one device

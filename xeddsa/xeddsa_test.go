@@ -483,3 +483,57 @@ func clampBytes(k []byte) []byte {
 	c[31] = c[31]&127 | 64
 	return c
 }
+
+// addLAt returns b with L added to the 32-byte little-endian scalar at off.
+func addLAt(b []byte, off int) []byte {
+	L := mustHex("edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010")
+	out := bytes.Clone(b)
+	var carry uint16
+	for i := range 32 {
+		v := uint16(out[off+i]) + uint16(L[i]) + carry
+		out[off+i] = byte(v)
+		carry = v >> 8
+	}
+	return out
+}
+
+// TestVRFVerifyRejectsMalformed: wrong lengths, h or s not reduced, Kv not
+// canonical or of small order.
+func TestVRFVerifyRejectsMalformed(t *testing.T) {
+	priv, _ := xeddsa.NewPrivateKey(bytes.Repeat([]byte{0x21}, 32))
+	pub := priv.PublicKey()
+	msg := []byte("vrf")
+	sig, out, err := priv.VRFSign(msg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := xeddsa.VRFVerify(pub, msg, sig); err != nil || !bytes.Equal(got, out) {
+		t.Fatalf("valid signature: %x, %v", got, err)
+	}
+	cases := map[string][]byte{
+		"empty":           nil,
+		"95 bytes":        sig[:95],
+		"97 bytes":        append(bytes.Clone(sig), 0),
+		"XEdDSA-sized":    sig[:64],
+		"h + L":           addLAt(sig, 32),
+		"s + L":           addLAt(sig, 64),
+		"Kv y = 2^255-1":  append(mustHex("ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"), sig[32:]...),
+		"Kv identity":     append(mustHex("0100000000000000000000000000000000000000000000000000000000000000"), sig[32:]...),
+		"Kv order 2":      append(mustHex("ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"), sig[32:]...),
+		"Kv sign flipped": func() []byte { b := bytes.Clone(sig); b[31] ^= 0x80; return b }(),
+	}
+	for name, bad := range cases {
+		if got, err := xeddsa.VRFVerify(pub, msg, bad); err != xeddsa.ErrInvalidSignature || got != nil {
+			t.Errorf("%s: %x, %v", name, got, err)
+		}
+	}
+	for _, n := range []int{0, 31, 33} {
+		if _, err := xeddsa.VRFVerify(make([]byte, n), msg, sig); err == nil {
+			t.Errorf("%d-byte key accepted", n)
+		}
+	}
+	// An XEdDSA signature is not a VXEdDSA signature, and vice versa.
+	if xeddsa.Verify(pub, msg, sig[:64], xeddsa.Spec) {
+		t.Error("VRF prefix verifies as XEdDSA")
+	}
+}

@@ -395,7 +395,7 @@ func parseBraid(buf []byte) (*braid, error) {
 	var inner []byte
 	err := walk(buf, func(f pfield) error {
 		if f.num >= 1 && f.num <= 11 {
-			v, err := f.bytes()
+			v, err := f.sub()
 			if err != nil {
 				return err
 			}
@@ -413,13 +413,13 @@ func parseBraid(buf []byte) (*braid, error) {
 		var err error
 		switch {
 		case f.num == 1:
-			uc, err = f.bytes()
+			uc, err = f.sub()
 			haveUC = true
 		case f.num == l.encField && l.encField != 0:
-			encB, err = f.bytes()
+			encB, err = f.sub()
 			haveEnc = true
 		case f.num == l.decField && l.decField != 0:
-			decB, err = f.bytes()
+			decB, err = f.sub()
 			haveDec = true
 		}
 		return err
@@ -436,7 +436,7 @@ func parseBraid(buf []byte) (*braid, error) {
 		case f.num == 2:
 			haveAuth = true
 			var ab []byte
-			if ab, err = f.bytes(); err != nil {
+			if ab, err = f.sub(); err != nil {
 				return err
 			}
 			err = walk(ab, func(g pfield) error {
@@ -490,10 +490,10 @@ func parseEncoder(buf []byte, msgLen int) (*erasure.Encoder, error) {
 		case 1:
 			s.Index, err = f.uint32()
 		case 2:
-			v, err = f.bytes()
+			v, err = f.sub()
 			s.Points = append(s.Points, v)
 		case 3:
-			v, err = f.bytes()
+			v, err = f.sub()
 			s.Polys = append(s.Polys, v)
 		}
 		if len(s.Points) > erasure.NumPolys || len(s.Polys) > erasure.NumPolys {
@@ -523,7 +523,7 @@ func parseDecoder(buf []byte, msgLen int) (*erasure.Decoder, error) {
 		case 2:
 			s.Polys, err = f.uint32()
 		case 3:
-			p, err = f.bytes()
+			p, err = f.sub()
 			s.Points = append(s.Points, p)
 			if len(s.Points) > erasure.NumPolys {
 				return ErrStateDecode

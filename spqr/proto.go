@@ -62,6 +62,14 @@ func (p pfield) uint32() (uint32, error) {
 	return uint32(v), err
 }
 
+// sub returns a nested message's bytes without copying them.
+func (p pfield) sub() ([]byte, error) {
+	if p.typ != protowire.BytesType {
+		return nil, ErrStateDecode
+	}
+	return p.b, nil
+}
+
 func (p pfield) bytes() ([]byte, error) {
 	if p.typ != protowire.BytesType {
 		return nil, ErrStateDecode
@@ -90,7 +98,17 @@ func appendRepeatedBytes(b []byte, num protowire.Number, v []byte) []byte {
 	return protowire.AppendBytes(b, v)
 }
 
-// appendMessage writes a sub-message built by f.
+// appendMessage writes a sub-message that f appends in place: it reserves
+// one length byte and moves the body if the length needs more.
 func appendMessage(b []byte, num protowire.Number, f func([]byte) []byte) []byte {
-	return appendRepeatedBytes(b, num, f(nil))
+	b = protowire.AppendTag(b, num, protowire.BytesType)
+	at := len(b)
+	b = f(append(b, 0))
+	n := len(b) - at - 1
+	if sz := protowire.SizeVarint(uint64(n)); sz > 1 {
+		b = append(b, make([]byte, sz-1)...)
+		copy(b[at+sz:], b[at+1:at+1+n])
+	}
+	protowire.AppendVarint(b[:at], uint64(n))
+	return b
 }

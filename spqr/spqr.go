@@ -299,7 +299,7 @@ func (st *state) version() Version {
 }
 
 func (st *state) marshal() []byte {
-	var b []byte
+	b := make([]byte, 0, 8192)
 	if st.vn != nil {
 		b = appendMessage(b, 1, func(v []byte) []byte {
 			v = appendBytesField(v, 1, st.vn.authKey)
@@ -380,7 +380,7 @@ func parseChain(buf []byte) (*chain, error) {
 		case 2:
 			c.currentEpoch, err = f.uint()
 		case 3:
-			if mb, err = f.bytes(); err != nil {
+			if mb, err = f.sub(); err != nil {
 				return err
 			}
 			if len(c.links) >= maxStoredLinks {
@@ -393,7 +393,7 @@ func parseChain(buf []byte) (*chain, error) {
 				var db []byte
 				switch g.num {
 				case 1, 2:
-					if db, err = g.bytes(); err != nil {
+					if db, err = g.sub(); err != nil {
 						return err
 					}
 					d := &l.send
@@ -415,7 +415,7 @@ func parseChain(buf []byte) (*chain, error) {
 		case 5:
 			c.sendEpoch, err = f.uint()
 		case 6:
-			if mb, err = f.bytes(); err != nil {
+			if mb, err = f.sub(); err != nil {
 				return err
 			}
 			haveParams = true
@@ -456,7 +456,7 @@ func parseState(b []byte) (*state, error) {
 		return st, nil
 	}
 	err := walk(b, func(f pfield) error {
-		mb, err := f.bytes()
+		mb, err := f.sub()
 		if err != nil {
 			if f.num >= 1 && f.num <= 3 {
 				return err
@@ -484,7 +484,7 @@ func parseState(b []byte) (*state, error) {
 					n.minVersion = Version(v)
 				case 4:
 					var pb []byte
-					if pb, err = g.bytes(); err == nil {
+					if pb, err = g.sub(); err == nil {
 						n.hasParams = true
 						n.params, err = parseParams(pb)
 					}

@@ -262,7 +262,7 @@ func TestCrossCheckWireMessages(t *testing.T) {
 	}
 	for range n {
 		// SignalMessage.
-		sm := SignalMessage{Version: uint8(3 + g.IntN(2)), RatchetKey: g.bytes(), Counter: g.u32(),
+		sm := SignalMessage{Version: uint8(3 + g.IntN(2)), CurrentVersion: uint8(g.IntN(16)), RatchetKey: g.bytes(), Counter: g.u32(),
 			PreviousCounter: g.u32(), Ciphertext: g.bytes(), PQRatchet: g.bytes(), Addresses: g.bytes()}
 		d := newDyn(msgs.ByName("SignalMessage"))
 		d.bytes("ratchet_key", sm.RatchetKey)
@@ -281,13 +281,12 @@ func TestCrossCheckWireMessages(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		sm.CurrentVersion = sm.Version
 		if !equalSignalMessage(&parsed.SignalMessage, &sm) {
 			t.Fatalf("parse of protobuf-go bytes: %+v, want %+v", parsed.SignalMessage, sm)
 		}
 
 		// PreKeySignalMessage.
-		pk := PreKeySignalMessage{Version: 4, RegistrationID: g.u32(), HasPreKeyID: g.chance(), SignedPreKeyID: g.u32(),
+		pk := PreKeySignalMessage{Version: 4, CurrentVersion: 4, RegistrationID: g.u32(), HasPreKeyID: g.chance(), SignedPreKeyID: g.u32(),
 			KyberPreKeyID: g.u32(), KyberCiphertext: g.nonEmpty(), BaseKey: g.bytes(), IdentityKey: g.bytes(),
 			Message: append(ours, testMAC[:]...)}
 		if pk.HasPreKeyID {

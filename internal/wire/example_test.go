@@ -26,10 +26,11 @@ func Example_signalMessage() {
 
 	// Alice.
 	m := wire.SignalMessage{
-		Version:    wire.VersionV4,
-		RatchetKey: append([]byte{0x05}, bytes.Repeat([]byte{0x77}, 32)...),
-		Counter:    0,
-		Ciphertext: bytes.Repeat([]byte{0xcc}, 16),
+		Version:        wire.VersionV4,
+		CurrentVersion: wire.VersionV4, // byte 0 = 0x44
+		RatchetKey:     append([]byte{0x05}, bytes.Repeat([]byte{0x77}, 32)...),
+		Counter:        0,
+		Ciphertext:     bytes.Repeat([]byte{0xcc}, 16),
 	}
 	msg, err := m.AppendUnsigned(nil)
 	if err != nil {

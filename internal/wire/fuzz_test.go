@@ -229,21 +229,30 @@ func stableMessage(t testing.TB, name string, b []byte) bool {
 // rewrites them); the targets fail if that directory is empty.
 func fuzzSeeds(tb testing.TB) map[string][][]byte {
 	sm := sealSignalMessage(tb, testSignalMessage())
-	sm3 := sealSignalMessage(tb, &SignalMessage{Version: 3, RatchetKey: testRatchetKey, Counter: 2, PreviousCounter: 1, Ciphertext: rep(0xcc, 48)})
+	sm3 := sealSignalMessage(tb, &SignalMessage{Version: 3, CurrentVersion: 3, RatchetKey: testRatchetKey, Counter: 2, PreviousCounter: 1, Ciphertext: rep(0xcc, 48)})
 	pk := must(testPreKeyMessage(tb).Append(nil))
-	pk3 := must((&PreKeySignalMessage{Version: 3, RegistrationID: 1234, PreKeyID: 5, HasPreKeyID: true, SignedPreKeyID: 6,
+	pk3 := must((&PreKeySignalMessage{Version: 3, CurrentVersion: 3, RegistrationID: 1234, PreKeyID: 5, HasPreKeyID: true, SignedPreKeyID: 6,
 		BaseKey: testBaseKey, IdentityKey: testIdentity, Message: sm3}).Append(nil))
 	skm := append(testSenderKeyMessage().AppendUnsigned(nil), rep(0x5e, SignatureSize)...)
 	skdm := must(testSKDM().Append(nil))
 	rec := (&Record{Current: testSession(1, 3), Previous: [][]byte{testSession(2, 2).Append(nil), testSession(3, 0).Append(nil)}}).Append(nil)
 	rec2 := (&Record{Current: &SessionStructure{Version: 3, SenderChain: &Chain{}}, Previous: [][]byte{nil}}).Append(nil)
+	// Small states with every field present: big seeds make mutation slow.
+	small := &SessionStructure{Version: 4, LocalIdentityPublic: h(1), RemoteIdentityPublic: h(2), RootKey: h(3), PreviousCounter: 4,
+		SenderChain: &Chain{RatchetKey: h(5), RatchetKeyPrivate: h(6), ChainKey: &ChainKey{Index: 7, Key: h(8)}},
+		ReceiverChains: []Chain{{RatchetKey: h(9), ChainKey: &ChainKey{Index: 10, Key: h(11)},
+			MessageKeys: []MessageKey{{Index: 12, Seed: h(13)}, {Index: 14, CipherKey: h(15), MACKey: h(16), IV: h(17)}}}},
+		PendingPreKey:      &PendingPreKey{PreKeyID: 18, HasPreKeyID: true, SignedPreKeyID: 1 << 31, BaseKey: h(19), Timestamp: 20},
+		PendingKyberPreKey: &PendingKyberPreKey{PreKeyID: 21, Ciphertext: h(22)}, RemoteRegistrationID: 23, LocalRegistrationID: 24,
+		AliceBaseKey: h(25), PQRatchetState: h(26)}
+	rec3 := (&Record{Current: small, Previous: [][]byte{small.Append(nil)}}).Append(nil)
 	return map[string][][]byte{
 		"FuzzParseSignalMessage":                {sm, sm3},
 		"FuzzParsePreKeySignalMessage":          {pk, pk3},
 		"FuzzParseSenderKeyMessage":             {skm},
 		"FuzzParseSenderKeyDistributionMessage": {skdm},
-		"FuzzParseRecord":                       {rec, rec2},
-		"FuzzParseSessionStructure":             {testSession(4, 2).Append(nil)},
+		"FuzzParseRecord":                       {rec, rec2, rec3},
+		"FuzzParseSessionStructure":             {testSession(4, 2).Append(nil), small.Append(nil)},
 		"FuzzParseSenderKeyRecord":              {testSenderKeyRecord(3).Append(nil)},
 	}
 }

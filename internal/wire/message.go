@@ -50,8 +50,10 @@ type SignalMessage struct {
 	// session version, VersionV3 or VersionV4.
 	Version uint8
 	// CurrentVersion is the low nibble of byte 0: the highest version the
-	// sender speaks. Peers ignore it. When encoding, 0 means "same as
-	// Version" (0x33 or 0x44); libsignal always writes 4.
+	// sender speaks. Parsers (libsignal's and this one) ignore it, and it
+	// is written as given, 0 included, so that encoding a parsed message
+	// reproduces byte 0. Set it explicitly: libsignal writes 4 (0x44 for
+	// v4), v3-only peers write 3 (0x33).
 	CurrentVersion uint8
 	// RatchetKey is the sender's ratchet public key, 33 bytes 0x05||u
 	// (not checked here). Required.
@@ -87,9 +89,6 @@ type ReceivedSignalMessage struct {
 func versionByte(msg string, v, cur uint8) (byte, error) {
 	if v < MinVersion || v > MaxVersion || cur > 0x0f {
 		return 0, &FieldError{Message: msg, Field: "version", Err: ErrInvalidValue}
-	}
-	if cur == 0 {
-		cur = v
 	}
 	return v<<4 | cur, nil
 }

@@ -17,10 +17,11 @@ var (
 
 func TestSignalMessageExactBytes(t *testing.T) {
 	m := SignalMessage{
-		Version:    VersionV4,
-		RatchetKey: testRatchetKey,
-		Counter:    0, // zero counters are still written
-		Ciphertext: rep(0xcc, 16),
+		Version:        VersionV4,
+		CurrentVersion: VersionV4,
+		RatchetKey:     testRatchetKey,
+		Counter:        0, // zero counters are still written
+		Ciphertext:     rep(0xcc, 16),
 	}
 	want := cat(
 		h(0x44),
@@ -40,6 +41,7 @@ func TestSignalMessageExactBytes(t *testing.T) {
 	// Every field, multi-byte varints and lengths.
 	m = SignalMessage{
 		Version:         VersionV4,
+		CurrentVersion:  VersionV4,
 		RatchetKey:      testRatchetKey,
 		Counter:         300,        // 0xac 0x02
 		PreviousCounter: 0xffffffff, // 0xff 0xff 0xff 0xff 0x0f
@@ -62,13 +64,14 @@ func TestSignalMessageExactBytes(t *testing.T) {
 	}
 
 	// v3: 0x33, and an explicit current version.
+	// Byte 0 is written as given: v3 peers send 0x33, libsignal wrote 0x34
+	// for v3, and a zero low nibble stays zero.
 	m = SignalMessage{Version: VersionV3, RatchetKey: testRatchetKey, Counter: 1, Ciphertext: rep(0xcc, 16)}
-	if got := must(m.AppendUnsigned(nil)); got[0] != 0x33 {
-		t.Errorf("v3 first byte = %#x, want 0x33", got[0])
-	}
-	m.CurrentVersion = 4
-	if got := must(m.AppendUnsigned(nil)); got[0] != 0x34 {
-		t.Errorf("v3/current 4 first byte = %#x, want 0x34", got[0])
+	for cur, want := range map[uint8]byte{3: 0x33, 4: 0x34, 0: 0x30, 15: 0x3f} {
+		m.CurrentVersion = cur
+		if got := must(m.AppendUnsigned(nil)); got[0] != want {
+			t.Errorf("v3/current %d: first byte = %#x, want %#x", cur, got[0], want)
+		}
 	}
 }
 
@@ -87,6 +90,7 @@ func TestSignalMessageEncodeInvalid(t *testing.T) {
 func testSignalMessage() *SignalMessage {
 	return &SignalMessage{
 		Version:         VersionV4,
+		CurrentVersion:  VersionV4,
 		RatchetKey:      testRatchetKey,
 		Counter:         7,
 		PreviousCounter: 3,
@@ -106,11 +110,9 @@ func TestSignalMessageRoundTrip(t *testing.T) {
 	for _, m := range []*SignalMessage{
 		testSignalMessage(),
 		{Version: VersionV3, CurrentVersion: 3, RatchetKey: testRatchetKey, Ciphertext: rep(1, 16)},
+		{Version: VersionV3, CurrentVersion: 0, RatchetKey: testRatchetKey, Ciphertext: rep(1, 16)},
 		{Version: VersionV4, CurrentVersion: 4, RatchetKey: testRatchetKey, Counter: 1 << 31, PreviousCounter: 1<<32 - 1, Ciphertext: rep(1, 4096)},
 	} {
-		if m.CurrentVersion == 0 {
-			m.CurrentVersion = m.Version
-		}
 		enc := sealSignalMessage(t, m)
 		got, err := ParseSignalMessage(enc)
 		if err != nil {
@@ -342,7 +344,7 @@ func TestPreKeySignalMessageExactBytes(t *testing.T) {
 	}
 
 	// v3: no pre_key_id, no Kyber; registration id 0 still written.
-	m3 := &PreKeySignalMessage{Version: VersionV3, SignedPreKeyID: 1, BaseKey: testBaseKey, IdentityKey: testIdentity, Message: h(0x33, 1, 2, 3, 4, 5, 6, 7, 8, 9)}
+	m3 := &PreKeySignalMessage{Version: VersionV3, CurrentVersion: VersionV3, SignedPreKeyID: 1, BaseKey: testBaseKey, IdentityKey: testIdentity, Message: h(0x33, 1, 2, 3, 4, 5, 6, 7, 8, 9)}
 	want3 := cat(h(0x33), h(0x12, 33), testBaseKey, h(0x1a, 33), testIdentity, h(0x22, 10, 0x33, 1, 2, 3, 4, 5, 6, 7, 8, 9), h(0x28, 0x00), h(0x30, 0x01))
 	if got := must(m3.Append(nil)); !bytes.Equal(got, want3) {
 		t.Fatalf("v3 Append =\n%x\nwant\n%x", got, want3)

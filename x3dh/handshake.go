@@ -4,6 +4,7 @@ import (
 	"crypto/hkdf"
 	"crypto/rand"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"hash"
 
@@ -265,7 +266,10 @@ func (s *suite) initiate(identity *curve.IdentityKeyPair, b *Bundle, base *curve
 		var ss, ct []byte
 		if kemRandom != nil {
 			if ss, ct, err = kem.EncapsulateDerand(pk, kemRandom); err != nil {
-				return nil, nil, fmt.Errorf("%w: %w", ErrRandomLength, err)
+				if errors.Is(err, kem.ErrRandomLength) {
+					return nil, nil, fmt.Errorf("%w: %d bytes", ErrRandomLength, len(kemRandom))
+				}
+				return nil, nil, fmt.Errorf("x3dh: derandomized encapsulation: %w", err)
 			}
 		} else {
 			ss, ct = pk.Encapsulate()

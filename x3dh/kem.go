@@ -16,10 +16,10 @@ type KEMType byte
 const (
 	// Kyber1024 is round-3 CRYSTALS-Kyber-1024 (type byte 0x08), the KEM
 	// current libsignal uses and the only one it accepts.
-	Kyber1024 KEMType = KEMType(kem.Kyber1024)
+	Kyber1024 KEMType = 0x08
 	// MLKEM1024 is FIPS 203 ML-KEM-1024 (type byte 0x0A). libsignal defines it
 	// behind a feature flag that its released builds leave off.
-	MLKEM1024 KEMType = KEMType(kem.MLKEM1024)
+	MLKEM1024 KEMType = 0x0A
 )
 
 // String returns "Kyber1024", "ML-KEM-1024", or "KEMType(0xNN)".
@@ -36,14 +36,14 @@ func (t KEMType) String() string {
 // Sizes of the KEM encodings, in bytes, type byte included.
 const (
 	// KEMPublicKeySize is the size of a serialized KEM public key.
-	KEMPublicKeySize = kem.PublicKeySize // 1569
+	KEMPublicKeySize = 1569
 	// KEMCiphertextSize is the size of a KEM ciphertext on the wire.
-	KEMCiphertextSize = kem.CiphertextSize // 1569
+	KEMCiphertextSize = 1569
 	// KEMSeedSize is the size of the seed NewKEMKeyPairFromSeed takes.
-	KEMSeedSize = kem.SeedSize // 64
+	KEMSeedSize = 64
 	// KEMSharedSecretSize is the size of the KEM shared secret mixed into
 	// the PQXDH secret.
-	KEMSharedSecretSize = kem.SharedSecretSize // 32
+	KEMSharedSecretSize = 32
 )
 
 // kemError maps an error of the internal kem package onto this package's

@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"crypto/sha3"
 	"testing"
+	"time"
 
 	"github.com/forwardsecret/signal/curve"
 	"github.com/forwardsecret/signal/x3dh"
@@ -118,7 +119,7 @@ var (
 func BenchmarkInitiate(b *testing.B) {
 	f := newBenchFixture(b)
 	for _, v := range []x3dh.Version{x3dh.V3, x3dh.V4} {
-		b.Run(map[x3dh.Version]string{x3dh.V3: "v3", x3dh.V4: "v4"}[v], func(b *testing.B) {
+		b.Run(versionName[v], func(b *testing.B) {
 			loop(b, func() {
 				in, err := x3dh.Initiate(v, f.alice, f.bundle[v])
 				if err != nil {
@@ -133,7 +134,7 @@ func BenchmarkInitiate(b *testing.B) {
 func BenchmarkRespond(b *testing.B) {
 	f := newBenchFixture(b)
 	for _, v := range []x3dh.Version{x3dh.V3, x3dh.V4} {
-		b.Run(map[x3dh.Version]string{x3dh.V3: "v3", x3dh.V4: "v4"}[v], func(b *testing.B) {
+		b.Run(versionName[v], func(b *testing.B) {
 			keys := f.b.keys(f.msg[v])
 			loop(b, func() {
 				k, err := x3dh.Respond(v, keys, f.msg[v])
@@ -168,36 +169,8 @@ func kyberTransform(k, c []byte) []byte {
 func BenchmarkPrimitiveSumInitiate(b *testing.B) {
 	f := newBenchFixture(b)
 	for _, v := range []x3dh.Version{x3dh.V3, x3dh.V4} {
-		b.Run(map[x3dh.Version]string{x3dh.V3: "v3", x3dh.V4: "v4"}[v], func(b *testing.B) {
-			loop(b, func() {
-				if !xeddsa.Verify(f.bobIDU, f.spkMsg, f.spkSig, xeddsa.SignBit) {
-					b.Fatal("verify")
-				}
-				if v == x3dh.V4 && !xeddsa.Verify(f.bobIDU, f.kemMsg, f.kemSig, xeddsa.SignBit) {
-					b.Fatal("verify")
-				}
-				eph, err := ecdh.X25519().GenerateKey(nil)
-				if err != nil {
-					b.Fatal(err)
-				}
-				sinkB = eph.PublicKey().Bytes()
-				secret := make([]byte, 0, 192)
-				secret = append(secret, mustECDH(b, f.aliceECDH, f.spkPub)...)
-				secret = append(secret, mustECDH(b, eph, f.bobIDPub)...)
-				secret = append(secret, mustECDH(b, eph, f.spkPub)...)
-				secret = append(secret, mustECDH(b, eph, f.opkPub)...)
-				n := 64
-				if v == x3dh.V4 {
-					k, c := f.ek.Encapsulate()
-					secret = append(secret, kyberTransform(k, c)...)
-					n = 96
-				}
-				okm, err := hkdf.Key(sha256.New, secret, nil, x3dh.InfoV4, n)
-				if err != nil {
-					b.Fatal(err)
-				}
-				sinkB = okm
-			})
+		b.Run(versionName[v], func(b *testing.B) {
+			loop(b, func() { f.primitivesInitiate(b, v) })
 		})
 	}
 }
@@ -205,31 +178,112 @@ func BenchmarkPrimitiveSumInitiate(b *testing.B) {
 func BenchmarkPrimitiveSumRespond(b *testing.B) {
 	f := newBenchFixture(b)
 	for _, v := range []x3dh.Version{x3dh.V3, x3dh.V4} {
-		b.Run(map[x3dh.Version]string{x3dh.V3: "v3", x3dh.V4: "v4"}[v], func(b *testing.B) {
-			loop(b, func() {
-				if err := f.base.CheckCanonicalTorsionFree(); err != nil {
-					b.Fatal(err)
-				}
-				secret := make([]byte, 0, 192)
-				secret = append(secret, mustECDH(b, f.spkECDH, f.basePub)...)
-				secret = append(secret, mustECDH(b, f.bobIDECDH, f.basePub)...)
-				secret = append(secret, mustECDH(b, f.spkECDH, f.basePub)...)
-				secret = append(secret, mustECDH(b, f.opkECDH, f.basePub)...)
-				n := 64
-				if v == x3dh.V4 {
-					k, err := f.dk.Decapsulate(f.ct)
-					if err != nil {
-						b.Fatal(err)
-					}
-					secret = append(secret, kyberTransform(k, f.ct)...)
-					n = 96
-				}
-				okm, err := hkdf.Key(sha256.New, secret, nil, x3dh.InfoV4, n)
-				if err != nil {
-					b.Fatal(err)
-				}
-				sinkB = okm
-			})
+		b.Run(versionName[v], func(b *testing.B) {
+			loop(b, func() { f.primitivesRespond(b, v) })
 		})
+	}
+}
+
+var versionName = map[x3dh.Version]string{x3dh.V3: "v3", x3dh.V4: "v4"}
+
+// primitivesInitiate does the primitive operations of Initiate(v) plainly.
+func (f *benchFixture) primitivesInitiate(b *testing.B, v x3dh.Version) {
+	if !xeddsa.Verify(f.bobIDU, f.spkMsg, f.spkSig, xeddsa.SignBit) {
+		b.Fatal("verify")
+	}
+	if v == x3dh.V4 && !xeddsa.Verify(f.bobIDU, f.kemMsg, f.kemSig, xeddsa.SignBit) {
+		b.Fatal("verify")
+	}
+	eph, err := ecdh.X25519().GenerateKey(nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	sinkB = eph.PublicKey().Bytes()
+	secret := make([]byte, 0, 192)
+	secret = append(secret, mustECDH(b, f.aliceECDH, f.spkPub)...)
+	secret = append(secret, mustECDH(b, eph, f.bobIDPub)...)
+	secret = append(secret, mustECDH(b, eph, f.spkPub)...)
+	secret = append(secret, mustECDH(b, eph, f.opkPub)...)
+	n := 64
+	if v == x3dh.V4 {
+		k, c := f.ek.Encapsulate()
+		secret = append(secret, kyberTransform(k, c)...)
+		n = 96
+	}
+	okm, err := hkdf.Key(sha256.New, secret, nil, x3dh.InfoV4, n)
+	if err != nil {
+		b.Fatal(err)
+	}
+	sinkB = okm
+}
+
+// primitivesRespond does the primitive operations of Respond(v) plainly.
+func (f *benchFixture) primitivesRespond(b *testing.B, v x3dh.Version) {
+	if err := f.base.CheckCanonicalTorsionFree(); err != nil {
+		b.Fatal(err)
+	}
+	secret := make([]byte, 0, 192)
+	secret = append(secret, mustECDH(b, f.spkECDH, f.basePub)...)
+	secret = append(secret, mustECDH(b, f.bobIDECDH, f.basePub)...)
+	secret = append(secret, mustECDH(b, f.spkECDH, f.basePub)...)
+	secret = append(secret, mustECDH(b, f.opkECDH, f.basePub)...)
+	n := 64
+	if v == x3dh.V4 {
+		k, err := f.dk.Decapsulate(f.ct)
+		if err != nil {
+			b.Fatal(err)
+		}
+		secret = append(secret, kyberTransform(k, f.ct)...)
+		n = 96
+	}
+	okm, err := hkdf.Key(sha256.New, secret, nil, x3dh.InfoV4, n)
+	if err != nil {
+		b.Fatal(err)
+	}
+	sinkB = okm
+}
+
+// BenchmarkPaired alternates one handshake and its primitive sum in every
+// iteration and times each half, so that both see the same machine load.
+// It reports the two times per operation and their ratio (handshake /
+// primitives); the acceptance bound is ratio <= 1.1.
+func BenchmarkPaired(b *testing.B) {
+	f := newBenchFixture(b)
+	for _, role := range []string{"initiate", "respond"} {
+		for _, v := range []x3dh.Version{x3dh.V3, x3dh.V4} {
+			b.Run(role+"/"+versionName[v], func(b *testing.B) {
+				keys := f.b.keys(f.msg[v])
+				var hs, prim time.Duration
+				b.ReportAllocs()
+				for b.Loop() {
+					t0 := time.Now()
+					if role == "initiate" {
+						in, err := x3dh.Initiate(v, f.alice, f.bundle[v])
+						if err != nil {
+							b.Fatal(err)
+						}
+						sinkIn = in
+					} else {
+						k, err := x3dh.Respond(v, keys, f.msg[v])
+						if err != nil {
+							b.Fatal(err)
+						}
+						sinkKeys = k
+					}
+					t1 := time.Now()
+					if role == "initiate" {
+						f.primitivesInitiate(b, v)
+					} else {
+						f.primitivesRespond(b, v)
+					}
+					t2 := time.Now()
+					hs += t1.Sub(t0)
+					prim += t2.Sub(t1)
+				}
+				b.ReportMetric(float64(hs)/float64(b.N), "handshake-ns/op")
+				b.ReportMetric(float64(prim)/float64(b.N), "primitives-ns/op")
+				b.ReportMetric(float64(hs)/float64(prim), "ratio")
+			})
+		}
 	}
 }

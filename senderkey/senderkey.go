@@ -24,6 +24,16 @@
 // sender's messages. The layouts are those of libsignal (wire.proto and
 // storage.proto), so records and messages interoperate with it.
 //
+// # Layouts
+//
+// Encrypt, Decrypt, DistributionMessage.Bytes and ParseDistributionMessage
+// use the current layout (libsignal since 2021, i.e. Signal), whose messages
+// carry the distribution id. The Legacy variants (EncryptLegacy,
+// DecryptLegacy, LegacyBytes, ParseLegacyDistributionMessage) use the older
+// layout without it, spoken by libsignal-protocol-c and -java, python-axolotl
+// and the WhatsApp-Web libraries; there the app supplies the DistributionID.
+// The cryptography and the stored records are the same for both.
+//
 // # Limits
 //
 // A receiver derives at most MaxForwardJump chain steps for one message,

@@ -129,20 +129,21 @@ func (b *braid) send() (Message, *epochSecret, error) {
 		m.Type, m.Chunk = TypeEkCt1Ack, b.enc.Next()
 	case kindEkSentCt1Received:
 		m.Type = TypeCt1Ack
-	case kindNoHeaderReceived, kindHeaderReceived, kindCt1Acknowledged:
-		if b.kind == kindHeaderReceived {
-			ct1, st, ss, err := mlkem768.Encapsulate1(b.hdr)
-			if err != nil {
-				return m, nil, err
-			}
-			secret := sckaKey(ss, b.epoch)
-			b.auth.update(b.epoch, secret)
-			b.es, b.ct1 = st.Bytes(), ct1
-			b.enc = newEncoder(ct1)
-			b.kind = kindCt1Sampled // keeps the ek decoder
-			m.Type, m.Chunk = TypeCt1, b.enc.Next()
-			es = &epochSecret{epoch: b.epoch, secret: secret}
+	case kindNoHeaderReceived, kindCt1Acknowledged:
+		m.Type = TypeNone
+	case kindHeaderReceived:
+		// Encapsulate to the header: this creates the epoch secret.
+		ct1, st, ss, err := mlkem768.Encapsulate1(b.hdr)
+		if err != nil {
+			return m, nil, err
 		}
+		secret := sckaKey(ss, b.epoch)
+		b.auth.update(b.epoch, secret)
+		b.es, b.ct1 = st.Bytes(), ct1
+		b.enc = newEncoder(ct1)
+		b.kind = kindCt1Sampled // keeps the ek decoder
+		m.Type, m.Chunk = TypeCt1, b.enc.Next()
+		es = &epochSecret{epoch: b.epoch, secret: secret}
 	case kindCt1Sampled, kindEkReceivedCt1Sampled:
 		m.Type, m.Chunk = TypeCt1, b.enc.Next()
 	case kindCt2Sampled:

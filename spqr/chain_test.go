@@ -2,6 +2,9 @@ package spqr
 
 import (
 	"bytes"
+	"crypto/hkdf"
+	"crypto/hmac"
+	"crypto/sha256"
 	"errors"
 	"testing"
 )
@@ -142,5 +145,40 @@ func TestChainEpochPruning(t *testing.T) {
 	}
 	if _, _, err := a.sendKey(2); !errors.Is(err, ErrSendEpochDecreased) {
 		t.Fatalf("sending in an older epoch: %v", err)
+	}
+}
+
+// TestAuthenticatorKnownAnswer pins the authenticator against an
+// independent computation with crypto/hkdf and crypto/hmac: the initial
+// update from all-zero keys, the be64 epoch suffix of the labels, and the
+// MAC inputs label || be64(epoch) || data.
+func TestAuthenticatorKnownAnswer(t *testing.T) {
+	key := bytes.Repeat([]byte{9}, 32)
+	ikm := append(make([]byte, 32), key...)
+	out, _ := hkdf.Key(sha256.New, ikm, make([]byte, 32), "Signal_PQCKA_V1_MLKEM768:Authenticator Update\x00\x00\x00\x00\x00\x00\x00\x01", 64)
+	a := newAuthenticator(key, 1)
+	if !bytes.Equal(a.rootKey, out[:32]) || !bytes.Equal(a.macKey, out[32:]) {
+		t.Fatal("authenticator init differs")
+	}
+	h := hmac.New(sha256.New, out[32:])
+	h.Write([]byte("Signal_PQCKA_V1_MLKEM768:ekheader\x00\x00\x00\x00\x00\x00\x00\x01hdr"))
+	if !bytes.Equal(a.macHeader(1, []byte("hdr")), h.Sum(nil)) {
+		t.Fatal("header MAC differs")
+	}
+	h = hmac.New(sha256.New, out[32:])
+	h.Write([]byte("Signal_PQCKA_V1_MLKEM768:ciphertext\x00\x00\x00\x00\x00\x00\x00\x02ct"))
+	if !bytes.Equal(a.macCiphertext(2, []byte("ct")), h.Sum(nil)) {
+		t.Fatal("ciphertext MAC differs")
+	}
+	if err := a.verify(labelMACCiphertext, 2, []byte("ct"), h.Sum(nil)); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.verify(labelMACCiphertext, 3, []byte("ct"), h.Sum(nil)); !errors.Is(err, ErrMAC) {
+		t.Fatal("wrong epoch verified")
+	}
+	ss := bytes.Repeat([]byte{3}, 32)
+	want, _ := hkdf.Key(sha256.New, ss, make([]byte, 32), "Signal_PQCKA_V1_MLKEM768:SCKA Key\x00\x00\x00\x00\x00\x00\x00\x05", 32)
+	if !bytes.Equal(sckaKey(ss, 5), want) {
+		t.Fatal("SCKA key differs")
 	}
 }

@@ -24,6 +24,7 @@ package erasure
 import (
 	"errors"
 	"slices"
+	"sync"
 )
 
 const (
@@ -115,13 +116,48 @@ func (e *Encoder) valueAt(j int, x uint16) uint16 {
 }
 
 // interpolateComplete returns the coefficients of the polynomial of degree
-// < len(ys) through (0, ys[0]), (1, ys[1]), ….
+// < len(ys) through (0, ys[0]), (1, ys[1]), …, as Σ ys[i]·L_i with the
+// Lagrange basis L_i for the points 0 … k-1, computed once per k.
 func interpolateComplete(ys []uint16) []uint16 {
-	xs := make([]uint16, len(ys))
+	k := len(ys)
+	basis := completeBasis(k)
+	out := make([]uint16, k)
+	for i, y := range ys {
+		if y == 0 {
+			continue
+		}
+		li := basis[i*k : (i+1)*k]
+		ly := logTable[y]
+		for d, c := range li {
+			if c != 0 {
+				out[d] ^= expTable[int(logTable[c])+int(ly)]
+			}
+		}
+	}
+	return out
+}
+
+// basisCache maps k to the k·k coefficients of the Lagrange basis for the
+// points 0 … k-1 (L_i occupies [i·k, (i+1)·k)).
+var basisCache sync.Map
+
+func completeBasis(k int) []uint16 {
+	if v, ok := basisCache.Load(k); ok {
+		return v.([]uint16)
+	}
+	xs := make([]uint16, k)
 	for i := range xs {
 		xs[i] = uint16(i)
 	}
-	return interpolate(xs, ys)
+	b := make([]uint16, 0, k*k)
+	ys := make([]uint16, k)
+	for i := range k {
+		clear(ys)
+		ys[i] = 1
+		b = append(b, interpolate(xs, ys)...)
+	}
+	v, _ := basisCache.LoadOrStore(k, b)
+	return v.([]uint16)
 }
 
 // interpolate returns the len(xs) coefficients (lowest degree first) of the

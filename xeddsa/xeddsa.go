@@ -170,7 +170,8 @@ func Verify(publicKey, message, sig []byte, c Convention) bool {
 //
 // VXEdDSA has one convention: the signer's Edwards key has sign bit 0. The
 // layout is that of libsignal's implementation (see the package
-// documentation).
+// documentation), which refuses to sign or verify messages over 1 MiB; this
+// package sets no limit.
 func (k *PrivateKey) VRFSign(message []byte) (signature, vrfOutput []byte, err error) {
 	var z [VRFRandomSize]byte
 	rand.Read(z[:])

@@ -1,0 +1,131 @@
+package session_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/forwardsecret/signal/internal/wire"
+	"github.com/forwardsecret/signal/session"
+	"github.com/forwardsecret/signal/x3dh"
+)
+
+func TestBadBundleSignature(t *testing.T) {
+	alice, bob := newDevice(t, "alice"), newDevice(t, "bob")
+	for _, pq := range []bool{false, true} {
+		b := bob.bundle(t, false, pq)
+		b.SignedPreKey.Signature = bytes.Clone(b.SignedPreKey.Signature)
+		b.SignedPreKey.Signature[3] ^= 1
+		err := alice.m.ProcessBundle(context.Background(), bob.addr(), b)
+		if !errors.Is(err, session.ErrSignature) || !errors.Is(err, x3dh.ErrBadSignedPreKeySignature) {
+			t.Fatalf("bad signed-prekey signature: %v", err)
+		}
+		if pq {
+			b = bob.bundle(t, false, true)
+			b.KEMPreKey.Signature = bytes.Clone(b.KEMPreKey.Signature)
+			b.KEMPreKey.Signature[3] ^= 1
+			err := alice.m.ProcessBundle(context.Background(), bob.addr(), b)
+			if !errors.Is(err, session.ErrSignature) || !errors.Is(err, x3dh.ErrBadKEMSignature) {
+				t.Fatalf("bad KEM signature: %v", err)
+			}
+		}
+	}
+	if ok, _ := alice.m.HasSession(context.Background(), bob.addr()); ok {
+		t.Fatal("session after refused bundles")
+	}
+}
+
+func TestInvalidPreKeyID(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name    string
+		oneTime bool
+		mutate  func(*wire.PreKeySignalMessage)
+	}{
+		{"signed", false, func(m *wire.PreKeySignalMessage) { m.SignedPreKeyID = 4242 }},
+		{"one-time", true, func(m *wire.PreKeySignalMessage) { m.PreKeyID = 4242 }},
+		{"kem", false, func(m *wire.PreKeySignalMessage) { m.KyberPreKeyID = 4242 }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			alice, bob := newDevice(t, "alice"), newDevice(t, "bob")
+			if err := alice.m.ProcessBundle(ctx, bob.addr(), bob.bundle(t, tc.oneTime, true)); err != nil {
+				t.Fatal(err)
+			}
+			msg := send(t, alice, bob, "hi")
+			pm, err := wire.ParsePreKeySignalMessage(msg.Body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m := pm.PreKeySignalMessage
+			tc.mutate(&m)
+			body, err := m.Append(nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = bob.m.Decrypt(ctx, alice.addr(), session.Message{Type: session.TypePreKey, Body: body})
+			if !errors.Is(err, session.ErrInvalidPreKeyID) {
+				t.Fatalf("err = %v, want ErrInvalidPreKeyID", err)
+			}
+			if bob.store.SessionBytes(alice.addr()) != nil {
+				t.Fatal("a session was stored")
+			}
+			recv(t, bob, alice, msg, "hi")
+		})
+	}
+}
+
+func TestVersionErrors(t *testing.T) {
+	ctx := context.Background()
+	alice, bob := newDevice(t, "alice"), newDevice(t, "bob")
+	if err := alice.m.ProcessBundle(ctx, bob.addr(), bob.bundle(t, false, false)); err != nil {
+		t.Fatal(err)
+	}
+	msg := send(t, alice, bob, "hi")
+	for _, b0 := range []byte{0x22, 0x23, 0x55, 0x11} {
+		bad := bytes.Clone(msg.Body)
+		bad[0] = b0
+		if _, err := bob.m.Decrypt(ctx, alice.addr(), session.Message{Type: msg.Type, Body: bad}); !errors.Is(err, session.ErrVersion) {
+			t.Errorf("first byte %#x: err = %v, want ErrVersion", b0, err)
+		}
+	}
+	if _, err := bob.m.Decrypt(ctx, alice.addr(), session.Message{Type: 9, Body: msg.Body}); !errors.Is(err, session.ErrInvalidMessage) {
+		t.Errorf("unknown type: %v", err)
+	}
+	if _, err := bob.m.Decrypt(ctx, alice.addr(), session.Message{Type: session.TypeSignal, Body: nil}); !errors.Is(err, session.ErrInvalidMessage) {
+		t.Errorf("empty SignalMessage: %v", err)
+	}
+	if _, err := bob.m.Decrypt(ctx, alice.addr(), session.Message{Type: session.TypePreKey, Body: nil}); !errors.Is(err, session.ErrInvalidMessage) {
+		t.Errorf("empty PreKey message: %v", err)
+	}
+}
+
+func TestArchiveAndDelete(t *testing.T) {
+	ctx := context.Background()
+	alice, bob := newDevice(t, "alice"), newDevice(t, "bob")
+	if err := alice.m.ProcessBundle(ctx, bob.addr(), bob.bundle(t, false, true)); err != nil {
+		t.Fatal(err)
+	}
+	m1 := send(t, alice, bob, "before archive")
+	if err := alice.m.ArchiveSession(ctx, bob.addr()); err != nil {
+		t.Fatal(err)
+	}
+	if ok, _ := alice.m.HasSession(ctx, bob.addr()); ok {
+		t.Fatal("HasSession after archive")
+	}
+	if _, err := alice.m.Encrypt(ctx, bob.addr(), []byte("x")); !errors.Is(err, session.ErrNoSession) {
+		t.Fatalf("encrypt after archive: %v", err)
+	}
+	recv(t, bob, alice, m1, "before archive")
+	// Bob's reply still decrypts: the archived state is found and promoted.
+	recv(t, alice, bob, send(t, bob, alice, "reply"), "reply")
+	if ok, _ := alice.m.HasSession(ctx, bob.addr()); !ok {
+		t.Fatal("archived state not promoted")
+	}
+	if err := alice.m.DeleteSession(ctx, bob.addr()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := alice.m.Decrypt(ctx, bob.addr(), send(t, bob, alice, "gone")); !errors.Is(err, session.ErrNoSession) {
+		t.Fatalf("decrypt after delete: %v", err)
+	}
+}

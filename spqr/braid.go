@@ -42,6 +42,7 @@ var kindNames = [...]string{"", "KeysUnsampled", "KeysSampled", "HeaderSent", "C
 	"EkSentCt1Received", "NoHeaderReceived", "HeaderReceived", "Ct1Sampled",
 	"EkReceivedCt1Sampled", "Ct1Acknowledged", "Ct2Sampled"}
 
+// String names the state as SPQR does.
 func (k stateKind) String() string {
 	if k > 0 && int(k) < len(kindNames) {
 		return kindNames[k]

@@ -46,6 +46,7 @@ type KeyError struct {
 	Limit   uint32 // MaxJump or MaxOutOfOrderKeys in force
 }
 
+// Error describes the failure with its indexes.
 func (e *KeyError) Error() string {
 	switch e.Err {
 	case ErrKeyJump:
@@ -56,6 +57,7 @@ func (e *KeyError) Error() string {
 	return fmt.Sprintf("%v: epoch %d index %d", e.Err, e.Epoch, e.Index)
 }
 
+// Unwrap returns the sentinel.
 func (e *KeyError) Unwrap() error { return e.Err }
 
 func epochError(ep uint64) error { return fmt.Errorf("%w: %d", ErrEpochOutOfRange, ep) }

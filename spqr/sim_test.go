@@ -165,3 +165,20 @@ func TestDuplicateRefused(t *testing.T) {
 	}
 	_ = a
 }
+
+// TestSimulationChaos: 30% loss and delivery from anywhere among the 64
+// oldest in-flight messages.
+func TestSimulationChaos(t *testing.T) {
+	steps := 6000
+	if testing.Short() {
+		steps = 1500
+	}
+	for seed := range uint64(3) {
+		r := rand.New(rand.NewPCG(seed, 99))
+		n, a, b := simulate(t, r, steps, 0.5, 0.3, 64)
+		t.Logf("seed %d: %d delivered; epochs Alice %d, Bob %d", seed, n, a.Epoch(), b.Epoch())
+		if a.Epoch() < 3 || b.Epoch() < 3 {
+			t.Fatal("epochs did not advance")
+		}
+	}
+}

@@ -129,3 +129,32 @@ func TestArchiveAndDelete(t *testing.T) {
 		t.Fatalf("decrypt after delete: %v", err)
 	}
 }
+
+func TestDecryptWithHandlerFailureCommitsNothing(t *testing.T) {
+	ctx := context.Background()
+	alice, bob := newDevice(t, "alice"), newDevice(t, "bob")
+	if err := alice.m.ProcessBundle(ctx, bob.addr(), bob.bundle(t, true, true)); err != nil {
+		t.Fatal(err)
+	}
+	msg := send(t, alice, bob, "at least once")
+	boom := errors.New("app database down")
+	err := bob.m.DecryptWith(ctx, alice.addr(), msg, func(pt []byte) error {
+		if string(pt) != "at least once" {
+			t.Errorf("handler got %q", pt)
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("err = %v, want the handler's", err)
+	}
+	if bob.store.SessionBytes(alice.addr()) != nil || !bob.store.HasPreKey(bob.next) {
+		t.Fatal("a failed handler committed state or consumed the prekey")
+	}
+	var got string
+	if err := bob.m.DecryptWith(ctx, alice.addr(), msg, func(pt []byte) error { got = string(pt); return nil }); err != nil || got != "at least once" {
+		t.Fatalf("second attempt: %q, %v", got, err)
+	}
+	if _, err := bob.m.Decrypt(ctx, alice.addr(), msg); !errors.Is(err, session.ErrDuplicateMessage) {
+		t.Fatalf("after commit: %v, want ErrDuplicateMessage", err)
+	}
+}

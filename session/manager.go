@@ -303,13 +303,37 @@ func (s *state) encrypt(plaintext []byte) ([]byte, error) {
 // *UntrustedIdentityError, and the ratchet's bound errors (wrapped with
 // ErrInvalidMessage) for messages beyond its limits.
 func (m *Manager) Decrypt(ctx context.Context, addr Address, msg Message) ([]byte, error) {
+	return m.decrypt(ctx, addr, msg, nil)
+}
+
+// DecryptWith decrypts a message from addr like Decrypt, but hands the
+// plaintext to handle before the new session state is stored: if handle
+// returns an error, nothing is stored and DecryptWith returns that error, so
+// the same message can be decrypted again later. This gives at-least-once
+// delivery to the app: a crash between decrypting and the app saving the
+// message can never lose it. handle runs while the address is locked; it
+// must not call the Manager for the same address.
+func (m *Manager) DecryptWith(ctx context.Context, addr Address, msg Message, handle func(plaintext []byte) error) error {
+	_, err := m.decrypt(ctx, addr, msg, handle)
+	return err
+}
+
+func (m *Manager) decrypt(ctx context.Context, addr Address, msg Message, handle func([]byte) error) ([]byte, error) {
+	var pt []byte
+	var err error
 	switch msg.Type {
 	case TypeSignal:
-		return m.decryptSignal(ctx, addr, msg.Body)
+		pt, err = m.decryptSignal(ctx, addr, msg.Body, handle)
 	case TypePreKey:
-		return m.decryptPreKey(ctx, addr, msg.Body)
+		pt, err = m.decryptPreKey(ctx, addr, msg.Body, handle)
+	default:
+		err = fmt.Errorf("%w: unknown message type %d", ErrInvalidMessage, msg.Type)
 	}
-	return nil, fmt.Errorf("%w: unknown message type %d", ErrInvalidMessage, msg.Type)
+	if err != nil {
+		clear(pt)
+		return nil, err // no plaintext leaves a decrypt that did not commit
+	}
+	return pt, nil
 }
 
 func parseErr(err error) error {
@@ -319,7 +343,7 @@ func parseErr(err error) error {
 	return fmt.Errorf("%w: %w", ErrInvalidMessage, err)
 }
 
-func (m *Manager) decryptSignal(ctx context.Context, addr Address, body []byte) ([]byte, error) {
+func (m *Manager) decryptSignal(ctx context.Context, addr Address, body []byte, handle func([]byte) error) ([]byte, error) {
 	sm, err := wire.ParseSignalMessage(body)
 	if err != nil {
 		return nil, parseErr(err)
@@ -336,16 +360,7 @@ func (m *Manager) decryptSignal(ctx context.Context, addr Address, body []byte) 
 	if err != nil {
 		return nil, err
 	}
-	if err := m.untrusted(ctx, addr, rec.current.remoteIdentity, Receiving); err != nil {
-		return nil, err
-	}
-	if err := m.stores.Identity.SaveIdentity(ctx, addr, rec.current.remoteIdentity); err != nil {
-		return nil, fmt.Errorf("session: identity store: %w", err)
-	}
-	if err := m.stores.Sessions.StoreSession(ctx, addr, rec, Consumed{}); err != nil {
-		return nil, fmt.Errorf("session: session store: %w", err)
-	}
-	return pt, nil
+	return pt, m.commitReceived(ctx, addr, rec, Consumed{}, pt, handle)
 }
 
 // decryptWithRecord tries the current state, then each archived state, and
@@ -418,7 +433,7 @@ func (s *state) decrypt(sm *wire.ReceivedSignalMessage) ([]byte, error) {
 	return pt, nil
 }
 
-func (m *Manager) decryptPreKey(ctx context.Context, addr Address, body []byte) ([]byte, error) {
+func (m *Manager) decryptPreKey(ctx context.Context, addr Address, body []byte, handle func([]byte) error) ([]byte, error) {
 	pm, err := wire.ParsePreKeySignalMessage(body)
 	if err != nil {
 		return nil, parseErr(err)
@@ -455,7 +470,7 @@ func (m *Manager) decryptPreKey(ctx context.Context, addr Address, body []byte) 
 		if err != nil {
 			return nil, err
 		}
-		return pt, m.commitReceived(ctx, addr, rec, Consumed{})
+		return pt, m.commitReceived(ctx, addr, rec, Consumed{}, pt, handle)
 	}
 
 	if err := m.untrusted(ctx, addr, identity, Receiving); err != nil {
@@ -472,12 +487,20 @@ func (m *Manager) decryptPreKey(ctx context.Context, addr Address, body []byte) 
 	if err := rec.setNew(s); err != nil {
 		return nil, err
 	}
-	return pt, m.commitReceived(ctx, addr, rec, consumed)
+	return pt, m.commitReceived(ctx, addr, rec, consumed, pt, handle)
 }
 
-func (m *Manager) commitReceived(ctx context.Context, addr Address, rec *Record, consumed Consumed) error {
+// commitReceived ends every successful decrypt: the trust decision, the
+// app's handler (DecryptWith), then one write of the identity and one of the
+// record with the prekeys it consumed.
+func (m *Manager) commitReceived(ctx context.Context, addr Address, rec *Record, consumed Consumed, pt []byte, handle func([]byte) error) error {
 	if err := m.untrusted(ctx, addr, rec.current.remoteIdentity, Receiving); err != nil {
 		return err
+	}
+	if handle != nil {
+		if err := handle(pt); err != nil {
+			return err
+		}
 	}
 	if err := m.stores.Identity.SaveIdentity(ctx, addr, rec.current.remoteIdentity); err != nil {
 		return fmt.Errorf("session: identity store: %w", err)

@@ -2,7 +2,9 @@ package senderkey
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 
 	"github.com/forwardsecret/signal/curve"
 	"google.golang.org/protobuf/encoding/protowire"
@@ -215,4 +217,44 @@ func legacyVarint(dst *uint32, typ protowire.Type, v []byte) error {
 
 func legacyTypeErr(num protowire.Number, typ protowire.Type) error {
 	return fmt.Errorf("field %d has wire type %d", num, typ)
+}
+
+// fields calls fn for each field of the message in b with the field's raw
+// value: for varints the varint bytes, for length-delimited fields the
+// contents, for other types the value bytes.
+func fields(b []byte, fn func(num protowire.Number, typ protowire.Type, v []byte) error) error {
+	for len(b) > 0 {
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 {
+			return protoErr(n)
+		}
+		b = b[n:]
+		var v []byte
+		if typ == protowire.BytesType {
+			v, n = protowire.ConsumeBytes(b)
+		} else {
+			n = protowire.ConsumeFieldValue(num, typ, b)
+			if n >= 0 {
+				v = b[:n]
+			}
+		}
+		if n < 0 {
+			return protoErr(n)
+		}
+		b = b[n:]
+		if err := fn(num, typ, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// protoErr describes a protowire failure; callers wrap it with their
+// package sentinel.
+func protoErr(n int) error {
+	err := protowire.ParseError(n)
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return fmt.Errorf("truncated: %w", err)
+	}
+	return fmt.Errorf("malformed: %w", err)
 }

@@ -1,15 +1,13 @@
 package senderkey
 
 import (
-	"errors"
 	"fmt"
-	"io"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/forwardsecret/signal/curve"
-	"google.golang.org/protobuf/encoding/protowire"
+	"github.com/forwardsecret/signal/internal/wire"
 )
 
 // Record holds the sender-key chains of one sender for one distribution id,
@@ -138,40 +136,26 @@ func (r *Record) add(n *state) {
 	r.states = slices.Insert(states, 0, keep)
 }
 
-// Field numbers of storage.proto's sender-key messages.
-const (
-	recStates = 1 // SenderKeyRecordStructure.sender_key_states
-
-	stChainID        = 1 // SenderKeyStateStructure
-	stChainKey       = 2
-	stSigningKey     = 3
-	stMessageKeys    = 4
-	stMessageVersion = 5
-
-	ckIteration = 1 // SenderChainKey and SenderMessageKey
-	ckSeed      = 2
-
-	skPublic  = 1 // SenderSigningKey
-	skPrivate = 2
-)
-
 // MarshalBinary returns the encoding of r.
 func (r *Record) MarshalBinary() ([]byte, error) { return r.AppendBinary(nil) }
 
 // AppendBinary appends the encoding of r to dst: proto3, fields in number
-// order, zero values omitted, exactly as libsignal writes it. It never
-// fails.
+// order, zero values omitted, exactly as libsignal writes it (the layout is
+// internal/wire's SenderKeyRecord). It never fails.
 func (r *Record) AppendBinary(dst []byte) ([]byte, error) {
-	n := 0
-	for _, s := range r.states {
-		n += sizeMsg(recStates, s.size())
+	w := wire.SenderKeyRecord{States: make([]wire.SenderKeyState, len(r.states))}
+	for i, s := range r.states {
+		ws := &w.States[i]
+		ws.MessageVersion = s.version
+		ws.ChainID = s.chainID
+		ws.ChainKey = &wire.SenderChainKey{Iteration: s.chain.iteration, Seed: s.chain.key[:]}
+		ws.SigningKey = &wire.SenderSigningKey{Public: s.signingPub.Bytes(), Private: s.signingPriv}
+		ws.MessageKeys = make([]wire.SenderMessageKey, len(s.keys))
+		for j := range s.keys {
+			ws.MessageKeys[j] = wire.SenderMessageKey{Iteration: s.keys[j].iteration, Seed: s.keys[j].seed[:]}
+		}
 	}
-	dst = slices.Grow(dst, n)
-	for _, s := range r.states {
-		dst = appendLen(dst, recStates, s.size())
-		dst = s.appendTo(dst)
-	}
-	return dst, nil
+	return w.Append(dst), nil
 }
 
 // UnmarshalBinary replaces r with the record encoded in b (see ParseRecord).
@@ -182,83 +166,6 @@ func (r *Record) UnmarshalBinary(b []byte) error {
 	}
 	*r = *p
 	return nil
-}
-
-func sizeMsg(num protowire.Number, n int) int { return protowire.SizeTag(num) + protowire.SizeBytes(n) }
-
-func sizeVarint3(num protowire.Number, v uint32) int {
-	if v == 0 {
-		return 0
-	}
-	return protowire.SizeTag(num) + protowire.SizeVarint(uint64(v))
-}
-
-func sizeBytes3(num protowire.Number, n int) int {
-	if n == 0 {
-		return 0
-	}
-	return sizeMsg(num, n)
-}
-
-func appendLen(b []byte, num protowire.Number, n int) []byte {
-	b = protowire.AppendTag(b, num, protowire.BytesType)
-	return protowire.AppendVarint(b, uint64(n))
-}
-
-func appendVarint3(b []byte, num protowire.Number, v uint32) []byte {
-	if v == 0 {
-		return b
-	}
-	b = protowire.AppendTag(b, num, protowire.VarintType)
-	return protowire.AppendVarint(b, uint64(v))
-}
-
-func appendBytes3(b []byte, num protowire.Number, v []byte) []byte {
-	if len(v) == 0 {
-		return b
-	}
-	b = protowire.AppendTag(b, num, protowire.BytesType)
-	return protowire.AppendBytes(b, v)
-}
-
-// iterSeedSize is the size of SenderChainKey and SenderMessageKey.
-func iterSeedSize(iteration uint32) int {
-	return sizeVarint3(ckIteration, iteration) + sizeMsg(ckSeed, 32)
-}
-
-func appendIterSeed(b []byte, num protowire.Number, iteration uint32, seed *[32]byte) []byte {
-	b = appendLen(b, num, iterSeedSize(iteration))
-	b = appendVarint3(b, ckIteration, iteration)
-	return appendBytes3(b, ckSeed, seed[:])
-}
-
-func (s *state) signingSize() int {
-	return sizeMsg(skPublic, curve.PublicKeySize) + sizeBytes3(skPrivate, len(s.signingPriv))
-}
-
-func (s *state) size() int {
-	n := sizeVarint3(stChainID, s.chainID) +
-		sizeMsg(stChainKey, iterSeedSize(s.chain.iteration)) +
-		sizeMsg(stSigningKey, s.signingSize()) +
-		sizeVarint3(stMessageVersion, s.version)
-	for i := range s.keys {
-		n += sizeMsg(stMessageKeys, iterSeedSize(s.keys[i].iteration))
-	}
-	return n
-}
-
-func (s *state) appendTo(b []byte) []byte {
-	b = appendVarint3(b, stChainID, s.chainID)
-	b = appendIterSeed(b, stChainKey, s.chain.iteration, &s.chain.key)
-	b = appendLen(b, stSigningKey, s.signingSize())
-	b = protowire.AppendTag(b, skPublic, protowire.BytesType)
-	b = protowire.AppendVarint(b, curve.PublicKeySize)
-	b = s.signingPub.AppendBytes(b)
-	b = appendBytes3(b, skPrivate, s.signingPriv)
-	for i := range s.keys {
-		b = appendIterSeed(b, stMessageKeys, s.keys[i].iteration, &s.keys[i].seed)
-	}
-	return appendVarint3(b, stMessageVersion, s.version)
 }
 
 // ParseRecord decodes a record written by AppendBinary or by libsignal. It
@@ -272,198 +179,54 @@ func ParseRecord(b []byte) (*Record, error) {
 	if len(b) > MaxRecordSize {
 		return nil, fmt.Errorf("%w: %d bytes, more than MaxRecordSize (%d)", ErrInvalidRecord, len(b), MaxRecordSize)
 	}
-	r := new(Record)
-	err := fields(b, func(num protowire.Number, typ protowire.Type, v []byte) error {
-		if num != recStates {
-			return nil
-		}
-		if typ != protowire.BytesType {
-			return wireTypeErr("sender_key_states", typ)
-		}
-		s, err := parseState(v)
-		if err != nil {
-			return fmt.Errorf("%w (state %d)", err, len(r.states))
-		}
-		r.states = append(r.states, s)
-		return nil
-	})
+	w, err := wire.ParseSenderKeyRecord(b)
 	if err != nil {
-		if !errors.Is(err, ErrInvalidRecord) {
-			err = fmt.Errorf("%w: %w", ErrInvalidRecord, err)
+		return nil, fmt.Errorf("%w: %w", ErrInvalidRecord, err)
+	}
+	r := &Record{states: make([]*state, len(w.States))}
+	for i := range w.States {
+		s, err := stateFromWire(&w.States[i])
+		if err != nil {
+			return nil, fmt.Errorf("%w (state %d)", err, i)
 		}
-		return nil, err
+		r.states[i] = s
 	}
 	return r, nil
 }
 
-// rawState is a decoded SenderKeyStateStructure before validation.
-type rawState struct {
-	version, chainID uint32
-	hasChain         bool
-	chainIter        uint32
-	chainSeed        []byte
-	hasSigning       bool
-	public, private  []byte
-	keys             []rawIterSeed
-}
-
-type rawIterSeed struct {
-	iteration uint32
-	seed      []byte
-}
-
-func parseState(b []byte) (*state, error) {
-	var rs rawState
-	err := fields(b, func(num protowire.Number, typ protowire.Type, v []byte) error {
-		switch num {
-		case stChainID:
-			return varint32(&rs.chainID, "chain_id", typ, v)
-		case stMessageVersion:
-			return varint32(&rs.version, "message_version", typ, v)
-		case stChainKey:
-			if typ != protowire.BytesType {
-				return wireTypeErr("sender_chain_key", typ)
-			}
-			rs.hasChain = true
-			return parseIterSeed(&rs.chainIter, &rs.chainSeed, v)
-		case stSigningKey:
-			if typ != protowire.BytesType {
-				return wireTypeErr("sender_signing_key", typ)
-			}
-			rs.hasSigning = true
-			return fields(v, func(num protowire.Number, typ protowire.Type, v []byte) error {
-				switch num {
-				case skPublic:
-					return bytes3(&rs.public, "public", typ, v)
-				case skPrivate:
-					return bytes3(&rs.private, "private", typ, v)
-				}
-				return nil
-			})
-		case stMessageKeys:
-			if typ != protowire.BytesType {
-				return wireTypeErr("sender_message_keys", typ)
-			}
-			var k rawIterSeed
-			if err := parseIterSeed(&k.iteration, &k.seed, v); err != nil {
-				return err
-			}
-			rs.keys = append(rs.keys, k)
-		}
-		return nil
-	})
-	if err != nil {
-		if !errors.Is(err, ErrInvalidRecord) {
-			err = fmt.Errorf("%w: %w", ErrInvalidRecord, err)
-		}
-		return nil, err
-	}
-
+func stateFromWire(ws *wire.SenderKeyState) (*state, error) {
 	switch {
-	case !rs.hasChain:
+	case ws.ChainKey == nil:
 		return nil, fmt.Errorf("%w: missing sender_chain_key", ErrInvalidRecord)
-	case len(rs.chainSeed) != ChainKeySize:
-		return nil, fmt.Errorf("%w: chain key of %d bytes", ErrInvalidRecord, len(rs.chainSeed))
-	case !rs.hasSigning:
+	case len(ws.ChainKey.Seed) != ChainKeySize:
+		return nil, fmt.Errorf("%w: chain key of %d bytes", ErrInvalidRecord, len(ws.ChainKey.Seed))
+	case ws.SigningKey == nil:
 		return nil, fmt.Errorf("%w: missing sender_signing_key", ErrInvalidRecord)
-	case len(rs.private) != 0 && len(rs.private) != curve.PrivateKeySize:
-		return nil, fmt.Errorf("%w: private signing key of %d bytes", ErrInvalidRecord, len(rs.private))
+	case len(ws.SigningKey.Private) != 0 && len(ws.SigningKey.Private) != curve.PrivateKeySize:
+		return nil, fmt.Errorf("%w: private signing key of %d bytes", ErrInvalidRecord, len(ws.SigningKey.Private))
 	}
-	pub, err := curve.ParsePublicKey(rs.public)
+	pub, err := curve.ParsePublicKey(ws.SigningKey.Public)
 	if err != nil {
 		return nil, fmt.Errorf("%w: signing key: %w", ErrInvalidRecord, err)
 	}
 	s := &state{
-		version:    rs.version,
-		chainID:    rs.chainID,
-		chain:      chainKey{iteration: rs.chainIter},
+		version:    ws.MessageVersion,
+		chainID:    ws.ChainID,
+		chain:      chainKey{iteration: ws.ChainKey.Iteration},
 		signingPub: pub,
-		keys:       make([]skippedKey, len(rs.keys)),
+		keys:       make([]skippedKey, len(ws.MessageKeys)),
 	}
-	copy(s.chain.key[:], rs.chainSeed)
-	if len(rs.private) != 0 {
-		s.signingPriv = slices.Clone(rs.private)
+	copy(s.chain.key[:], ws.ChainKey.Seed)
+	if len(ws.SigningKey.Private) != 0 {
+		s.signingPriv = slices.Clone(ws.SigningKey.Private)
 	}
-	for i, k := range rs.keys {
-		if len(k.seed) != 32 {
-			return nil, fmt.Errorf("%w: message key seed of %d bytes", ErrInvalidRecord, len(k.seed))
+	for i, k := range ws.MessageKeys {
+		if len(k.Seed) != 32 {
+			return nil, fmt.Errorf("%w: message key seed of %d bytes", ErrInvalidRecord, len(k.Seed))
 		}
-		s.keys[i].iteration = k.iteration
-		copy(s.keys[i].seed[:], k.seed)
+		s.keys[i].iteration = k.Iteration
+		copy(s.keys[i].seed[:], k.Seed)
 	}
 	return s, nil
 }
 
-// parseIterSeed merges a SenderChainKey or SenderMessageKey into the values.
-func parseIterSeed(iteration *uint32, seed *[]byte, b []byte) error {
-	return fields(b, func(num protowire.Number, typ protowire.Type, v []byte) error {
-		switch num {
-		case ckIteration:
-			return varint32(iteration, "iteration", typ, v)
-		case ckSeed:
-			return bytes3(seed, "seed", typ, v)
-		}
-		return nil
-	})
-}
-
-// fields calls fn for each field of the message in b with the field's raw
-// value: for varints the varint bytes, for length-delimited fields the
-// contents, for other types the value bytes.
-func fields(b []byte, fn func(num protowire.Number, typ protowire.Type, v []byte) error) error {
-	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
-		if n < 0 {
-			return protoErr(n)
-		}
-		b = b[n:]
-		var v []byte
-		if typ == protowire.BytesType {
-			v, n = protowire.ConsumeBytes(b)
-		} else {
-			n = protowire.ConsumeFieldValue(num, typ, b)
-			if n >= 0 {
-				v = b[:n]
-			}
-		}
-		if n < 0 {
-			return protoErr(n)
-		}
-		b = b[n:]
-		if err := fn(num, typ, v); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func varint32(dst *uint32, field string, typ protowire.Type, v []byte) error {
-	if typ != protowire.VarintType {
-		return wireTypeErr(field, typ)
-	}
-	x, _ := protowire.ConsumeVarint(v) // v was already validated by fields
-	*dst = uint32(x)                   // protobuf keeps the low 32 bits
-	return nil
-}
-
-func bytes3(dst *[]byte, field string, typ protowire.Type, v []byte) error {
-	if typ != protowire.BytesType {
-		return wireTypeErr(field, typ)
-	}
-	*dst = v
-	return nil
-}
-
-func wireTypeErr(field string, typ protowire.Type) error {
-	return fmt.Errorf("%w: %s has wire type %d", ErrInvalidRecord, field, typ)
-}
-
-// protoErr describes a protowire failure; callers wrap it with their
-// package sentinel.
-func protoErr(n int) error {
-	err := protowire.ParseError(n)
-	if errors.Is(err, io.ErrUnexpectedEOF) {
-		return fmt.Errorf("truncated: %w", err)
-	}
-	return fmt.Errorf("malformed: %w", err)
-}

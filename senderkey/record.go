@@ -229,4 +229,3 @@ func stateFromWire(ws *wire.SenderKeyState) (*state, error) {
 	}
 	return s, nil
 }
-

@@ -80,6 +80,7 @@ type VersionMismatchError struct {
 	Theirs, Ours uint32
 }
 
+// Error names both versions.
 func (e *VersionMismatchError) Error() string {
 	return fmt.Sprintf("fingerprint: version mismatch: theirs %d, ours %d", e.Theirs, e.Ours)
 }

@@ -63,11 +63,12 @@ import (
 	"strconv"
 )
 
-// Limits and sizes, as in libsignal's consts.rs.
+// Limits and sizes. The first three are libsignal's (consts.rs:
+// MAX_FORWARD_JUMPS, MAX_MESSAGE_KEYS, MAX_SENDER_KEY_STATES).
 const (
 	// MaxForwardJump is how many iterations a message may be ahead of the
-	// receiver's chain. Messages further ahead are rejected before any key
-	// is derived.
+	// receiver's chain. Messages further ahead are rejected once their
+	// signature has verified, before any key is derived.
 	MaxForwardJump = 25_000
 	// MaxMessageKeys is how many skipped message keys a chain keeps for
 	// late messages; when more are skipped the oldest are dropped.
@@ -126,6 +127,7 @@ type ForwardJumpError struct {
 	Current   uint32 // the chain's next expected iteration
 }
 
+// Error names the iterations and the MaxForwardJump limit.
 func (e *ForwardJumpError) Error() string {
 	return fmt.Sprintf("senderkey: message iteration %d is %d ahead of chain iteration %d, more than MaxForwardJump (%d)",
 		e.Iteration, uint64(e.Iteration)-uint64(e.Current), e.Current, MaxForwardJump)

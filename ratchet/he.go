@@ -310,7 +310,7 @@ func (s *HEState) Open(dst, message, ad []byte) ([]byte, error) {
 		}
 		k.heRootStep(&root, &ckr, &nhkr)
 		var err error
-		if newKey, err = curve.GenerateKeyPair(); err != nil {
+		if newKey, err = generateKeyPair(); err != nil {
 			return nil, err
 		}
 		if err := newKey.Private.ECDHTo(&k.dh, pub); err != nil {

@@ -1,6 +1,7 @@
 package ratchet
 
 import (
+	"crypto/rand"
 	"fmt"
 	"math"
 	"slices"
@@ -69,6 +70,9 @@ type Header struct {
 // State is one Double Ratchet session state with Signal's KDF chain. It is
 // not safe for concurrent use; the session layer serializes access per
 // address. A State is mutated only by Encrypt and by a successful Decrypt.
+//
+// Make one with NewAlice, NewBob, FromSnapshot, or UnmarshalBinary (which
+// also works on a zero State); the zero State is not otherwise usable.
 type State struct {
 	root [KeySize]byte
 
@@ -102,6 +106,23 @@ type skippedKey struct {
 	// legacy holds whole keys imported from an older libsignal record that
 	// stored cipher key, MAC key and IV instead of the seed; nil otherwise.
 	legacy *MessageKeys
+}
+
+// generateKeyPair returns a new ratchet key pair. It loads 32 random bytes
+// with curve.NewPrivateKey rather than calling curve.GenerateKeyPair, which
+// (as of this writing) computes the public key twice: a DH ratchet step then
+// costs three X25519 operations, not four.
+func generateKeyPair() (curve.KeyPair, error) {
+	var b [curve.PrivateKeySize]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return curve.KeyPair{}, err
+	}
+	k, err := curve.NewPrivateKey(b[:])
+	clear(b[:])
+	if err != nil {
+		return curve.KeyPair{}, err
+	}
+	return curve.NewKeyPair(k), nil
 }
 
 func newState() *State { return &State{k: newKDF(), maxJump: MaxForwardJump} }
@@ -285,7 +306,7 @@ func (s *State) Decrypt(dst []byte, h Header, body, salt []byte, verify func(mac
 		}
 		k.rootStep(&k.root, k.dh[:], &k.rck)
 		var err error
-		if newKey, err = curve.GenerateKeyPair(); err != nil {
+		if newKey, err = generateKeyPair(); err != nil {
 			return nil, err
 		}
 		if err := newKey.Private.ECDHTo(&k.dh, h.RatchetKey); err != nil {

@@ -119,6 +119,18 @@ func FuzzDecapsulate(f *testing.F) {
 				t.Fatalf("%v: %d-byte secret", p[0].Type(), len(a))
 			}
 		}
+		// Whatever the input, also decapsulate a well-formed ciphertext built
+		// from it, so that every execution compares the two implementations.
+		for _, p := range pairs {
+			wf := make([]byte, CiphertextSize)
+			wf[0] = byte(p[0].Type())
+			copy(wf[1:], ct)
+			a, errA := p[0].Decapsulate(wf)
+			b, errB := p[1].Decapsulate(wf)
+			if errA != nil || errB != nil || !bytes.Equal(a, b) {
+				t.Fatalf("%v, well-formed: crypto/mlkem (%x, %v) and expanded core (%x, %v) disagree", p[0].Type(), a, errA, b, errB)
+			}
+		}
 		if _, err := katSK.Decapsulate(ct); err != nil && !isSentinel(err) {
 			t.Fatalf("KAT key: %v", err)
 		}

@@ -26,7 +26,7 @@ func BenchmarkPingPong(b *testing.B) {
 	a, c := warmPair(b)
 	b.ReportAllocs()
 	var msgBytes, n int
-	for b.Loop() {
+	reportCPU(b, func() {
 		var m []byte
 		a, m, _, _ = a.Send()
 		msgBytes += len(m)
@@ -40,7 +40,7 @@ func BenchmarkPingPong(b *testing.B) {
 			b.Fatal(err)
 		}
 		n += 2
-	}
+	})
 	raw, _ := a.MarshalBinary()
 	b.ReportMetric(float64(msgBytes)/float64(n), "msg-B/msg")
 	b.ReportMetric(float64(len(raw)), "state-B")
@@ -53,7 +53,7 @@ func BenchmarkOneWay(b *testing.B) {
 	a, c := warmPair(b)
 	b.ReportAllocs()
 	var msgBytes, n int
-	for b.Loop() {
+	reportCPU(b, func() {
 		var m []byte
 		a, m, _, _ = a.Send()
 		msgBytes += len(m)
@@ -62,7 +62,7 @@ func BenchmarkOneWay(b *testing.B) {
 			b.Fatal(err)
 		}
 		n++
-	}
+	})
 	b.ReportMetric(float64(msgBytes)/float64(n), "msg-B/msg")
 }
 
@@ -71,9 +71,9 @@ func BenchmarkParseMessage(b *testing.B) {
 	a, _ := warmPair(b)
 	_, m, _, _ := a.Send()
 	b.ReportAllocs()
-	for b.Loop() {
+	reportCPU(b, func() {
 		if _, err := ParseMessage(m); err != nil {
 			b.Fatal(err)
 		}
-	}
+	})
 }

@@ -14,21 +14,21 @@ func BenchmarkEncode(b *testing.B) {
 	msg := randMsg(rand.New(rand.NewPCG(1, 1)), 1152)
 	b.Run("systematic-36", func(b *testing.B) {
 		b.ReportAllocs()
-		for b.Loop() {
+		reportCPU(b, func() {
 			e, _ := NewEncoder(msg)
 			for range 36 {
 				sinkChunk = e.Next()
 			}
-		}
+		})
 	})
 	b.Run("parity-36", func(b *testing.B) {
 		b.ReportAllocs()
-		for b.Loop() {
+		reportCPU(b, func() {
 			e, _ := NewEncoder(msg)
 			for i := range 36 {
 				sinkChunk = e.Chunk(uint16(36 + i))
 			}
-		}
+		})
 	})
 }
 
@@ -48,13 +48,13 @@ func BenchmarkDecode(b *testing.B) {
 	}{{"systematic", sys}, {"parity", par}} {
 		b.Run(c.name, func(b *testing.B) {
 			b.ReportAllocs()
-			for b.Loop() {
+			reportCPU(b, func() {
 				d, _ := NewDecoder(1152)
 				for _, ch := range c.chunks {
 					d.Add(ch)
 				}
 				sinkMsg, _ = d.Message()
-			}
+			})
 		})
 	}
 }

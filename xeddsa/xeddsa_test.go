@@ -102,6 +102,8 @@ func TestRoundTripEd25519CrossCheck(t *testing.T) {
 	n := 10000
 	if testing.Short() {
 		n = 300
+	} else if raceEnabled {
+		n = 1000
 	}
 	for _, c := range []xeddsa.Convention{xeddsa.SignBit, xeddsa.Spec} {
 		t.Run(c.String(), func(t *testing.T) {

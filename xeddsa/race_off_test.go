@@ -1,0 +1,5 @@
+//go:build !race
+
+package xeddsa_test
+
+const raceEnabled = false

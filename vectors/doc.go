@@ -10,6 +10,7 @@
 //   - [XEdDSA]: XEdDSA and VXEdDSA answers from libsignal-protocol-c and
 //     curve25519-java
 //   - [SignalRatchet]: libsignal's X25519 agreement and v3 key-schedule answers
+//   - [PQXDH]: X3DH and PQXDH handshakes from this project's generator
 //
 // Larger sets (Wycheproof) stay outside the module; [SharedDir] finds them.
 //

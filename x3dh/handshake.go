@@ -127,8 +127,11 @@ type Message struct {
 // Initiation is the initiator's result: the derived keys and the message that
 // lets the responder derive them too.
 type Initiation struct {
+	// Version is the handshake that was run.
 	Version Version
-	Keys    SessionKeys
+	// Keys are the derived keys.
+	Keys SessionKeys
+	// Message is what the initiator must send.
 	Message Message
 }
 
@@ -168,7 +171,9 @@ func initiate(v Version, identity *curve.IdentityKeyPair, bundle *Bundle, base *
 // identity and the prekeys that the initiator's message names, as the caller
 // has looked them up by id.
 type ResponderKeys struct {
-	Identity     *curve.IdentityKeyPair
+	// Identity is the responder's identity key pair.
+	Identity *curve.IdentityKeyPair
+	// SignedPreKey is the signed prekey the message names.
 	SignedPreKey curve.KeyPair
 	// OneTimePreKey must be set exactly when the message names one.
 	OneTimePreKey *curve.KeyPair

@@ -169,8 +169,10 @@ func (k *KEMPrivateKey) Format(f fmt.State, _ rune) { fmt.Fprint(f, k.String()) 
 
 // KEMKeyPair is a KEM private key with its public key.
 type KEMKeyPair struct {
+	// Private is the decapsulation key.
 	Private *KEMPrivateKey
-	Public  KEMPublicKey
+	// Public is its encapsulation key.
+	Public KEMPublicKey
 }
 
 // GenerateKEMKeyPair returns a new KEM key pair of type t from crypto/rand.

@@ -48,7 +48,9 @@ func (k *SignedPreKey) Public() SignedPreKeyPublic {
 
 // SignedPreKeyPublic is a signed prekey as published in a bundle.
 type SignedPreKeyPublic struct {
-	ID        uint32
+	// ID names the key.
+	ID uint32
+	// PublicKey is the prekey.
 	PublicKey curve.PublicKey
 	// Signature is the XEdDSA signature of PublicKey.Bytes() (33 bytes) by
 	// the bundle's identity key.
@@ -71,7 +73,9 @@ func (p *SignedPreKeyPublic) Verify(identity curve.PublicKey) error {
 // OneTimePreKey is a single-use Curve25519 prekey. Bob deletes it once a
 // handshake has used it.
 type OneTimePreKey struct {
-	ID      uint32
+	// ID names the key in bundles and PreKey messages.
+	ID uint32
+	// KeyPair is the prekey itself.
 	KeyPair curve.KeyPair
 }
 
@@ -91,7 +95,9 @@ func (k *OneTimePreKey) Public() OneTimePreKeyPublic {
 
 // OneTimePreKeyPublic is a one-time prekey as published in a bundle.
 type OneTimePreKeyPublic struct {
-	ID        uint32
+	// ID names the key.
+	ID uint32
+	// PublicKey is the prekey.
 	PublicKey curve.PublicKey
 }
 
@@ -101,8 +107,11 @@ type OneTimePreKeyPublic struct {
 // use one as a last-resort key for many handshakes or as a one-time key; that
 // is the caller's policy.
 type KEMPreKey struct {
-	ID        uint32
-	KeyPair   KEMKeyPair
+	// ID names the key in bundles and PreKey messages.
+	ID uint32
+	// KeyPair is the KEM key pair.
+	KeyPair KEMKeyPair
+	// Timestamp is when the key was made; it is not signed.
 	Timestamp time.Time
 	// Signature is the XEdDSA signature of KeyPair.Public.Bytes() by the
 	// identity key.
@@ -133,7 +142,9 @@ func (k *KEMPreKey) Public() KEMPreKeyPublic {
 
 // KEMPreKeyPublic is a KEM prekey as published in a bundle.
 type KEMPreKeyPublic struct {
-	ID        uint32
+	// ID names the key.
+	ID uint32
+	// PublicKey is the KEM public key.
 	PublicKey KEMPublicKey
 	// Signature is the XEdDSA signature of PublicKey.Bytes() by the bundle's
 	// identity key.

@@ -83,6 +83,42 @@ func (m *Manager) lock(addr Address) func() {
 	return mu.Unlock
 }
 
+// Locker is an optional interface of a SessionStore that is shared by
+// several processes (such as a database). The Manager serializes the calls
+// for one address inside one process; a SessionStore that also implements
+// Locker extends that across processes: around each operation on addr, the
+// Manager calls LockAddress, makes every store call of the operation with
+// the returned context, and ends with unlock(true) after a successful
+// operation (which must commit every write made with that context, and
+// report a failed commit) or unlock(false) after a failed one (which must
+// undo them). An operation whose unlock(true) fails fails too: Decrypt and
+// DecryptWith then return the error and no plaintext.
+type Locker interface {
+	LockAddress(ctx context.Context, addr Address) (context.Context, func(commit bool) error, error)
+}
+
+// begin takes the in-process lock of addr and, if the session store is a
+// Locker, its lock. end releases both: it commits if *errp is nil, undoes
+// otherwise, and stores a failed commit in *errp.
+func (m *Manager) begin(ctx context.Context, addr Address) (context.Context, func(errp *error), error) {
+	release := m.lock(addr)
+	l, ok := m.stores.Sessions.(Locker)
+	if !ok {
+		return ctx, func(*error) { release() }, nil
+	}
+	lctx, unlock, err := l.LockAddress(ctx, addr)
+	if err != nil {
+		release()
+		return ctx, nil, fmt.Errorf("session: session store: lock: %w", err)
+	}
+	return lctx, func(errp *error) {
+		defer release()
+		if uerr := unlock(*errp == nil); uerr != nil && *errp == nil {
+			*errp = fmt.Errorf("session: session store: commit: %w", uerr)
+		}
+	}, nil
+}
+
 func (m *Manager) untrusted(ctx context.Context, addr Address, id curve.PublicKey, dir Direction) error {
 	ok, err := m.stores.Identity.IsTrustedIdentity(ctx, addr, id, dir)
 	if err != nil {
@@ -97,8 +133,12 @@ func (m *Manager) untrusted(ctx context.Context, addr Address, id curve.PublicKe
 // ProcessBundle starts a session with addr from its prekey bundle. The
 // session is v4 (PQXDH) when the bundle has a KEM prekey and v3 (X3DH)
 // otherwise. Until the peer answers, Encrypt sends PreKey messages.
-func (m *Manager) ProcessBundle(ctx context.Context, addr Address, bundle *x3dh.Bundle) error {
-	defer m.lock(addr)()
+func (m *Manager) ProcessBundle(ctx context.Context, addr Address, bundle *x3dh.Bundle) (err error) {
+	ctx, end, err := m.begin(ctx, addr)
+	if err != nil {
+		return err
+	}
+	defer end(&err)
 	if err := m.untrusted(ctx, addr, bundle.IdentityKey, Sending); err != nil {
 		return err
 	}
@@ -173,8 +213,12 @@ func (m *Manager) ProcessBundle(ctx context.Context, addr Address, bundle *x3dh.
 // HasSession reports whether there is a session with addr that can encrypt:
 // a current state with a sending chain that is not an unacknowledged
 // session older than MaxUnacknowledgedSessionAge.
-func (m *Manager) HasSession(ctx context.Context, addr Address) (bool, error) {
-	defer m.lock(addr)()
+func (m *Manager) HasSession(ctx context.Context, addr Address) (_ bool, err error) {
+	ctx, end, err := m.begin(ctx, addr)
+	if err != nil {
+		return false, err
+	}
+	defer end(&err)
 	rec, err := m.stores.Sessions.LoadSession(ctx, addr)
 	if err != nil {
 		return false, fmt.Errorf("session: session store: %w", err)
@@ -197,8 +241,12 @@ func (m *Manager) usable(s *state) error {
 
 // ArchiveSession archives the current session with addr, so that the next
 // message needs a new bundle (or a PreKey message from the peer).
-func (m *Manager) ArchiveSession(ctx context.Context, addr Address) error {
-	defer m.lock(addr)()
+func (m *Manager) ArchiveSession(ctx context.Context, addr Address) (err error) {
+	ctx, end, err := m.begin(ctx, addr)
+	if err != nil {
+		return err
+	}
+	defer end(&err)
 	rec, err := m.stores.Sessions.LoadSession(ctx, addr)
 	if err != nil || rec == nil || !rec.HasCurrentState() {
 		return err
@@ -210,8 +258,12 @@ func (m *Manager) ArchiveSession(ctx context.Context, addr Address) error {
 }
 
 // DeleteSession removes every session state with addr.
-func (m *Manager) DeleteSession(ctx context.Context, addr Address) error {
-	defer m.lock(addr)()
+func (m *Manager) DeleteSession(ctx context.Context, addr Address) (err error) {
+	ctx, end, err := m.begin(ctx, addr)
+	if err != nil {
+		return err
+	}
+	defer end(&err)
 	return m.stores.Sessions.DeleteSession(ctx, addr)
 }
 
@@ -220,8 +272,12 @@ func (m *Manager) DeleteSession(ctx context.Context, addr Address) error {
 // session, ErrStaleSession for an unacknowledged session older than
 // MaxUnacknowledgedSessionAge, and an *UntrustedIdentityError if the identity
 // store no longer trusts the peer's identity key.
-func (m *Manager) Encrypt(ctx context.Context, addr Address, plaintext []byte) (Message, error) {
-	defer m.lock(addr)()
+func (m *Manager) Encrypt(ctx context.Context, addr Address, plaintext []byte) (_ Message, err error) {
+	ctx, end, err := m.begin(ctx, addr)
+	if err != nil {
+		return Message{}, err
+	}
+	defer end(&err)
 	rec, err := m.stores.Sessions.LoadSession(ctx, addr)
 	if err != nil {
 		return Message{}, fmt.Errorf("session: session store: %w", err)
@@ -343,12 +399,16 @@ func parseErr(err error) error {
 	return fmt.Errorf("%w: %w", ErrInvalidMessage, err)
 }
 
-func (m *Manager) decryptSignal(ctx context.Context, addr Address, body []byte, handle func([]byte) error) ([]byte, error) {
+func (m *Manager) decryptSignal(ctx context.Context, addr Address, body []byte, handle func([]byte) error) (_ []byte, err error) {
 	sm, err := wire.ParseSignalMessage(body)
 	if err != nil {
 		return nil, parseErr(err)
 	}
-	defer m.lock(addr)()
+	ctx, end, err := m.begin(ctx, addr)
+	if err != nil {
+		return nil, err
+	}
+	defer end(&err)
 	rec, err := m.stores.Sessions.LoadSession(ctx, addr)
 	if err != nil {
 		return nil, fmt.Errorf("session: session store: %w", err)
@@ -433,7 +493,7 @@ func (s *state) decrypt(sm *wire.ReceivedSignalMessage) ([]byte, error) {
 	return pt, nil
 }
 
-func (m *Manager) decryptPreKey(ctx context.Context, addr Address, body []byte, handle func([]byte) error) ([]byte, error) {
+func (m *Manager) decryptPreKey(ctx context.Context, addr Address, body []byte, handle func([]byte) error) (_ []byte, err error) {
 	pm, err := wire.ParsePreKeySignalMessage(body)
 	if err != nil {
 		return nil, parseErr(err)
@@ -449,7 +509,11 @@ func (m *Manager) decryptPreKey(ctx context.Context, addr Address, body []byte, 
 	if err != nil {
 		return nil, fmt.Errorf("%w: base key: %w", ErrInvalidMessage, err)
 	}
-	defer m.lock(addr)()
+	ctx, end, err := m.begin(ctx, addr)
+	if err != nil {
+		return nil, err
+	}
+	defer end(&err)
 	rec, err := m.stores.Sessions.LoadSession(ctx, addr)
 	if err != nil {
 		return nil, fmt.Errorf("session: session store: %w", err)

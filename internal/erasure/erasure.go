@@ -174,29 +174,42 @@ func interpolate(xs, ys []uint16) []uint16 {
 	master[0] = 1
 	for i, xi := range xs {
 		// master *= (x + xi) (subtraction is addition in characteristic 2).
-		for d := i + 1; d > 0; d-- {
-			master[d] = master[d-1] ^ gfMul(master[d], xi)
+		if xi == 0 {
+			copy(master[1:i+2], master[:i+1])
+			master[0] = 0
+			continue
 		}
-		master[0] = gfMul(master[0], xi)
+		lx := int(logTable[xi])
+		for d := i + 1; d > 0; d-- {
+			master[d] = master[d-1] ^ gfMulLog(master[d], lx)
+		}
+		master[0] = gfMulLog(master[0], lx)
 	}
 	q := make([]uint16, k)
 	for i, xi := range xs {
+		if ys[i] == 0 {
+			continue // contributes nothing
+		}
 		// q = master / (x + xi) by synthetic division, high degree first.
 		carry := master[k]
 		for d := k - 1; d >= 0; d-- {
 			q[d] = carry
-			carry = master[d] ^ gfMul(carry, xi)
-		}
-		// scale = ys[i] / q(xi), and q(xi) = Π_{j≠i} (xi - xj).
-		denom := uint16(1)
-		for j, xj := range xs {
-			if j != i {
-				denom = gfMul(denom, xi^xj)
+			if xi != 0 {
+				carry = master[d] ^ gfMulLog(carry, int(logTable[xi]))
+			} else {
+				carry = master[d]
 			}
 		}
-		scale := gfMul(ys[i], gfInv(denom))
+		// scale = ys[i] / q(xi), with q(xi) = Π_{j≠i} (xi - xj): sum the logs.
+		logDenom := 0
+		for j, xj := range xs {
+			if j != i {
+				logDenom += int(logTable[xi^xj])
+			}
+		}
+		logScale := (int(logTable[ys[i]]) - logDenom%groupOrder + groupOrder) % groupOrder
 		for d := range k {
-			out[d] ^= gfMul(q[d], scale)
+			out[d] ^= gfMulLog(q[d], logScale)
 		}
 	}
 	return out
@@ -204,9 +217,16 @@ func interpolate(xs, ys []uint16) []uint16 {
 
 // evaluate returns the polynomial with coefficients c (lowest first) at x.
 func evaluate(c []uint16, x uint16) uint16 {
+	if x == 0 {
+		if len(c) == 0 {
+			return 0
+		}
+		return c[0]
+	}
+	lx := int(logTable[x])
 	var y uint16
 	for d := len(c) - 1; d >= 0; d-- {
-		y = gfMul(y, x) ^ c[d]
+		y = gfMulLog(y, lx) ^ c[d]
 	}
 	return y
 }

@@ -56,6 +56,14 @@ func gfMul(a, b uint16) uint16 {
 	return expTable[int(logTable[a])+int(logTable[b])]
 }
 
+// gfMulLog returns a·b given lb = log(b) for a non-zero b.
+func gfMulLog(a uint16, lb int) uint16 {
+	if a == 0 {
+		return 0
+	}
+	return expTable[int(logTable[a])+lb]
+}
+
 // gfInv returns a^-1; gfInv(0) = 0.
 func gfInv(a uint16) uint16 {
 	if a == 0 {

@@ -367,8 +367,9 @@ func (m *Manager) Decrypt(ctx context.Context, addr Address, msg Message) ([]byt
 // returns an error, nothing is stored and DecryptWith returns that error, so
 // the same message can be decrypted again later. This gives at-least-once
 // delivery to the app: a crash between decrypting and the app saving the
-// message can never lose it. handle runs while the address is locked; it
-// must not call the Manager for the same address.
+// message can never lose it. handle runs while the address is locked (with
+// a Locker session store, inside its lock: a database transaction); it must
+// not call the Manager for the same address.
 func (m *Manager) DecryptWith(ctx context.Context, addr Address, msg Message, handle func(plaintext []byte) error) error {
 	_, err := m.decrypt(ctx, addr, msg, handle)
 	return err

@@ -30,12 +30,21 @@
 //
 // # Records
 //
-// Record, SessionStructure, Chain and SenderKeyRecord mirror storage.proto.
+// Record, SessionStructure, Chain, SenderKeyRecord, PreKeyRecord,
+// SignedPreKeyRecord (also the layout of Kyber pre-keys) and
+// IdentityKeyPairRecord mirror storage.proto; CombinedFingerprints is the
+// scannable safety-number payload of fingerprint.proto.
 // Encoding follows proto3 rules: zero scalars and empty byte strings are
 // omitted, sub-messages are written when their pointer is non-nil (even if
 // empty), repeated fields are written in order, every field in number order.
 // The same values therefore encode to the bytes libsignal writes, and each
 // side parses the other's records.
+//
+// # Secrets
+//
+// Types that hold private keys, chain keys or message keys print a
+// redacted summary under every fmt verb. The byte slices themselves are
+// ordinary memory: clearing them is the caller's (best-effort) business.
 //
 // # Memory
 //

@@ -254,6 +254,12 @@ func fuzzSeeds(tb testing.TB) map[string][][]byte {
 		"FuzzParseRecord":                       {rec, rec2, rec3},
 		"FuzzParseSessionStructure":             {testSession(4, 2).Append(nil), small.Append(nil)},
 		"FuzzParseSenderKeyRecord":              {testSenderKeyRecord(3).Append(nil)},
+		"FuzzParseKeyRecords": {
+			(&PreKeyRecord{ID: 300, PublicKey: testBaseKey, PrivateKey: rep(0x11, 32)}).Append(nil),
+			(&SignedPreKeyRecord{ID: 1, PublicKey: testBaseKey, PrivateKey: rep(0x11, 32), Signature: rep(0x5e, 64), Timestamp: 1795000000000}).Append(nil),
+			(&IdentityKeyPairRecord{PublicKey: testIdentity, PrivateKey: rep(0x22, 32)}).Append(nil),
+		},
+		"FuzzParseCombinedFingerprints": {(&CombinedFingerprints{Version: 2, Local: rep(0x11, 32), Remote: rep(0x22, 32)}).Append(nil)},
 	}
 }
 

@@ -140,3 +140,16 @@ func clone(b []byte) []byte {
 	copy(c, b)
 	return c
 }
+
+// fixed64 reads a fixed64 field value.
+func (r *reader) fixed64(field string, typ protowire.Type) (uint64, error) {
+	if typ != protowire.Fixed64Type {
+		return 0, wireTypeErr(r.msg, field, typ)
+	}
+	v, n := protowire.ConsumeFixed64(r.b)
+	if n < 0 {
+		return 0, protoErr(r.msg+"."+field, n)
+	}
+	r.b = r.b[n:]
+	return v, nil
+}

@@ -195,3 +195,25 @@ func TestErrors(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestParityKnownAnswer pins the code's conventions with a message of two
+// chunks: each polynomial is the line through (0, y0) and (1, y1), so chunk
+// c carries y0 + c·(y0 + y1) with c taken as a field element, big-endian.
+func TestParityKnownAnswer(t *testing.T) {
+	msg := make([]byte, 64)
+	for i := range msg {
+		msg[i] = byte(7*i + 3)
+	}
+	e, _ := NewEncoder(msg)
+	for _, c := range []uint16{2, 3, 1000, 65535} {
+		ch := e.Chunk(c)
+		for j := range NumPolys {
+			y0 := uint16(msg[2*j])<<8 | uint16(msg[2*j+1])
+			y1 := uint16(msg[32+2*j])<<8 | uint16(msg[32+2*j+1])
+			want := y0 ^ gfMulRef(c, y0^y1)
+			if got := uint16(ch.Data[2*j])<<8 | uint16(ch.Data[2*j+1]); got != want {
+				t.Fatalf("chunk %d poly %d = %#x, want %#x", c, j, got, want)
+			}
+		}
+	}
+}

@@ -10,6 +10,7 @@ func BenchmarkNewFingerprint(b *testing.B) {
 	alice, bob := mustKey(b, libsignalAliceIdentity), mustKey(b, libsignalBobIdentity)
 	aID, bID := []byte(libsignalAliceStableID), []byte(libsignalBobStableID)
 	b.ReportAllocs()
+	defer reportCPU(b)()
 	for b.Loop() {
 		f, err := NewFingerprint(Version2, DefaultIterations, aID, alice, bID, bob)
 		if err != nil {
@@ -30,6 +31,7 @@ func BenchmarkCompare(b *testing.B) {
 	}
 	scan := mustHex(b, libsignalBobScanV1)
 	b.ReportAllocs()
+	defer reportCPU(b)()
 	for b.Loop() {
 		ok, err := f.Compare(scan)
 		if err != nil || !ok {

@@ -16,6 +16,7 @@ func BenchmarkEncrypt100(b *testing.B) {
 	pt := bytes.Repeat([]byte{'a'}, 100)
 	ctx := context.Background()
 	b.ReportAllocs()
+	defer reportCPU(b)()
 	b.SetBytes(100)
 	for b.Loop() {
 		ct, err := alice.c.Encrypt(ctx, alice.addr, testDist, pt)
@@ -38,6 +39,7 @@ func BenchmarkDecrypt100(b *testing.B) {
 	}
 	ctx := context.Background()
 	b.ReportAllocs()
+	defer reportCPU(b)()
 	b.SetBytes(100)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -67,6 +69,7 @@ func BenchmarkDecryptOutOfOrder100(b *testing.B) {
 	}
 	ctx := context.Background()
 	b.ReportAllocs()
+	defer reportCPU(b)()
 	b.SetBytes(100)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -87,6 +90,7 @@ func BenchmarkRejectForwardJump(b *testing.B) {
 	msg := signedMessage(b, alice, MaxForwardJump+1, make([]byte, 16))
 	ctx := context.Background()
 	b.ReportAllocs()
+	defer reportCPU(b)()
 	for b.Loop() {
 		_, sinkErr = bob.c.Decrypt(ctx, alice.addr, msg)
 		if sinkErr == nil {

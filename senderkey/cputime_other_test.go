@@ -1,0 +1,8 @@
+//go:build !linux
+
+package senderkey
+
+import "testing"
+
+// reportCPU reports nothing where per-thread CPU time is not available.
+func reportCPU(*testing.B) func() { return func() {} }

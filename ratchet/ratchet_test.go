@@ -5,11 +5,9 @@ import (
 	"crypto/hkdf"
 	"crypto/hmac"
 	"crypto/sha256"
-	"encoding/json"
+	"encoding/hex"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -31,72 +29,52 @@ func TestChainKeyLibsignal(t *testing.T) {
 	mustEqual(t, "next chain key", ck[:], unhex(t, "28e8f8fee54b801eef7c5cfb2f17f32c7b334485bbb70fac6ec10342a246d15d"))
 }
 
-type chainVector struct {
-	ChainKey    string `json:"chain_key"`
-	Index       int    `json:"index"`
-	MessageKeys struct {
-		Counter   int    `json:"counter"`
-		CipherKey string `json:"cipher_key"`
-		MACKey    string `json:"mac_key"`
-		IV        string `json:"iv"`
-	} `json:"message_keys"`
-	NextChainKey string `json:"next_chain_key"`
-	Next         struct {
-		Counter      int    `json:"counter"`
-		CipherKey    string `json:"cipher_key"`
-		MACKey       string `json:"mac_key"`
-		IV           string `json:"iv"`
-		NextChainKey string `json:"next_chain_key"`
-	} `json:"next_message_keys_computed_here"`
-}
-
-// TestChainKeyV3Vector runs chain_key_v3 of ../shared/vectors/signal_ratchet.json
-// (libsignal-protocol-c tests/test_ratchet.c test_chain_key_derivation_v3)
+// TestChainKeyV3Vector runs chain_key_v3 of signal_ratchet.json (embedded
+// in package vectors; libsignal-protocol-c tests/test_ratchet.c
+// test_chain_key_derivation_v3)
 // through a receiving chain of a real State: the message keys a State hands
 // to verify must be the vector's, for counters 0 and 1.
 func TestChainKeyV3Vector(t *testing.T) {
-	raw, err := os.ReadFile(filepath.Join(vectors.SharedDir(t), "signal_ratchet.json"))
+	file, err := vectors.SignalRatchet()
 	if err != nil {
 		t.Fatal(err)
 	}
-	var file struct {
-		ChainKeyV3 chainVector `json:"chain_key_v3"`
-	}
-	if err := json.Unmarshal(raw, &file); err != nil {
-		t.Fatal(err)
-	}
 	v := file.ChainKeyV3
+	if v.Index != 0 || v.MessageKeys.Counter != 0 || v.NextMessageKeysComputedHere.Counter != 1 {
+		t.Fatalf("unexpected vector indices: %+v", v)
+	}
+	hx := func(h vectors.Hex) string { return hex.EncodeToString(h) }
 
 	// The chain through the KDF directly.
 	k := newKDF()
 	var ck, seed [32]byte
-	copy(ck[:], unhex(t, v.ChainKey))
+	copy(ck[:], unhex(t, hx(v.ChainKey)))
 	k.chainStep(&ck, &seed)
 	var mk MessageKeys
 	k.messageKeys(&mk, &seed, nil)
-	mustEqual(t, "cipher key", mk.Cipher[:], unhex(t, v.MessageKeys.CipherKey))
-	mustEqual(t, "MAC key", mk.MAC[:], unhex(t, v.MessageKeys.MACKey))
-	mustEqual(t, "IV", mk.IV[:], unhex(t, v.MessageKeys.IV))
-	mustEqual(t, "next chain key", ck[:], unhex(t, v.NextChainKey))
+	mustEqual(t, "cipher key", mk.Cipher[:], unhex(t, hx(v.MessageKeys.CipherKey)))
+	mustEqual(t, "MAC key", mk.MAC[:], unhex(t, hx(v.MessageKeys.MACKey)))
+	mustEqual(t, "IV", mk.IV[:], unhex(t, hx(v.MessageKeys.IV)))
+	mustEqual(t, "next chain key", ck[:], unhex(t, hx(v.NextChainKey)))
 	k.chainStep(&ck, &seed)
 	k.messageKeys(&mk, &seed, nil)
-	mustEqual(t, "cipher key 1", mk.Cipher[:], unhex(t, v.Next.CipherKey))
-	mustEqual(t, "MAC key 1", mk.MAC[:], unhex(t, v.Next.MACKey))
-	mustEqual(t, "IV 1", mk.IV[:], unhex(t, v.Next.IV))
-	mustEqual(t, "next chain key 1", ck[:], unhex(t, v.Next.NextChainKey))
+	mustEqual(t, "cipher key 1", mk.Cipher[:], unhex(t, hx(v.NextMessageKeysComputedHere.CipherKey)))
+	mustEqual(t, "MAC key 1", mk.MAC[:], unhex(t, hx(v.NextMessageKeysComputedHere.MACKey)))
+	mustEqual(t, "IV 1", mk.IV[:], unhex(t, hx(v.NextMessageKeysComputedHere.IV)))
+	mustEqual(t, "next chain key 1", ck[:], unhex(t, hx(v.NextMessageKeysComputedHere.NextChainKey)))
 
 	// The same chain as Alice's receiving chain: Decrypt must offer the
 	// vector's MAC keys, counter 1 first (skipping 0), then counter 0.
 	bobSPK := mustKeyPair(t)
 	root := make([]byte, 32)
-	a, err := NewAlice(root, unhex(t, v.ChainKey), bobSPK.Public, mustKeyPair(t))
+	a, err := NewAlice(root, unhex(t, hx(v.ChainKey)), bobSPK.Public, mustKeyPair(t))
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range []struct {
 		counter uint32
 		mac     string
-	}{{1, v.Next.MACKey}, {0, v.MessageKeys.MACKey}} {
+	}{{1, hx(v.NextMessageKeysComputedHere.MACKey)}, {0, hx(v.MessageKeys.MACKey)}} {
 		var got []byte
 		_, err := a.Decrypt(nil, Header{RatchetKey: bobSPK.Public, Counter: c.counter}, make([]byte, 16), nil, func(k *MACKey) error {
 			got = bytes.Clone(k[:])

@@ -241,12 +241,17 @@ func TestSignalMessageMalformed(t *testing.T) {
 		"length past the end": {cat(key, h(0x10, 0x01), h(0x22, 17), rep(0xcc, 16)), ErrTruncated},
 		"unterminated tag":    {cat(key, h(0x10, 0x01), ct, h(0x80)), ErrTruncated},
 		"unclosed group":      {cat(key, h(0x10, 0x01), ct, h(0x7b, 0x08, 0x01)), ErrTruncated},
+		"field number 2^29":   {cat(key, h(0x10, 0x01), ct, h(0x80, 0x80, 0x80, 0x80, 0x10, 0x00)), ErrMalformed},
 		"huge length":         {cat(key, h(0x10, 0x01), h(0x22, 0xff, 0xff, 0xff, 0xff, 0x0f), ct), ErrTruncated},
 	} {
 		_, err := ParseSignalMessage(cat(h(0x44), tc.body, testMAC[:]))
 		if !errors.Is(err, tc.err) {
 			t.Errorf("%s: error = %v, want %v", name, err, tc.err)
 		}
+	}
+	// The largest valid field number is skipped like any unknown field.
+	if _, err := ParseSignalMessage(cat(h(0x44), key, h(0x10, 0x01), ct, h(0xf8, 0xff, 0xff, 0xff, 0x0f, 0x00), testMAC[:])); err != nil {
+		t.Errorf("field number 2^29-1: %v", err)
 	}
 	// Unknown groups are skipped.
 	m, err := ParseSignalMessage(cat(h(0x44), key, h(0x10, 0x01), h(0x7b, 0x08, 0x01, 0x7c), ct, testMAC[:]))

@@ -18,6 +18,11 @@ func (r *reader) tag() (protowire.Number, protowire.Type, error) {
 	if n < 0 {
 		return 0, 0, protoErr(r.msg, n)
 	}
+	if num > protowire.MaxValidNumber {
+		// protowire accepts numbers up to 2^31-1; protobuf (and libsignal's
+		// prost) stop at 2^29-1.
+		return 0, 0, &FieldError{Message: r.msg, Field: "?", Err: ErrMalformed, Detail: "field number out of range"}
+	}
 	r.b = r.b[n:]
 	return num, typ, nil
 }

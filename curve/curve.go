@@ -11,6 +11,7 @@ package curve
 
 import (
 	"crypto/ecdh"
+	"crypto/rand"
 	"crypto/subtle"
 	"encoding/hex"
 	"errors"
@@ -171,11 +172,12 @@ type PrivateKey struct {
 
 // GeneratePrivateKey returns a new private key from crypto/rand.
 func GeneratePrivateKey() (*PrivateKey, error) {
-	k, err := ecdh.X25519().GenerateKey(nil)
-	if err != nil {
-		return nil, err
-	}
-	return newPrivateKey(k.Bytes())
+	// One base-point multiplication: newPrivateKey derives the public key
+	// (ecdh's GenerateKey would compute it once more).
+	var b [PrivateKeySize]byte
+	rand.Read(b[:])
+	defer clear(b[:])
+	return newPrivateKey(b[:])
 }
 
 // NewPrivateKey returns the private key with the 32-byte scalar b, clamped as

@@ -238,7 +238,9 @@ func (k *PrivateKey) ECDHTo(dst *[SharedSecretSize]byte, remote PublicKey) error
 }
 
 // String returns a redacted description that names the public key only.
-func (k *PrivateKey) String() string { return "curve.PrivateKey(REDACTED, public " + k.pub.String() + ")" }
+func (k *PrivateKey) String() string {
+	return "curve.PrivateKey(REDACTED, public " + k.pub.String() + ")"
+}
 
 // GoString is String: %#v never prints the key either.
 func (k *PrivateKey) GoString() string { return k.String() }

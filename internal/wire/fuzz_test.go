@@ -246,7 +246,13 @@ func fuzzSeeds(tb testing.TB) map[string][][]byte {
 		PendingKyberPreKey: &PendingKyberPreKey{PreKeyID: 21, Ciphertext: h(22)}, RemoteRegistrationID: 23, LocalRegistrationID: 24,
 		AliceBaseKey: h(25), PQRatchetState: h(26)}
 	rec3 := (&Record{Current: small, Previous: [][]byte{small.Append(nil)}}).Append(nil)
-	return map[string][][]byte{
+	// Real bytes from libsignal (see libsignal_test.go).
+	ls := loadLibsignal(tb)
+	lsRec, err := ParseRecord(ls["session_record_bob"])
+	if err != nil {
+		tb.Fatal(err)
+	}
+	seeds := map[string][][]byte{
 		"FuzzParseSignalMessage":                {sm, sm3},
 		"FuzzParsePreKeySignalMessage":          {pk, pk3},
 		"FuzzParseSenderKeyMessage":             {skm},
@@ -261,6 +267,25 @@ func fuzzSeeds(tb testing.TB) map[string][][]byte {
 		},
 		"FuzzParseCombinedFingerprints": {(&CombinedFingerprints{Version: 2, Local: rep(0x11, 32), Remote: rep(0x22, 32)}).Append(nil)},
 	}
+	for name, real := range map[string][][]byte{
+		"FuzzParseSignalMessage":                {ls["signal_message_bob"], ls["signal_message_alice"]},
+		"FuzzParsePreKeySignalMessage":          {ls["prekey_message"]},
+		"FuzzParseSenderKeyMessage":             {ls["sender_key_message"]},
+		"FuzzParseSenderKeyDistributionMessage": {ls["skdm"]},
+		"FuzzParseRecord":                       {ls["session_record_alice"], ls["session_record_bob"]},
+		"FuzzParseSessionStructure":             {lsRec.Current.Append(nil)},
+		"FuzzParseSenderKeyRecord":              {ls["sender_key_record_alice"], ls["sender_key_record_bob"]},
+		"FuzzParseKeyRecords":                   {ls["prekey_record"], ls["signed_prekey_record"], ls["identity_key_pair"]},
+		"FuzzParseCombinedFingerprints":         {ls["scannable_fingerprint"]},
+	} {
+		for _, b := range real {
+			if len(b) == 0 {
+				tb.Fatalf("%s: missing libsignal seed", name)
+			}
+		}
+		seeds[name] = append(seeds[name], real...)
+	}
+	return seeds
 }
 
 func addSeeds(f *testing.F) {

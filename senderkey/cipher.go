@@ -133,6 +133,9 @@ func (c *Cipher) Encrypt(ctx context.Context, self Sender, id DistributionID, pl
 }
 
 func (c *Cipher) encrypt(ctx context.Context, self Sender, id DistributionID, plaintext []byte, legacy bool) ([]byte, error) {
+	if len(plaintext) > MaxPlaintextSize {
+		return nil, fmt.Errorf("%w: %d bytes, more than MaxPlaintextSize (%d)", ErrPlaintextTooLarge, len(plaintext), MaxPlaintextSize)
+	}
 	rec, unlock, err := c.lockLoad(ctx, self, id)
 	if err != nil {
 		return nil, err

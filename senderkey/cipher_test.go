@@ -388,6 +388,14 @@ func TestErrors(t *testing.T) {
 	if _, err := bob.c.Decrypt(cancelled, alice.addr, msg); !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled context: %v", err)
 	}
+	// The largest plaintext encrypts and decrypts; one byte more is refused.
+	big := make([]byte, MaxPlaintextSize)
+	if got, err := bob.c.Decrypt(ctx, alice.addr, encrypt(t, alice, big)); err != nil || len(got) != len(big) {
+		t.Errorf("MaxPlaintextSize: %d bytes, %v", len(got), err)
+	}
+	if _, err := alice.c.Encrypt(ctx, alice.addr, testDist, make([]byte, MaxPlaintextSize+1)); !errors.Is(err, ErrPlaintextTooLarge) {
+		t.Errorf("oversized plaintext: %v", err)
+	}
 	// A chain at the last iteration cannot encrypt.
 	editOwnState(t, alice, func(s *state) { s.chain.iteration = math.MaxUint32 })
 	before := recordBytes(t, alice, alice.addr)

@@ -71,7 +71,7 @@ func (f *fuzzFixture) checkDecrypt(t *testing.T, msg []byte) {
 
 func isSentinel(err error) bool {
 	for _, s := range []error{ErrNoSenderKey, ErrInvalidMessage, ErrInvalidSignature, ErrDuplicateMessage,
-		ErrForwardJump, ErrDecrypt, ErrInvalidRecord, ErrNoSigningKey, ErrChainExhausted} {
+		ErrForwardJump, ErrDecrypt, ErrInvalidRecord, ErrNoSigningKey, ErrChainExhausted, ErrPlaintextTooLarge} {
 		if errors.Is(err, s) {
 			return true
 		}

@@ -82,6 +82,9 @@ const (
 	ChainKeySize = 32
 	// DistributionIDSize is the size of a distribution id.
 	DistributionIDSize = 16
+	// MaxPlaintextSize is the longest plaintext Encrypt accepts, so that
+	// the message stays within what receivers parse (4 MiB).
+	MaxPlaintextSize = 4<<20 - 1024
 	// MaxRecordSize is the longest encoded record ParseRecord accepts:
 	// several times the largest record these limits allow (about 450 KB).
 	MaxRecordSize = 4 << 20
@@ -115,6 +118,9 @@ var (
 	// ErrNoSigningKey is returned by Encrypt when the current chain has no
 	// private signing key: it was received from someone else.
 	ErrNoSigningKey = errors.New("senderkey: no private signing key")
+	// ErrPlaintextTooLarge is returned by Encrypt for a plaintext longer
+	// than MaxPlaintextSize.
+	ErrPlaintextTooLarge = errors.New("senderkey: plaintext too large")
 	// ErrChainExhausted is returned when the chain's iteration would pass
 	// 2^32-1.
 	ErrChainExhausted = errors.New("senderkey: chain iteration exhausted")

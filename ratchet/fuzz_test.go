@@ -68,11 +68,13 @@ func FuzzDecrypt(f *testing.F) {
 	}
 	addSeed(f, testMsg{h: Header{RatchetKey: msgs[0].h.RatchetKey, Counter: MaxForwardJump + 9}, body: make([]byte, 32)}, nil)
 	addSeed(f, testMsg{h: Header{RatchetKey: bob.peer, Counter: 1}, body: make([]byte, 16)}, make([]byte, 32))
+	// One live state, reloaded only after a (real) message was accepted:
+	// a failed Decrypt must leave it as it was, which each run checks.
+	var s State
+	if err := s.UnmarshalBinary(enc); err != nil {
+		f.Fatal(err)
+	}
 	f.Fuzz(func(t *testing.T, rk []byte, counter, prev uint32, body, tag, salt []byte) {
-		var s State
-		if err := s.UnmarshalBinary(enc); err != nil {
-			t.Fatal(err)
-		}
 		pub, err := curve.NewPublicKey(rk)
 		if err != nil {
 			return
@@ -87,6 +89,9 @@ func FuzzDecrypt(f *testing.F) {
 				if m.h == h && bytes.Equal(m.body, body) && bytes.Equal(m.tag[:], tag) && len(salt) == 0 {
 					if !bytes.Equal(pt, m.pt) {
 						t.Fatalf("decrypted %x, want %x", pt, m.pt)
+					}
+					if err := s.UnmarshalBinary(enc); err != nil {
+						t.Fatal(err)
 					}
 					return
 				}
@@ -283,10 +288,11 @@ func FuzzHEOpen(f *testing.F) {
 		}
 		pt, err := s.Open(nil, m, ad)
 		if err == nil {
-			for i, real := range msgs {
-				if bytes.Equal(real, m) && bytes.Equal(pt, []byte{byte(i)}) {
-					return
-				}
+			// Only Alice's messages 1 and 3 are still unread. (Their
+			// bytes differ between fuzzing processes, which draw their
+			// own header nonces, so compare what they carry.)
+			if len(pt) == 1 && (pt[0] == 1 || pt[0] == 3) && len(m) == HEOverhead+1 {
+				return
 			}
 			t.Fatalf("forged message opened: %x", m)
 		}

@@ -248,6 +248,7 @@ func fuzzSeeds(tb testing.TB) map[string][][]byte {
 	rec3 := (&Record{Current: small, Previous: [][]byte{small.Append(nil)}}).Append(nil)
 	// Real bytes from libsignal (see libsignal_test.go).
 	ls := loadLibsignal(tb)
+	ax := loadHexJSON(tb, "testdata/python-axolotl-0.2.3.json")
 	lsRec, err := ParseRecord(ls["session_record_bob"])
 	if err != nil {
 		tb.Fatal(err)
@@ -268,8 +269,8 @@ func fuzzSeeds(tb testing.TB) map[string][][]byte {
 		"FuzzParseCombinedFingerprints": {(&CombinedFingerprints{Version: 2, Local: rep(0x11, 32), Remote: rep(0x22, 32)}).Append(nil)},
 	}
 	for name, real := range map[string][][]byte{
-		"FuzzParseSignalMessage":                {ls["signal_message_bob"], ls["signal_message_alice"]},
-		"FuzzParsePreKeySignalMessage":          {ls["prekey_message"]},
+		"FuzzParseSignalMessage":                {ls["signal_message_bob"], ls["signal_message_alice"], ax["signal_message"]},
+		"FuzzParsePreKeySignalMessage":          {ls["prekey_message"], ax["prekey_message"]},
 		"FuzzParseSenderKeyMessage":             {ls["sender_key_message"]},
 		"FuzzParseSenderKeyDistributionMessage": {ls["skdm"]},
 		"FuzzParseRecord":                       {ls["session_record_alice"], ls["session_record_bob"]},

@@ -15,7 +15,13 @@ import (
 // fingerprint. Everything must parse, and re-encode to the identical bytes.
 
 func loadLibsignal(t testing.TB) map[string][]byte {
-	raw, err := os.ReadFile("testdata/libsignal-client-0.103.0.json")
+	return loadHexJSON(t, "testdata/libsignal-client-0.103.0.json")
+}
+
+// loadHexJSON reads a flat JSON object and decodes its hex string values
+// (other than "generator").
+func loadHexJSON(t testing.TB, path string) map[string][]byte {
+	raw, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,5 +159,46 @@ func TestLibsignalBytes(t *testing.T) {
 	fp, err := ParseCombinedFingerprints(v["scannable_fingerprint"])
 	if err != nil || fp.Version != 2 || len(fp.Local) != 32 || len(fp.Remote) != 32 || !bytes.Equal(fp.Append(nil), v["scannable_fingerprint"]) {
 		t.Errorf("CombinedFingerprints: %v %+v", err, fp)
+	}
+}
+
+// TestAxolotlBytes checks v3 messages from python-axolotl 0.2.3 (Debian
+// python3-axolotl, run as a separate process): 0x33 first bytes, no Kyber,
+// and byte-identical re-encoding.
+func TestAxolotlBytes(t *testing.T) {
+	raw, err := os.ReadFile("testdata/python-axolotl-0.2.3.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v struct {
+		PreKeyMessage string `json:"prekey_message"`
+		SignalMessage string `json:"signal_message"`
+	}
+	if err := json.Unmarshal(raw, &v); err != nil {
+		t.Fatal(err)
+	}
+	pkBytes, _ := hex.DecodeString(v.PreKeyMessage)
+	smBytes, _ := hex.DecodeString(v.SignalMessage)
+
+	pk, err := ParsePreKeySignalMessage(pkBytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pk.Version != 3 || pk.CurrentVersion != 3 || !pk.HasPreKeyID || pk.PreKeyID != 6 || pk.SignedPreKeyID != 5 ||
+		pk.RegistrationID != 1111 || pk.KyberCiphertext != nil || pk.Inner.Version != 3 || pk.Inner.PQRatchet != nil {
+		t.Errorf("fields: %+v", pk.PreKeySignalMessage)
+	}
+	if got := must(pk.Append(nil)); !bytes.Equal(got, pkBytes) {
+		t.Errorf("PreKeySignalMessage re-encodes differently:\n%x\n%x", got, pkBytes)
+	}
+	sm, err := ParseSignalMessage(smBytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sm.Version != 3 || sm.CurrentVersion != 3 || sm.Counter != 0 || len(sm.Ciphertext) != 48 {
+		t.Errorf("fields: %+v", sm.SignalMessage)
+	}
+	if got := must(sm.AppendUnsigned(nil)); !bytes.Equal(got, sm.MACInput) {
+		t.Errorf("SignalMessage re-encodes differently:\n%x\n%x", got, sm.MACInput)
 	}
 }

@@ -526,14 +526,14 @@ func (m *Manager) decryptPreKey(ctx context.Context, addr Address, body []byte, 
 	// A PreKey message for a session we already have (the peer repeats the
 	// handshake until we answer): promote that state and decrypt normally.
 	if i, s := rec.findBaseKey(pm.Version, pm.BaseKey); s != nil {
+		pt, err := s.decrypt(&pm.Inner)
+		if err != nil {
+			return nil, err
+		}
 		if i >= 0 {
 			if err := rec.promote(i, s); err != nil {
 				return nil, err
 			}
-		}
-		pt, err := m.decryptWithRecord(rec, &pm.Inner)
-		if err != nil {
-			return nil, err
 		}
 		return pt, m.commitReceived(ctx, addr, rec, Consumed{}, pt, handle)
 	}

@@ -1,6 +1,7 @@
 package session
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"time"
@@ -171,13 +172,36 @@ func ParseRecord(b []byte) (*Record, error) {
 	return r, nil
 }
 
-// Clone returns a deep copy of r.
+// Clone returns a deep copy of r. Stores that keep records as objects
+// return clones from LoadSession, so that the caller's changes never reach
+// the stored record until StoreSession.
 func (r *Record) Clone() (*Record, error) {
-	b, err := r.MarshalBinary()
+	c := &Record{previous: append([][]byte(nil), r.previous...)} // archived encodings are never modified in place
+	if r.current != nil {
+		s, err := r.current.clone()
+		if err != nil {
+			return nil, err
+		}
+		c.current = s
+	}
+	return c, nil
+}
+
+func (s *state) clone() (*state, error) {
+	c := *s
+	r, err := ratchet.FromSnapshot(s.ratchet.Snapshot())
 	if err != nil {
 		return nil, err
 	}
-	return ParseRecord(b)
+	c.ratchet = r
+	c.aliceBaseKey = bytes.Clone(s.aliceBaseKey)
+	c.pq = bytes.Clone(s.pq)
+	if s.pending != nil {
+		p := *s.pending
+		p.kyberCT = bytes.Clone(p.kyberCT)
+		c.pending = &p
+	}
+	return &c, nil
 }
 
 // archived parses archived state i.

@@ -131,3 +131,33 @@ func TestParseRecordRejectsGarbage(t *testing.T) {
 		}
 	}
 }
+
+func TestRecordClone(t *testing.T) {
+	ctx := context.Background()
+	alice, bob := newDevice(t, "alice"), newDevice(t, "bob")
+	if err := alice.m.ProcessBundle(ctx, bob.addr(), bob.bundle(t, true, true)); err != nil {
+		t.Fatal(err)
+	}
+	recv(t, bob, alice, send(t, alice, bob, "a"), "a")
+	send(t, alice, bob, "skipped")
+	recv(t, bob, alice, send(t, alice, bob, "c"), "c")
+	enc := bob.store.SessionBytes(alice.addr())
+	rec, err := session.ParseRecord(enc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := rec.Clone()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := c.MarshalBinary()
+	if !bytes.Equal(got, enc) {
+		t.Fatal("clone encodes differently")
+	}
+	if err := c.ArchiveCurrentState(); err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := rec.MarshalBinary(); !bytes.Equal(again, enc) {
+		t.Fatal("changing the clone changed the original")
+	}
+}

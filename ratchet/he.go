@@ -400,3 +400,11 @@ func (s *HEState) storeSkipped(hk [KeySize]byte, keys []skippedKey) {
 		c.keys = slices.Delete(c.keys, 0, over)
 	}
 }
+
+// String returns a redacted summary.
+func (s HEState) String() string {
+	return fmt.Sprintf("ratchet.HEState(REDACTED, %d sent on this chain, %d stored chains)", s.ns, len(s.skipped))
+}
+
+// Format prints String for every verb, so no fmt verb reveals a key.
+func (s HEState) Format(f fmt.State, _ rune) { fmt.Fprint(f, s.String()) }

@@ -169,11 +169,14 @@ func TestRedaction(t *testing.T) {
 	alice, _ := newPair(t)
 	_, _, mk, _ := alice.s.Encrypt(nil, []byte("x"), nil)
 	sn := alice.s.Snapshot()
-	for _, v := range []any{mk, &mk, MessageKeys{MAC: mk}, sn, *sn, sn.Sender.ChainKey, sn.Receivers[0]} {
+	he, _ := newHEPair(t)
+	for _, v := range []any{mk, &mk, MessageKeys{MAC: mk}, sn, *sn, sn.Sender.ChainKey, sn.Receivers[0], alice.s, *alice.s, he, *he} {
 		for _, verb := range []string{"%v", "%+v", "%#v", "%x", "%s"} {
 			out := fmt.Sprintf(verb, v)
 			if strings.Contains(out, fmt.Sprintf("%x", mk[:4])) || strings.Contains(out, fmt.Sprintf("%x", sn.RootKey[:4])) ||
-				strings.Contains(out, fmt.Sprintf("%x", sn.Sender.ChainKey.Key[:4])) || strings.Contains(out, fmt.Sprint(mk[0], " ", mk[1])) {
+				strings.Contains(out, fmt.Sprintf("%x", sn.Sender.ChainKey.Key[:4])) || strings.Contains(out, fmt.Sprint(mk[0], " ", mk[1])) ||
+				strings.Contains(out, fmt.Sprint(sn.RootKey[0], " ", sn.RootKey[1])) || strings.Contains(out, fmt.Sprintf("%x", he.root[:4])) ||
+				strings.Contains(out, fmt.Sprint(he.root[0], " ", he.root[1])) || !strings.Contains(out, "REDACTED") {
 				t.Errorf("%s of %T leaks a key: %s", verb, v, out)
 			}
 		}

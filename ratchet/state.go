@@ -485,3 +485,12 @@ func (k *kdf) wipe() {
 	clear(k.root[:])
 	clear(k.dh[:])
 }
+
+// String returns a summary that names no secret: the sending ratchet public
+// key, the sending counter and the number of receiving chains.
+func (s State) String() string {
+	return fmt.Sprintf("ratchet.State(REDACTED, ratchet key %v, counter %d, %d receiving chains)", s.send.Public, s.sendN, len(s.recv))
+}
+
+// Format prints String for every verb, so no fmt verb reveals a key.
+func (s State) Format(f fmt.State, _ rune) { fmt.Fprint(f, s.String()) }

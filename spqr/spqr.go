@@ -83,12 +83,15 @@ type State struct {
 }
 
 // String implements fmt.Stringer without revealing the state.
-func (s *State) String() string {
-	if s == nil || len(s.raw) == 0 {
+func (s State) String() string {
+	if len(s.raw) == 0 {
 		return "spqr.State{V0}"
 	}
 	return "spqr.State{V1, redacted}"
 }
+
+// GoString implements fmt.GoStringer (%#v) without revealing the state.
+func (s State) GoString() string { return s.String() }
 
 // NewState returns the initial state of a session, as libsignal creates it
 // after PQXDH.

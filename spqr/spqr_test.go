@@ -155,8 +155,8 @@ func TestTamperedHeaderMAC(t *testing.T) {
 
 func TestStringRedacted(t *testing.T) {
 	a, _ := newPair(t)
-	s := fmt.Sprint(a)
-	if strings.Contains(s, fmt.Sprintf("%x", testAuthKey[:4])) || !strings.Contains(s, "redacted") {
+	s := fmt.Sprintf("%v %+v %#v %v", a, *a, *a, []any{a})
+	if strings.Contains(s, "41 41") || strings.Count(s, "redacted") != 4 {
 		t.Fatalf("String = %q", s)
 	}
 	var zero State

@@ -85,7 +85,10 @@ type DecapsulationKey struct {
 }
 
 // String implements fmt.Stringer without revealing the key.
-func (*DecapsulationKey) String() string { return "mlkem768.DecapsulationKey{redacted}" }
+func (DecapsulationKey) String() string { return "mlkem768.DecapsulationKey{redacted}" }
+
+// GoString implements fmt.GoStringer (%#v) without revealing the key.
+func (DecapsulationKey) GoString() string { return "mlkem768.DecapsulationKey{redacted}" }
 
 // GenerateKey returns a fresh key pair from crypto/rand.
 func GenerateKey() (*DecapsulationKey, error) {
@@ -270,7 +273,10 @@ type EncapsulationState struct {
 }
 
 // String implements fmt.Stringer without revealing the state.
-func (*EncapsulationState) String() string { return "mlkem768.EncapsulationState{redacted}" }
+func (EncapsulationState) String() string { return "mlkem768.EncapsulationState{redacted}" }
+
+// GoString implements fmt.GoStringer (%#v) without revealing the state.
+func (EncapsulationState) GoString() string { return "mlkem768.EncapsulationState{redacted}" }
 
 // Encapsulate1 runs the first encapsulation step with fresh randomness from
 // crypto/rand: it needs only the header and returns ct1, the state for

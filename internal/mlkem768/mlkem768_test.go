@@ -147,7 +147,7 @@ func TestRandomized(t *testing.T) {
 	if err != nil || !bytes.Equal(k1, k2) {
 		t.Fatalf("round trip: %x != %x (%v)", k1, k2, err)
 	}
-	if s := fmt.Sprint(dk, st); bytes.Contains([]byte(s), dk.Bytes()[:8]) || !bytes.Contains([]byte(s), []byte("redacted")) {
+	if s := fmt.Sprintf("%v %v %+v %#v %v", dk, st, *dk, *st, []any{dk, *st}); bytes.Contains([]byte(s), []byte(fmt.Sprint(dk.Bytes()[:4]))) || bytes.Count([]byte(s), []byte("redacted")) != 6 {
 		t.Errorf("String reveals secrets: %q", s)
 	}
 }

@@ -34,11 +34,31 @@ func serialize(h Header, body []byte) []byte {
 type party struct {
 	s        *State
 	id, peer curve.PublicKey
+	// salt, if set, gives each message's HKDF salt from its header, as
+	// SPQR would (both ends compute it); nil means no salt (v3).
+	salt func(Header) []byte
+}
+
+// headerSalt is a stand-in for SPQR's per-message key: a value both ends
+// can compute for a header.
+func headerSalt(h Header) []byte {
+	u := h.RatchetKey.U()
+	d := sha256.Sum256(binary.BigEndian.AppendUint32(u[:], h.Counter))
+	return d[:]
+}
+
+func (p *party) saltFor(h Header) []byte {
+	if p.salt == nil {
+		return nil
+	}
+	return p.salt(h)
 }
 
 func (p *party) send(t testing.TB, pt []byte) testMsg {
 	t.Helper()
-	h, body, mk, err := p.s.Encrypt(nil, pt, nil)
+	// The salt depends on the header, which Encrypt returns; peek at it.
+	salt := p.saltFor(Header{RatchetKey: p.s.RatchetKey(), Counter: p.s.SendingCounter()})
+	h, body, mk, err := p.s.Encrypt(nil, pt, salt)
 	if err != nil {
 		t.Fatalf("Encrypt: %v", err)
 	}
@@ -48,7 +68,7 @@ func (p *party) send(t testing.TB, pt []byte) testMsg {
 }
 
 func (p *party) recv(m testMsg) ([]byte, error) {
-	return p.s.Decrypt(nil, m.h, m.body, nil, func(k *MACKey) error {
+	return p.s.Decrypt(nil, m.h, m.body, p.saltFor(m.h), func(k *MACKey) error {
 		return p.s.VerifySignalMAC(k, p.peer, p.id, m.ser, m.tag[:])
 	})
 }

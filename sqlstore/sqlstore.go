@@ -1,0 +1,422 @@
+// Package sqlstore keeps every store of package session (identity, one-time,
+// signed and KEM prekeys, sessions) and the sender-key store of package
+// senderkey in a SQL database through database/sql: SQLite (the pure-Go
+// driver modernc.org/sqlite, registered as "sqlite") or PostgreSQL (the pgx
+// stdlib driver, registered as "pgx"). The package owns its schema and
+// migrates it on open with versioned migrations (table schema_version).
+//
+// # Transactions and locks
+//
+// A *Store is a session.Locker: around every operation on an address, a
+// session.Manager calls LockAddress, which begins a transaction and takes
+// the address's lock in it, and all of the operation's reads and writes go
+// through that transaction. On PostgreSQL the lock is a row lock (SELECT ...
+// FOR UPDATE on the address's row in address_locks); on SQLite the
+// transaction is BEGIN IMMEDIATE, which holds the database's write lock. So
+// processes sharing one database never interleave a load, compute and store
+// of one session, and a decrypt's writes (the new record, the peer identity,
+// the consumed one-time prekey and one-time KEM prekey) commit together or
+// not at all. With Manager.DecryptWith the app's handler runs inside that
+// transaction, before the commit.
+//
+// Called without a Manager's lock (a context that carries no transaction of
+// this store), each write method runs in a transaction of its own.
+//
+// A one-time prekey (EC or KEM) can be consumed once: StoreSession fails
+// with ErrPreKeyConsumed when the key it consumes is already gone (another
+// process used it first), and the whole transaction rolls back. A
+// last-resort KEM prekey stays, and each use is recorded as (KEM prekey id,
+// signed prekey id, base key): a second use with the same triple fails with
+// ErrKEMPreKeyReplay.
+//
+// The database holds private keys in the clear: protect it as such.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+
+	// The two drivers this package is written for.
+	_ "github.com/jackc/pgx/v5/stdlib"
+	_ "modernc.org/sqlite"
+
+	"github.com/forwardsecret/signal/curve"
+	"github.com/forwardsecret/signal/senderkey"
+	"github.com/forwardsecret/signal/session"
+)
+
+// Dialect is the SQL dialect of a database.
+type Dialect uint8
+
+const (
+	// SQLite is SQLite 3 (driver modernc.org/sqlite).
+	SQLite Dialect = 1
+	// Postgres is PostgreSQL (driver github.com/jackc/pgx/v5/stdlib).
+	Postgres Dialect = 2
+)
+
+// String returns "sqlite" or "postgres".
+func (d Dialect) String() string {
+	switch d {
+	case SQLite:
+		return "sqlite"
+	case Postgres:
+		return "postgres"
+	}
+	return "Dialect(" + strconv.Itoa(int(d)) + ")"
+}
+
+// Driver names registered by the drivers this package imports.
+const (
+	DriverSQLite   = "sqlite"
+	DriverPostgres = "pgx"
+)
+
+// SQLiteBusyTimeoutMillis is how long a SQLite connection opened by Open
+// waits for another connection's (or process's) write lock before failing.
+const SQLiteBusyTimeoutMillis = 60000
+
+var (
+	// ErrUnknownDialect is returned for a driver or dialect this package
+	// does not support.
+	ErrUnknownDialect = errors.New("sqlstore: unknown SQL dialect")
+	// ErrNoIdentity is returned when the store has no local identity yet
+	// (see Store.Init).
+	ErrNoIdentity = errors.New("sqlstore: no local identity stored")
+	// ErrIdentityExists is returned by Init when the store already holds a
+	// different local identity.
+	ErrIdentityExists = errors.New("sqlstore: a different local identity is already stored")
+	// ErrPreKeyConsumed is returned by StoreSession when a one-time prekey
+	// it consumes is no longer stored: it was used by another operation.
+	ErrPreKeyConsumed = errors.New("sqlstore: one-time prekey already consumed")
+	// ErrKEMPreKeyReplay is returned by StoreSession when a last-resort KEM
+	// prekey was already used with the same signed prekey and base key.
+	ErrKEMPreKeyReplay = errors.New("sqlstore: last-resort KEM prekey already used with this base key")
+	// ErrSchemaTooNew is returned when the database was migrated by a newer
+	// version of this package.
+	ErrSchemaTooNew = errors.New("sqlstore: database schema is newer than this package")
+	// ErrInvalidData is returned for a stored value that does not decode.
+	ErrInvalidData = errors.New("sqlstore: invalid stored data")
+)
+
+// Store is every store of package session and a senderkey.Store, in one
+// SQL database. It is safe for concurrent use, and several Stores (in one
+// process or in several) may share one database.
+type Store struct {
+	db      *sql.DB
+	dialect Dialect
+	owned   bool // Close closes db
+
+	// sem allows one SQLite write transaction at a time per Store, so that
+	// goroutines of one process queue here instead of in SQLite's busy
+	// handler (which polls). Nil for PostgreSQL.
+	sem chan struct{}
+
+	idMu     sync.Mutex
+	identity *curve.IdentityKeyPair
+	regID    uint32
+
+	// afterRecordWrite, if set (by tests), runs inside StoreSession's
+	// transaction after the record is written and before the prekeys are
+	// consumed; an error aborts the transaction.
+	afterRecordWrite func() error
+}
+
+var (
+	_ session.AllStores = (*Store)(nil)
+	_ session.Locker    = (*Store)(nil)
+	_ senderkey.Store   = (*Store)(nil)
+)
+
+// DialectOf returns the dialect of a driver name: "sqlite" or "pgx" (also
+// "postgres" and "postgresql" as aliases of "pgx").
+func DialectOf(driverName string) (Dialect, error) {
+	switch driverName {
+	case DriverSQLite:
+		return SQLite, nil
+	case DriverPostgres, "postgres", "postgresql":
+		return Postgres, nil
+	}
+	return 0, fmt.Errorf("%w: driver %q", ErrUnknownDialect, driverName)
+}
+
+// Open opens the database dsn with driver driverName ("sqlite" or "pgx"),
+// migrates its schema and returns a Store that owns it (Close closes it).
+//
+// For SQLite, dsn is a file name or a "file:" URI; Open adds a busy timeout
+// (SQLiteBusyTimeoutMillis) unless dsn sets busy_timeout, and switches the
+// file to WAL mode. For PostgreSQL, dsn is a URL (postgres://...) or a
+// key=value string.
+func Open(ctx context.Context, driverName, dsn string) (*Store, error) {
+	d, err := DialectOf(driverName)
+	if err != nil {
+		return nil, err
+	}
+	if d == SQLite {
+		driverName = DriverSQLite
+		if !strings.Contains(dsn, "busy_timeout") {
+			sep := "?"
+			if strings.Contains(dsn, "?") {
+				sep = "&"
+			}
+			dsn += sep + "_pragma=busy_timeout(" + strconv.Itoa(SQLiteBusyTimeoutMillis) + ")"
+		}
+	} else {
+		driverName = DriverPostgres
+	}
+	db, err := sql.Open(driverName, dsn)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: open: %w", err)
+	}
+	if d == SQLite {
+		if _, err := db.ExecContext(ctx, "PRAGMA journal_mode=WAL"); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("sqlstore: open: %w", err)
+		}
+	}
+	s, err := New(ctx, db, d)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	s.owned = true
+	return s, nil
+}
+
+// New returns a Store over db, whose dialect is d, after migrating its
+// schema. The caller keeps ownership of db. A SQLite db should have a busy
+// timeout on every connection (the _pragma=busy_timeout(ms) DSN parameter
+// of modernc.org/sqlite), or concurrent writers fail with SQLITE_BUSY.
+func New(ctx context.Context, db *sql.DB, d Dialect) (*Store, error) {
+	if d != SQLite && d != Postgres {
+		return nil, fmt.Errorf("%w: %v", ErrUnknownDialect, d)
+	}
+	s := &Store{db: db, dialect: d}
+	if d == SQLite {
+		s.sem = make(chan struct{}, 1)
+	}
+	if err := s.migrate(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// DB returns the database handle.
+func (s *Store) DB() *sql.DB { return s.db }
+
+// Dialect returns the store's SQL dialect.
+func (s *Store) Dialect() Dialect { return s.dialect }
+
+// Close closes the database if the Store opened it (Open); otherwise it
+// does nothing.
+func (s *Store) Close() error {
+	if s.owned {
+		return s.db.Close()
+	}
+	return nil
+}
+
+// querier is what *sql.DB, *sql.Tx and *sql.Conn have in common.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// txn is one transaction of a Store: on PostgreSQL a *sql.Tx, on SQLite a
+// connection on which BEGIN IMMEDIATE ran.
+type txn struct {
+	s    *Store
+	q    querier
+	tx   *sql.Tx   // PostgreSQL
+	conn *sql.Conn // SQLite
+	done bool
+}
+
+type txKey struct{}
+
+// txOf returns the open transaction of s that ctx carries, or nil.
+func (s *Store) txOf(ctx context.Context) *txn {
+	t, _ := ctx.Value(txKey{}).(*txn)
+	if t == nil || t.s != s || t.done {
+		return nil
+	}
+	return t
+}
+
+// q returns the querier for ctx: its transaction, or the database.
+func (s *Store) q(ctx context.Context) querier {
+	if t := s.txOf(ctx); t != nil {
+		return t.q
+	}
+	return s.db
+}
+
+// begin starts a write transaction.
+func (s *Store) begin(ctx context.Context) (*txn, error) {
+	if s.dialect == Postgres {
+		tx, err := s.db.BeginTx(ctx, nil)
+		if err != nil {
+			return nil, fmt.Errorf("sqlstore: begin: %w", err)
+		}
+		return &txn{s: s, q: tx, tx: tx}, nil
+	}
+	select {
+	case s.sem <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		<-s.sem
+		return nil, fmt.Errorf("sqlstore: begin: %w", err)
+	}
+	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		conn.Close()
+		<-s.sem
+		return nil, fmt.Errorf("sqlstore: begin: %w", err)
+	}
+	return &txn{s: s, q: conn, conn: conn}, nil
+}
+
+// end commits (commit true) or rolls back the transaction. It may be called
+// once; later calls return nil.
+func (t *txn) end(commit bool) error {
+	if t.done {
+		return nil
+	}
+	t.done = true
+	if t.tx != nil {
+		if commit {
+			if err := t.tx.Commit(); err != nil {
+				return fmt.Errorf("sqlstore: commit: %w", err)
+			}
+			return nil
+		}
+		if err := t.tx.Rollback(); err != nil && !errors.Is(err, sql.ErrTxDone) {
+			return fmt.Errorf("sqlstore: rollback: %w", err)
+		}
+		return nil
+	}
+	defer func() { <-t.s.sem }()
+	ctx := context.Background()
+	var err error
+	if commit {
+		if _, err = t.conn.ExecContext(ctx, "COMMIT"); err == nil {
+			return t.conn.Close()
+		}
+		err = fmt.Errorf("sqlstore: commit: %w", err)
+	}
+	if _, rerr := t.conn.ExecContext(ctx, "ROLLBACK"); rerr != nil {
+		// The connection may still be inside a transaction: drop it
+		// rather than hand it back to the pool.
+		_ = t.conn.Raw(func(any) error { return driver.ErrBadConn })
+		err = errors.Join(err, fmt.Errorf("sqlstore: rollback: %w", rerr))
+	}
+	t.conn.Close()
+	return err
+}
+
+// LockAddress implements session.Locker: it begins a transaction, takes the
+// lock of addr in it (a row lock on PostgreSQL; the database's write lock on
+// SQLite), and returns a context that carries the transaction. Every method
+// of s called with that context runs in the transaction; unlock(true)
+// commits it, unlock(false) rolls it back. If ctx already carries a
+// transaction of s, LockAddress returns ctx and an unlock that does nothing
+// (the outer transaction decides).
+//
+// Apps can use it directly to make several store calls atomic. While a
+// transaction is open, the same goroutine must not start another one on s
+// (on SQLite that waits for the first).
+func (s *Store) LockAddress(ctx context.Context, addr session.Address) (context.Context, func(commit bool) error, error) {
+	if s.txOf(ctx) != nil {
+		return ctx, func(bool) error { return nil }, nil
+	}
+	t, err := s.begin(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if s.dialect == Postgres {
+		if err := s.lockRow(ctx, t.q, addr); err != nil {
+			t.end(false)
+			return nil, nil, err
+		}
+	}
+	return context.WithValue(ctx, txKey{}, t), t.end, nil
+}
+
+// lockRow takes the row lock of addr in address_locks, inserting the row on
+// first use.
+func (s *Store) lockRow(ctx context.Context, q querier, addr session.Address) error {
+	var one int
+	err := q.QueryRowContext(ctx, s.sql(qLockSelect), addr.Name, int64(addr.DeviceID)).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		if _, err = q.ExecContext(ctx, s.sql(qLockInsert), addr.Name, int64(addr.DeviceID)); err == nil {
+			err = q.QueryRowContext(ctx, s.sql(qLockSelect), addr.Name, int64(addr.DeviceID)).Scan(&one)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("sqlstore: lock %v: %w", addr, err)
+	}
+	return nil
+}
+
+// InTx runs f with a context that carries one transaction of s, and commits
+// if f returns nil (rolls back otherwise). If ctx already carries a
+// transaction of s, f runs in it. It does not take an address lock.
+func (s *Store) InTx(ctx context.Context, f func(ctx context.Context) error) error {
+	if s.txOf(ctx) != nil {
+		return f(ctx)
+	}
+	t, err := s.begin(ctx)
+	if err != nil {
+		return err
+	}
+	if err := f(context.WithValue(ctx, txKey{}, t)); err != nil {
+		t.end(false)
+		return err
+	}
+	return t.end(true)
+}
+
+// write runs f on ctx's transaction, or in a transaction of its own.
+func (s *Store) write(ctx context.Context, f func(q querier) error) error {
+	return s.InTx(ctx, func(ctx context.Context) error { return f(s.q(ctx)) })
+}
+
+// sql returns query in the store's dialect: the queries are written with ?
+// placeholders, which PostgreSQL spells $1, $2, ...
+func (s *Store) sql(query string) string {
+	if s.dialect != Postgres {
+		return query
+	}
+	return rebind(query)
+}
+
+var rebound sync.Map // query -> PostgreSQL form
+
+func rebind(query string) string {
+	if v, ok := rebound.Load(query); ok {
+		return v.(string)
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range query {
+		if r == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	out := b.String()
+	rebound.Store(query, out)
+	return out
+}

@@ -1,0 +1,489 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/forwardsecret/signal/curve"
+	"github.com/forwardsecret/signal/senderkey"
+	"github.com/forwardsecret/signal/session"
+	"github.com/forwardsecret/signal/x3dh"
+)
+
+// Queries, with ? placeholders (rebound for PostgreSQL).
+const (
+	qLockSelect = `SELECT 1 FROM address_locks WHERE name = ? AND device_id = ? FOR UPDATE`
+	qLockInsert = `INSERT INTO address_locks (name, device_id) VALUES (?, ?) ON CONFLICT (name, device_id) DO NOTHING`
+
+	qIdentityInsert = `INSERT INTO local_identity (id, private_key, registration_id) VALUES (1, ?, ?) ON CONFLICT (id) DO NOTHING`
+	qIdentitySelect = `SELECT private_key, registration_id FROM local_identity WHERE id = 1`
+
+	qPeerSelect = `SELECT public_key FROM identities WHERE name = ? AND device_id = ?`
+	// The WHERE clause skips the write when the key is unchanged (every
+	// decrypt saves the peer's identity).
+	qPeerUpsert = `INSERT INTO identities (name, device_id, public_key) VALUES (?, ?, ?)
+		ON CONFLICT (name, device_id) DO UPDATE SET public_key = excluded.public_key
+		WHERE identities.public_key <> excluded.public_key`
+
+	qPreKeyUpsert = `INSERT INTO prekeys (id, private_key) VALUES (?, ?)
+		ON CONFLICT (id) DO UPDATE SET private_key = excluded.private_key`
+	qPreKeySelect = `SELECT private_key FROM prekeys WHERE id = ?`
+	qPreKeyDelete = `DELETE FROM prekeys WHERE id = ?`
+	qPreKeyCount  = `SELECT COUNT(*) FROM prekeys`
+
+	qSignedUpsert = `INSERT INTO signed_prekeys (id, private_key, timestamp_ms, signature) VALUES (?, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET private_key = excluded.private_key,
+		timestamp_ms = excluded.timestamp_ms, signature = excluded.signature`
+	qSignedSelect = `SELECT private_key, timestamp_ms, signature FROM signed_prekeys WHERE id = ?`
+	qSignedDelete = `DELETE FROM signed_prekeys WHERE id = ?`
+
+	qKEMUpsert = `INSERT INTO kem_prekeys (id, private_key, timestamp_ms, signature, last_resort) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET private_key = excluded.private_key,
+		timestamp_ms = excluded.timestamp_ms, signature = excluded.signature, last_resort = excluded.last_resort`
+	qKEMSelect     = `SELECT private_key, timestamp_ms, signature FROM kem_prekeys WHERE id = ?`
+	qKEMLastResort = `SELECT last_resort FROM kem_prekeys WHERE id = ?`
+	qKEMDelete     = `DELETE FROM kem_prekeys WHERE id = ?`
+	qKEMCount      = `SELECT COUNT(*) FROM kem_prekeys WHERE last_resort = 0`
+	qKEMUseInsert  = `INSERT INTO kem_prekey_uses (kem_prekey_id, signed_prekey_id, base_key) VALUES (?, ?, ?)
+		ON CONFLICT (kem_prekey_id, signed_prekey_id, base_key) DO NOTHING`
+	qKEMUsesDelete = `DELETE FROM kem_prekey_uses WHERE kem_prekey_id = ?`
+
+	qSessionSelect = `SELECT record FROM sessions WHERE name = ? AND device_id = ?`
+	qSessionUpsert = `INSERT INTO sessions (name, device_id, record) VALUES (?, ?, ?)
+		ON CONFLICT (name, device_id) DO UPDATE SET record = excluded.record`
+	qSessionDelete = `DELETE FROM sessions WHERE name = ? AND device_id = ?`
+
+	qSenderSelect = `SELECT record FROM sender_keys WHERE sender_name = ? AND sender_device_id = ? AND distribution_id = ?`
+	qSenderUpsert = `INSERT INTO sender_keys (sender_name, sender_device_id, distribution_id, record) VALUES (?, ?, ?, ?)
+		ON CONFLICT (sender_name, sender_device_id, distribution_id) DO UPDATE SET record = excluded.record`
+	qSenderDelete = `DELETE FROM sender_keys WHERE sender_name = ? AND sender_device_id = ? AND distribution_id = ?`
+)
+
+// Init stores the device's identity key pair and registration id, once. It
+// returns nil if the same identity and registration id are already stored,
+// and ErrIdentityExists if different ones are.
+func (s *Store) Init(ctx context.Context, identity *curve.IdentityKeyPair, regID uint32) error {
+	if identity == nil {
+		return fmt.Errorf("%w: nil identity", ErrNoIdentity)
+	}
+	priv := identity.PrivateKey().Bytes()
+	defer clear(priv)
+	return s.write(ctx, func(q querier) error {
+		if _, err := q.ExecContext(ctx, s.sql(qIdentityInsert), priv, int64(regID)); err != nil {
+			return fmt.Errorf("sqlstore: init: %w", err)
+		}
+		var stored []byte
+		var storedReg int64
+		if err := q.QueryRowContext(ctx, s.sql(qIdentitySelect)).Scan(&stored, &storedReg); err != nil {
+			return fmt.Errorf("sqlstore: init: %w", err)
+		}
+		defer clear(stored)
+		if string(stored) != string(priv) || storedReg != int64(regID) {
+			return ErrIdentityExists
+		}
+		return nil
+	})
+}
+
+// HasIdentity reports whether the store holds a local identity (whether
+// Init has run on this database).
+func (s *Store) HasIdentity(ctx context.Context) (bool, error) {
+	_, _, err := s.localIdentity(ctx)
+	if errors.Is(err, ErrNoIdentity) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// localIdentity loads (once) and returns the local identity.
+func (s *Store) localIdentity(ctx context.Context) (*curve.IdentityKeyPair, uint32, error) {
+	s.idMu.Lock()
+	defer s.idMu.Unlock()
+	if s.identity != nil {
+		return s.identity, s.regID, nil
+	}
+	var priv []byte
+	var regID int64
+	err := s.q(ctx).QueryRowContext(ctx, s.sql(qIdentitySelect)).Scan(&priv, &regID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, 0, ErrNoIdentity
+	}
+	if err != nil {
+		return nil, 0, fmt.Errorf("sqlstore: identity: %w", err)
+	}
+	defer clear(priv)
+	k, err := curve.NewPrivateKey(priv)
+	if err != nil {
+		return nil, 0, fmt.Errorf("%w: identity key: %w", ErrInvalidData, err)
+	}
+	id, err := curve.NewIdentityKeyPair(k)
+	if err != nil {
+		return nil, 0, fmt.Errorf("%w: identity key: %w", ErrInvalidData, err)
+	}
+	s.identity, s.regID = id, uint32(regID)
+	return id, uint32(regID), nil
+}
+
+// IdentityKeyPair implements session.IdentityStore. It returns an error
+// wrapping ErrNoIdentity before Init.
+func (s *Store) IdentityKeyPair(ctx context.Context) (*curve.IdentityKeyPair, error) {
+	id, _, err := s.localIdentity(ctx)
+	return id, err
+}
+
+// LocalRegistrationID implements session.IdentityStore.
+func (s *Store) LocalRegistrationID(ctx context.Context) (uint32, error) {
+	_, reg, err := s.localIdentity(ctx)
+	return reg, err
+}
+
+// Identity returns the stored identity key of addr, and whether there is
+// one.
+func (s *Store) Identity(ctx context.Context, addr session.Address) (curve.PublicKey, bool, error) {
+	var b []byte
+	err := s.q(ctx).QueryRowContext(ctx, s.sql(qPeerSelect), addr.Name, int64(addr.DeviceID)).Scan(&b)
+	if errors.Is(err, sql.ErrNoRows) {
+		return curve.PublicKey{}, false, nil
+	}
+	if err != nil {
+		return curve.PublicKey{}, false, fmt.Errorf("sqlstore: identity of %v: %w", addr, err)
+	}
+	k, err := curve.ParsePublicKey(b)
+	if err != nil {
+		return curve.PublicKey{}, false, fmt.Errorf("%w: identity of %v: %w", ErrInvalidData, addr, err)
+	}
+	return k, true, nil
+}
+
+// IsTrustedIdentity implements session.IdentityStore with the reference
+// policy (trust on first use): a key is trusted if none is stored for addr
+// yet, or if it is the stored one.
+func (s *Store) IsTrustedIdentity(ctx context.Context, addr session.Address, id curve.PublicKey, _ session.Direction) (bool, error) {
+	known, ok, err := s.Identity(ctx, addr)
+	if err != nil {
+		return false, err
+	}
+	return !ok || known.Equal(id), nil
+}
+
+// SaveIdentity implements session.IdentityStore.
+func (s *Store) SaveIdentity(ctx context.Context, addr session.Address, id curve.PublicKey) error {
+	return s.write(ctx, func(q querier) error {
+		if _, err := q.ExecContext(ctx, s.sql(qPeerUpsert), addr.Name, int64(addr.DeviceID), id.Bytes()); err != nil {
+			return fmt.Errorf("sqlstore: save identity of %v: %w", addr, err)
+		}
+		return nil
+	})
+}
+
+// Trust replaces the stored identity of addr by id: what an app does once
+// its user has accepted a peer's new identity key.
+func (s *Store) Trust(ctx context.Context, addr session.Address, id curve.PublicKey) error {
+	return s.SaveIdentity(ctx, addr, id)
+}
+
+// AddPreKey stores a one-time prekey (replacing one with the same id).
+func (s *Store) AddPreKey(ctx context.Context, k *x3dh.OneTimePreKey) error {
+	priv := k.KeyPair.Private.Bytes()
+	defer clear(priv)
+	return s.write(ctx, func(q querier) error {
+		if _, err := q.ExecContext(ctx, s.sql(qPreKeyUpsert), int64(k.ID), priv); err != nil {
+			return fmt.Errorf("sqlstore: add prekey %d: %w", k.ID, err)
+		}
+		return nil
+	})
+}
+
+// LoadPreKey implements session.PreKeyStore.
+func (s *Store) LoadPreKey(ctx context.Context, id uint32) (*x3dh.OneTimePreKey, error) {
+	var priv []byte
+	err := s.q(ctx).QueryRowContext(ctx, s.sql(qPreKeySelect), int64(id)).Scan(&priv)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("prekey %d: %w", id, session.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: prekey %d: %w", id, err)
+	}
+	defer clear(priv)
+	k, err := curve.NewPrivateKey(priv)
+	if err != nil {
+		return nil, fmt.Errorf("%w: prekey %d: %w", ErrInvalidData, id, err)
+	}
+	return &x3dh.OneTimePreKey{ID: id, KeyPair: curve.NewKeyPair(k)}, nil
+}
+
+// HasPreKey reports whether the one-time prekey id is still stored.
+func (s *Store) HasPreKey(ctx context.Context, id uint32) (bool, error) {
+	_, err := s.LoadPreKey(ctx, id)
+	if errors.Is(err, session.ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// PreKeyCount returns how many one-time prekeys and one-time KEM prekeys
+// are stored (for an app that refills its published prekeys).
+func (s *Store) PreKeyCount(ctx context.Context) (oneTime, kemOneTime int, err error) {
+	q := s.q(ctx)
+	if err := q.QueryRowContext(ctx, qPreKeyCount).Scan(&oneTime); err != nil {
+		return 0, 0, fmt.Errorf("sqlstore: count prekeys: %w", err)
+	}
+	if err := q.QueryRowContext(ctx, qKEMCount).Scan(&kemOneTime); err != nil {
+		return 0, 0, fmt.Errorf("sqlstore: count KEM prekeys: %w", err)
+	}
+	return oneTime, kemOneTime, nil
+}
+
+// AddSignedPreKey stores a signed prekey (replacing one with the same id).
+func (s *Store) AddSignedPreKey(ctx context.Context, k *x3dh.SignedPreKey) error {
+	priv := k.KeyPair.Private.Bytes()
+	defer clear(priv)
+	return s.write(ctx, func(q querier) error {
+		if _, err := q.ExecContext(ctx, s.sql(qSignedUpsert), int64(k.ID), priv, k.Timestamp.UnixMilli(), k.Signature); err != nil {
+			return fmt.Errorf("sqlstore: add signed prekey %d: %w", k.ID, err)
+		}
+		return nil
+	})
+}
+
+// RemoveSignedPreKey deletes the signed prekey id (after a rotation).
+func (s *Store) RemoveSignedPreKey(ctx context.Context, id uint32) error {
+	return s.write(ctx, func(q querier) error {
+		if _, err := q.ExecContext(ctx, s.sql(qSignedDelete), int64(id)); err != nil {
+			return fmt.Errorf("sqlstore: remove signed prekey %d: %w", id, err)
+		}
+		return nil
+	})
+}
+
+// LoadSignedPreKey implements session.SignedPreKeyStore.
+func (s *Store) LoadSignedPreKey(ctx context.Context, id uint32) (*x3dh.SignedPreKey, error) {
+	var priv, sig []byte
+	var ts int64
+	err := s.q(ctx).QueryRowContext(ctx, s.sql(qSignedSelect), int64(id)).Scan(&priv, &ts, &sig)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("signed prekey %d: %w", id, session.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: signed prekey %d: %w", id, err)
+	}
+	defer clear(priv)
+	k, err := curve.NewPrivateKey(priv)
+	if err != nil {
+		return nil, fmt.Errorf("%w: signed prekey %d: %w", ErrInvalidData, id, err)
+	}
+	return &x3dh.SignedPreKey{ID: id, KeyPair: curve.NewKeyPair(k), Timestamp: time.UnixMilli(ts), Signature: sig}, nil
+}
+
+// AddKEMPreKey stores a KEM prekey (replacing one with the same id). A
+// last-resort key stays after use; a one-time key is removed by the
+// StoreSession of the session that used it.
+func (s *Store) AddKEMPreKey(ctx context.Context, k *x3dh.KEMPreKey, lastResort bool) error {
+	priv := k.KeyPair.Private.Bytes()
+	defer clear(priv)
+	lr := 0
+	if lastResort {
+		lr = 1
+	}
+	return s.write(ctx, func(q querier) error {
+		if _, err := q.ExecContext(ctx, s.sql(qKEMUpsert), int64(k.ID), priv, k.Timestamp.UnixMilli(), k.Signature, lr); err != nil {
+			return fmt.Errorf("sqlstore: add KEM prekey %d: %w", k.ID, err)
+		}
+		// A replaced key starts with no recorded uses.
+		if _, err := q.ExecContext(ctx, s.sql(qKEMUsesDelete), int64(k.ID)); err != nil {
+			return fmt.Errorf("sqlstore: add KEM prekey %d: %w", k.ID, err)
+		}
+		return nil
+	})
+}
+
+// RemoveKEMPreKey deletes the KEM prekey id and its recorded uses (after a
+// last-resort key is rotated).
+func (s *Store) RemoveKEMPreKey(ctx context.Context, id uint32) error {
+	return s.write(ctx, func(q querier) error {
+		if _, err := q.ExecContext(ctx, s.sql(qKEMDelete), int64(id)); err != nil {
+			return fmt.Errorf("sqlstore: remove KEM prekey %d: %w", id, err)
+		}
+		if _, err := q.ExecContext(ctx, s.sql(qKEMUsesDelete), int64(id)); err != nil {
+			return fmt.Errorf("sqlstore: remove KEM prekey %d: %w", id, err)
+		}
+		return nil
+	})
+}
+
+// LoadKEMPreKey implements session.KEMPreKeyStore.
+func (s *Store) LoadKEMPreKey(ctx context.Context, id uint32) (*x3dh.KEMPreKey, error) {
+	var priv, sig []byte
+	var ts int64
+	err := s.q(ctx).QueryRowContext(ctx, s.sql(qKEMSelect), int64(id)).Scan(&priv, &ts, &sig)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("KEM prekey %d: %w", id, session.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: KEM prekey %d: %w", id, err)
+	}
+	defer clear(priv)
+	k, err := x3dh.ParseKEMPrivateKey(priv)
+	if err != nil {
+		return nil, fmt.Errorf("%w: KEM prekey %d: %w", ErrInvalidData, id, err)
+	}
+	return &x3dh.KEMPreKey{
+		ID:        id,
+		KeyPair:   x3dh.KEMKeyPair{Private: k, Public: k.PublicKey()},
+		Timestamp: time.UnixMilli(ts),
+		Signature: sig,
+	}, nil
+}
+
+// LoadSession implements session.SessionStore.
+func (s *Store) LoadSession(ctx context.Context, addr session.Address) (*session.Record, error) {
+	b, err := s.SessionBytes(ctx, addr)
+	if err != nil || b == nil {
+		return nil, err
+	}
+	rec, err := session.ParseRecord(b)
+	if err != nil {
+		return nil, fmt.Errorf("%w: session of %v: %w", ErrInvalidData, addr, err)
+	}
+	return rec, nil
+}
+
+// SessionBytes returns the encoded record of addr, or nil if there is none.
+func (s *Store) SessionBytes(ctx context.Context, addr session.Address) ([]byte, error) {
+	var b []byte
+	err := s.q(ctx).QueryRowContext(ctx, s.sql(qSessionSelect), addr.Name, int64(addr.DeviceID)).Scan(&b)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: session of %v: %w", addr, err)
+	}
+	if b == nil {
+		b = []byte{}
+	}
+	return b, nil
+}
+
+// StoreSession implements session.SessionStore: in one transaction (ctx's,
+// or one of its own) it writes rec and consumes the prekeys of c. It fails
+// with ErrPreKeyConsumed if a one-time prekey of c is gone, and with
+// ErrKEMPreKeyReplay if c repeats a use of a last-resort KEM prekey; the
+// transaction then rolls back.
+func (s *Store) StoreSession(ctx context.Context, addr session.Address, rec *session.Record, c session.Consumed) error {
+	b, err := rec.MarshalBinary()
+	if err != nil {
+		return err
+	}
+	return s.write(ctx, func(q querier) error {
+		if _, err := q.ExecContext(ctx, s.sql(qSessionUpsert), addr.Name, int64(addr.DeviceID), b); err != nil {
+			return fmt.Errorf("sqlstore: store session of %v: %w", addr, err)
+		}
+		if s.afterRecordWrite != nil {
+			if err := s.afterRecordWrite(); err != nil {
+				return err
+			}
+		}
+		if c.HasPreKey {
+			if err := deleteOne(ctx, q, s.sql(qPreKeyDelete), c.PreKeyID); err != nil {
+				return fmt.Errorf("prekey %d: %w", c.PreKeyID, err)
+			}
+		}
+		if c.HasKEMPreKey {
+			var lastResort int
+			err := q.QueryRowContext(ctx, s.sql(qKEMLastResort), int64(c.KEMPreKeyID)).Scan(&lastResort)
+			if errors.Is(err, sql.ErrNoRows) {
+				return fmt.Errorf("KEM prekey %d: %w", c.KEMPreKeyID, ErrPreKeyConsumed)
+			}
+			if err != nil {
+				return fmt.Errorf("sqlstore: KEM prekey %d: %w", c.KEMPreKeyID, err)
+			}
+			if lastResort == 0 {
+				if err := deleteOne(ctx, q, s.sql(qKEMDelete), c.KEMPreKeyID); err != nil {
+					return fmt.Errorf("KEM prekey %d: %w", c.KEMPreKeyID, err)
+				}
+			} else {
+				res, err := q.ExecContext(ctx, s.sql(qKEMUseInsert), int64(c.KEMPreKeyID), int64(c.SignedPreKeyID), c.BaseKey.Bytes())
+				if err != nil {
+					return fmt.Errorf("sqlstore: record use of KEM prekey %d: %w", c.KEMPreKeyID, err)
+				}
+				if n, err := res.RowsAffected(); err != nil {
+					return fmt.Errorf("sqlstore: record use of KEM prekey %d: %w", c.KEMPreKeyID, err)
+				} else if n == 0 {
+					return fmt.Errorf("KEM prekey %d, signed prekey %d: %w", c.KEMPreKeyID, c.SignedPreKeyID, ErrKEMPreKeyReplay)
+				}
+			}
+		}
+		return nil
+	})
+}
+
+// deleteOne runs a DELETE of one key by id and fails with ErrPreKeyConsumed
+// if no row was deleted.
+func deleteOne(ctx context.Context, q querier, query string, id uint32) error {
+	res, err := q.ExecContext(ctx, query, int64(id))
+	if err != nil {
+		return fmt.Errorf("sqlstore: delete: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("sqlstore: delete: %w", err)
+	}
+	if n == 0 {
+		return ErrPreKeyConsumed
+	}
+	return nil
+}
+
+// DeleteSession implements session.SessionStore.
+func (s *Store) DeleteSession(ctx context.Context, addr session.Address) error {
+	return s.write(ctx, func(q querier) error {
+		if _, err := q.ExecContext(ctx, s.sql(qSessionDelete), addr.Name, int64(addr.DeviceID)); err != nil {
+			return fmt.Errorf("sqlstore: delete session of %v: %w", addr, err)
+		}
+		return nil
+	})
+}
+
+// Load implements senderkey.Store.
+func (s *Store) Load(ctx context.Context, sender senderkey.Sender, id senderkey.DistributionID) (*senderkey.Record, error) {
+	var b []byte
+	err := s.q(ctx).QueryRowContext(ctx, s.sql(qSenderSelect), sender.Name, int64(sender.DeviceID), id[:]).Scan(&b)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: sender key of %s.%d: %w", sender.Name, sender.DeviceID, err)
+	}
+	r, err := senderkey.ParseRecord(b)
+	if err != nil {
+		return nil, fmt.Errorf("%w: sender key of %s.%d: %w", ErrInvalidData, sender.Name, sender.DeviceID, err)
+	}
+	return r, nil
+}
+
+// Store implements senderkey.Store.
+func (s *Store) Store(ctx context.Context, sender senderkey.Sender, id senderkey.DistributionID, record *senderkey.Record) error {
+	b, err := record.MarshalBinary()
+	if err != nil {
+		return err
+	}
+	return s.write(ctx, func(q querier) error {
+		if _, err := q.ExecContext(ctx, s.sql(qSenderUpsert), sender.Name, int64(sender.DeviceID), id[:], b); err != nil {
+			return fmt.Errorf("sqlstore: store sender key of %s.%d: %w", sender.Name, sender.DeviceID, err)
+		}
+		return nil
+	})
+}
+
+// DeleteSenderKey removes the sender-key record of sender and id, if any.
+func (s *Store) DeleteSenderKey(ctx context.Context, sender senderkey.Sender, id senderkey.DistributionID) error {
+	return s.write(ctx, func(q querier) error {
+		if _, err := q.ExecContext(ctx, s.sql(qSenderDelete), sender.Name, int64(sender.DeviceID), id[:]); err != nil {
+			return fmt.Errorf("sqlstore: delete sender key of %s.%d: %w", sender.Name, sender.DeviceID, err)
+		}
+		return nil
+	})
+}

@@ -2,6 +2,7 @@ package ratchet
 
 import (
 	"crypto/sha256"
+	"encoding"
 	"encoding/binary"
 	"hash"
 )
@@ -25,6 +26,11 @@ var (
 // dozen allocations); the tests check both against the standard library.
 type kdf struct {
 	h     hash.Hash
+	hs    hashState // h's state (un)marshaling, for keyed HMACs
+	ist   []byte    // marshaled inner-pad state of the key set by setKey
+	ost   []byte    // marshaled outer-pad state
+	istB  [128]byte
+	ostB  [128]byte
 	pad   [sha256.BlockSize]byte
 	inner [sha256.Size]byte
 	prk   [sha256.Size]byte
@@ -48,7 +54,65 @@ type kdf struct {
 	steps uint64
 }
 
-func newKDF() *kdf { return &kdf{h: sha256.New()} }
+// hashState is what crypto/sha256's digest implements to save and restore
+// its state without allocating.
+type hashState interface {
+	encoding.BinaryAppender
+	encoding.BinaryUnmarshaler
+}
+
+func newKDF() *kdf {
+	h := sha256.New()
+	hs, ok := h.(hashState)
+	if !ok {
+		panic("ratchet: crypto/sha256 digest cannot save its state") // checked by tests
+	}
+	return &kdf{h: h, hs: hs}
+}
+
+// setKey precomputes the HMAC states of key (at most one block), so that
+// several HMACs under the same key cost two compressions each instead of
+// four. Use keyedStart and keyedEnd with it.
+func (k *kdf) setKey(key []byte) {
+	var err error
+	k.setPad(key, 0x36)
+	k.h.Reset()
+	k.h.Write(k.pad[:])
+	k.ist, err = k.hs.AppendBinary(k.istB[:0])
+	k.setPad(key, 0x5c)
+	k.h.Reset()
+	k.h.Write(k.pad[:])
+	if err == nil {
+		k.ost, err = k.hs.AppendBinary(k.ostB[:0])
+	}
+	if err != nil {
+		panic("ratchet: saving a SHA-256 state failed: " + err.Error()) // unreachable
+	}
+}
+
+// keyedStart begins an HMAC under the key of the last setKey.
+func (k *kdf) keyedStart() {
+	if err := k.hs.UnmarshalBinary(k.ist); err != nil {
+		panic("ratchet: restoring a SHA-256 state failed: " + err.Error()) // unreachable
+	}
+}
+
+// keyedEnd finishes the HMAC begun with keyedStart and writes the tag to
+// out (which may alias the key).
+func (k *kdf) keyedEnd(out []byte) {
+	inner := k.h.Sum(k.inner[:0])
+	if err := k.hs.UnmarshalBinary(k.ost); err != nil {
+		panic("ratchet: restoring a SHA-256 state failed: " + err.Error()) // unreachable
+	}
+	k.h.Write(inner)
+	k.h.Sum(out[:0])
+}
+
+// clearKey wipes the saved HMAC states.
+func (k *kdf) clearKey() {
+	clear(k.istB[:])
+	clear(k.ostB[:])
+}
 
 // hmacStart keys the hash for HMAC-SHA256 with key (at most one block) and
 // absorbs the inner pad. Follow with h.Write calls and hmacEnd.
@@ -97,34 +161,42 @@ func (k *kdf) hkdf(out, salt, ikm, info []byte) {
 	k.hmacEnd(salt, k.prk[:])
 
 	var prev []byte
+	k.setKey(k.prk[:])
 	for i, off := byte(1), 0; off < len(out); i++ {
-		k.hmacStart(k.prk[:])
+		k.keyedStart()
 		k.h.Write(prev)
 		k.h.Write(info)
 		k.ctr[0] = i
 		k.h.Write(k.ctr[:])
 		t := k.okm[off : off+sha256.Size]
-		k.hmacEnd(k.prk[:], t)
+		k.keyedEnd(t)
 		prev = t
 		off += sha256.Size
 	}
 	copy(out, k.okm[:len(out)])
 	clear(k.okm[:])
 	clear(k.prk[:])
+	k.clearKey()
 }
 
 // chainStep replaces ck by the next chain key HMAC(ck, 0x02); if seed is not
 // nil it first writes the message-key seed HMAC(ck, 0x01) there.
 func (k *kdf) chainStep(ck *[32]byte, seed *[32]byte) {
 	k.steps++
-	if seed != nil {
+	if seed == nil {
 		k.hmacStart(ck[:])
-		k.h.Write(chainSeeds[0:1])
-		k.hmacEnd(ck[:], seed[:])
+		k.h.Write(chainSeeds[1:2])
+		k.hmacEnd(ck[:], ck[:])
+		return
 	}
-	k.hmacStart(ck[:])
+	k.setKey(ck[:])
+	k.keyedStart()
+	k.h.Write(chainSeeds[0:1])
+	k.keyedEnd(seed[:])
+	k.keyedStart()
 	k.h.Write(chainSeeds[1:2])
-	k.hmacEnd(ck[:], ck[:])
+	k.keyedEnd(ck[:])
+	k.clearKey()
 }
 
 // messageKeys derives the AES key, MAC key and IV of one message from its

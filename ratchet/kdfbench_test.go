@@ -1,0 +1,38 @@
+package ratchet
+
+import "testing"
+
+// BenchmarkChainStep is one receiving-chain step that keeps its seed (two
+// HMACs), the unit of work a forward jump multiplies.
+func BenchmarkChainStep(b *testing.B) {
+	s := newState()
+	b.ReportAllocs()
+	start := processCPU()
+	for b.Loop() {
+		s.k.chainStep(&s.k.rck, &s.k.seed)
+	}
+	cpuMetric(b, start)
+}
+
+// BenchmarkChainStepNoSeed is a step whose key is dropped (one HMAC): most
+// of the steps of a long jump.
+func BenchmarkChainStepNoSeed(b *testing.B) {
+	s := newState()
+	b.ReportAllocs()
+	start := processCPU()
+	for b.Loop() {
+		s.k.chainStep(&s.k.rck, nil)
+	}
+	cpuMetric(b, start)
+}
+
+// BenchmarkMessageKeys is the message-key HKDF (80 bytes).
+func BenchmarkMessageKeys(b *testing.B) {
+	s := newState()
+	b.ReportAllocs()
+	start := processCPU()
+	for b.Loop() {
+		s.k.messageKeys(&s.k.mk, &s.k.seed, nil)
+	}
+	cpuMetric(b, start)
+}

@@ -1,0 +1,17 @@
+// Package bench holds side-by-side scenario benchmarks of this library
+// (github.com/forwardsecret/signal, wire versions v3 and v4), of
+// go.mau.fi/libsignal v0.2.1 (v3, GPL-3.0, used here as a benchmark
+// dependency only), and of the "primitive floor": the same cryptographic
+// operations written as plain standard-library calls with no state
+// handling. The official libsignal is timed by the Node script
+// interop/node/bench-libsignal-client.js, which prints its results in the
+// same benchmark format.
+//
+// Every benchmark is named Scenario/impl=NAME/store=MODE, so that benchstat
+// can put implementations side by side (-col /impl). Run run.sh to take the
+// measurements and write RESULTS.md.
+//
+// This is a separate module so that the library's own go.mod never
+// requires the GPL code. It has no non-test code besides the results
+// writer in cmd/results.
+package bench

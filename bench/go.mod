@@ -1,0 +1,16 @@
+module github.com/forwardsecret/signal/bench
+
+go 1.26.0
+
+replace github.com/forwardsecret/signal => ../
+
+require (
+	filippo.io/edwards25519 v1.2.0
+	github.com/forwardsecret/signal v0.0.0-00010101000000-000000000000
+	go.mau.fi/libsignal v0.2.1
+)
+
+require (
+	golang.org/x/crypto v0.42.0 // indirect
+	google.golang.org/protobuf v1.36.12 // indirect
+)

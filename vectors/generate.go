@@ -1,0 +1,8 @@
+package vectors
+
+// The generated families. `go generate ./vectors/...` rebuilds every file;
+// each generator's test fails when its committed file is stale.
+
+//go:generate go run ./internal/gen/xeddsa -o data/xeddsa_suite.json
+//go:generate go run ./internal/gen/ratchet -o data/ratchet_kdf.json
+//go:generate go run ./internal/gen/transcript -v3 data/transcript_v3.json -v4 data/transcript_v4.json

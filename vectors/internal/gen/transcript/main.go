@@ -1,0 +1,1097 @@
+// Command transcript writes vectors/data/transcript_v3.json and
+// transcript_v4.json: whole Signal sessions on the wire (X3DH or PQXDH
+// handshake, Double Ratchet, SignalMessage and PreKeySignalMessage bytes)
+// with every private key and random draw of both parties listed, so that
+// another implementation can replay them, plus invalid messages (tampered
+// MAC, truncation, wrong versions, counters past the limit, bad base keys,
+// bad KEM ciphertexts) and bundles with bad signatures, each with the error
+// it must cause.
+//
+// It is written from the X3DH, PQXDH and Double Ratchet specifications and
+// the wire facts in PROTOCOL.md with standard-library primitives (crypto/ecdh,
+// crypto/hkdf, crypto/hmac, crypto/aes, crypto/mlkem + mlkemtest, crypto/sha3)
+// and the generators' own XEdDSA (vectors/internal/gen/internal/xed) for the
+// prekey signatures; it imports none of the packages the vectors check.
+//
+// v4 transcripts carry no SPQR (SignalMessage field 5 is never sent and the
+// message-key salt is empty), because SPQR is not yet part of this
+// project's session layer; current libsignal refuses such sessions.
+//
+// Usage (from vectors/): go run ./internal/gen/transcript -v3 data/transcript_v3.json -v4 data/transcript_v4.json
+package main
+
+import (
+	"bytes"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/ecdh"
+	"crypto/hkdf"
+	"crypto/hmac"
+	"crypto/mlkem"
+	"crypto/mlkem/mlkemtest"
+	"crypto/sha256"
+	"crypto/sha3"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"log"
+	"math/big"
+	"os"
+
+	"github.com/forwardsecret/signal/vectors/internal/gen/internal/xed"
+)
+
+// Protocol constants (PROTOCOL.md).
+const (
+	maxForwardJump    = 25000
+	maxReceiverChains = 5
+	typeSignal        = 2
+	typePreKey        = 3
+	infoV3            = "WhisperText"
+	infoV4            = "WhisperText_X25519_SHA-256_CRYSTALS-KYBER-1024"
+)
+
+var x = hex.EncodeToString
+
+// fixed returns n deterministic bytes for a label.
+func fixed(label string, n int) []byte {
+	out := make([]byte, 0, n)
+	for i := 0; len(out) < n; i++ {
+		h := sha256.Sum256([]byte(fmt.Sprintf("transcript vector %s %d", label, i)))
+		out = append(out, h[:]...)
+	}
+	return out[:n]
+}
+
+// ---- primitives ----
+
+type keyPair struct {
+	raw  []byte
+	priv *ecdh.PrivateKey
+	pub  []byte // 33 bytes
+}
+
+func newKey(label string) keyPair {
+	raw := fixed(label, 32)
+	priv, err := ecdh.X25519().NewPrivateKey(raw)
+	if err != nil {
+		log.Fatal(err)
+	}
+	return keyPair{raw: raw, priv: priv, pub: append([]byte{0x05}, priv.PublicKey().Bytes()...)}
+}
+
+func (k keyPair) json() KeyJSON { return KeyJSON{Private: x(k.raw), Public: x(k.pub)} }
+
+func dh(a keyPair, pub []byte) []byte {
+	p, err := ecdh.X25519().NewPublicKey(pub[1:])
+	if err != nil {
+		log.Fatal(err)
+	}
+	s, err := a.priv.ECDH(p)
+	if err != nil {
+		log.Fatal(err)
+	}
+	return s
+}
+
+func hkdfKey(secret, salt []byte, info string, n int) []byte {
+	k, err := hkdf.Key(sha256.New, secret, salt, info, n)
+	if err != nil {
+		log.Fatal(err)
+	}
+	return k
+}
+
+func hmacSHA256(key []byte, parts ...[]byte) []byte {
+	m := hmac.New(sha256.New, key)
+	for _, p := range parts {
+		m.Write(p)
+	}
+	return m.Sum(nil)
+}
+
+// rootStep is the Double Ratchet's KDF_RK in Signal's suite.
+func rootStep(root, dhOut []byte) (newRoot, chain []byte) {
+	k := hkdfKey(dhOut, root, "WhisperRatchet", 64)
+	return k[:32], k[32:]
+}
+
+// chainStep returns the message-key seed and the next chain key.
+func chainStep(ck []byte) (seed, next []byte) {
+	return hmacSHA256(ck, []byte{1}), hmacSHA256(ck, []byte{2})
+}
+
+type msgKeys struct{ cipher, mac, iv []byte }
+
+func messageKeys(seed []byte) msgKeys {
+	k := hkdfKey(seed, nil, "WhisperMessageKeys", 80)
+	return msgKeys{k[:32], k[32:64], k[64:80]}
+}
+
+func cbcEncrypt(k msgKeys, pt []byte) []byte {
+	b, _ := aes.NewCipher(k.cipher)
+	n := 16 - len(pt)%16
+	buf := append(append([]byte(nil), pt...), bytes.Repeat([]byte{byte(n)}, n)...)
+	cipher.NewCBCEncrypter(b, k.iv).CryptBlocks(buf, buf)
+	return buf
+}
+
+func cbcDecrypt(k msgKeys, ct []byte) ([]byte, error) {
+	if len(ct) == 0 || len(ct)%16 != 0 {
+		return nil, errors.New("bad ciphertext length")
+	}
+	b, _ := aes.NewCipher(k.cipher)
+	buf := append([]byte(nil), ct...)
+	cipher.NewCBCDecrypter(b, k.iv).CryptBlocks(buf, buf)
+	n := int(buf[len(buf)-1])
+	if n == 0 || n > 16 {
+		return nil, errors.New("bad padding")
+	}
+	return buf[:len(buf)-n], nil
+}
+
+// ---- protobuf (proto2 wire format, fields in number order) ----
+
+func pbVarint(b []byte, field int, v uint64) []byte {
+	b = binary.AppendUvarint(b, uint64(field<<3|0))
+	return binary.AppendUvarint(b, v)
+}
+
+func pbBytes(b []byte, field int, v []byte) []byte {
+	b = binary.AppendUvarint(b, uint64(field<<3|2))
+	b = binary.AppendUvarint(b, uint64(len(v)))
+	return append(b, v...)
+}
+
+// signalMessage returns byte0 || protobuf (without the MAC).
+func signalMessage(version int, ratchetKey []byte, counter, prev uint32, ct []byte) []byte {
+	b := []byte{byte(version<<4 | version)}
+	b = pbBytes(b, 1, ratchetKey)
+	b = pbVarint(b, 2, uint64(counter))
+	b = pbVarint(b, 3, uint64(prev))
+	return pbBytes(b, 4, ct)
+}
+
+type preKeyFields struct {
+	version        int
+	hasPreKeyID    bool
+	preKeyID       uint32
+	baseKey        []byte
+	identityKey    []byte
+	message        []byte
+	registrationID uint32
+	signedPreKeyID uint32
+	kyberID        uint32
+	kyberCT        []byte
+}
+
+func (f preKeyFields) encode() []byte {
+	b := []byte{byte(f.version<<4 | f.version)}
+	if f.hasPreKeyID {
+		b = pbVarint(b, 1, uint64(f.preKeyID))
+	}
+	b = pbBytes(b, 2, f.baseKey)
+	b = pbBytes(b, 3, f.identityKey)
+	b = pbBytes(b, 4, f.message)
+	b = pbVarint(b, 5, uint64(f.registrationID))
+	b = pbVarint(b, 6, uint64(f.signedPreKeyID))
+	if len(f.kyberCT) > 0 {
+		b = pbVarint(b, 7, uint64(f.kyberID))
+		b = pbBytes(b, 8, f.kyberCT)
+	}
+	return b
+}
+
+// ---- KEM ----
+
+// encapsulate as in gen/pqxdh: Kyber1024 takes round-3 coins, ML-KEM-1024 m.
+func encapsulate(kem string, ek *mlkem.EncapsulationKey1024, random []byte) (ct, ss []byte) {
+	m := random
+	if kem == "Kyber1024" {
+		h := sha3.Sum256(random)
+		m = h[:]
+	}
+	k, c, err := mlkemtest.Encapsulate1024(ek, m)
+	if err != nil {
+		log.Fatal(err)
+	}
+	typ := byte(0x0A)
+	if kem == "Kyber1024" {
+		typ = 0x08
+		hc := sha3.Sum256(c)
+		s := sha3.NewSHAKE256()
+		s.Write(k)
+		s.Write(hc[:])
+		k = make([]byte, 32)
+		s.Read(k)
+	}
+	return append([]byte{typ}, c...), k
+}
+
+// ---- JSON ----
+
+// KeyJSON is a Curve25519 key pair: 32-byte private key before clamping,
+// 33-byte public key 0x05 || u.
+type KeyJSON struct {
+	Private string `json:"private"`
+	Public  string `json:"public"`
+}
+
+// Alice is the initiator's keys and random draws.
+type Alice struct {
+	RegistrationID uint32    `json:"registration_id"`
+	DeviceID       uint32    `json:"device_id"`
+	Name           string    `json:"name"`
+	Identity       KeyJSON   `json:"identity"`
+	BaseKey        KeyJSON   `json:"base_key"`
+	KEMRandom      string    `json:"kem_random,omitempty"`
+	RatchetKeys    []KeyJSON `json:"ratchet_keys"`
+}
+
+// Bob is the responder's keys, bundle and random draws.
+type Bob struct {
+	RegistrationID        uint32    `json:"registration_id"`
+	DeviceID              uint32    `json:"device_id"`
+	Name                  string    `json:"name"`
+	Identity              KeyJSON   `json:"identity"`
+	SignedPreKeyID        uint32    `json:"signed_prekey_id"`
+	SignedPreKey          KeyJSON   `json:"signed_prekey"`
+	SignedPreKeyZ         string    `json:"signed_prekey_signature_Z"`
+	SignedPreKeySignature string    `json:"signed_prekey_signature"`
+	OneTimePreKeyID       *uint32   `json:"one_time_prekey_id,omitempty"`
+	OneTimePreKey         *KeyJSON  `json:"one_time_prekey,omitempty"`
+	KEMPreKeyID           *uint32   `json:"kem_prekey_id,omitempty"`
+	KEMPreKeySeed         string    `json:"kem_prekey_seed,omitempty"`
+	KEMPreKeyPublic       string    `json:"kem_prekey_public,omitempty"`
+	KEMPreKeyZ            string    `json:"kem_prekey_signature_Z,omitempty"`
+	KEMPreKeySignature    string    `json:"kem_prekey_signature,omitempty"`
+	RatchetKeys           []KeyJSON `json:"ratchet_keys"`
+}
+
+// Handshake is the key agreement's result.
+type Handshake struct {
+	KEMCiphertext   string `json:"kem_ciphertext,omitempty"`
+	KEMSharedSecret string `json:"kem_shared_secret,omitempty"`
+	Secret          string `json:"secret"`
+	RootKey         string `json:"root_key"`
+	ChainKey        string `json:"chain_key"`
+	AuthKey         string `json:"auth_key,omitempty"`
+}
+
+// Message is one message as sent.
+type Message struct {
+	ID              int    `json:"id"`
+	Sender          string `json:"sender"`
+	Type            int    `json:"type"`
+	RatchetKey      string `json:"ratchet_key"`
+	Counter         uint32 `json:"counter"`
+	PreviousCounter uint32 `json:"previous_counter"`
+	Plaintext       string `json:"plaintext"`
+	CipherKey       string `json:"cipher_key"`
+	MACKey          string `json:"mac_key"`
+	IV              string `json:"iv"`
+	Body            string `json:"body"`
+	Result          string `json:"result"`
+}
+
+// Event is one step of the replay: a party sends a message (its bytes are
+// Messages[Message]) or receives one. A receive that performs a DH ratchet
+// step draws the receiver's next ratchet key: DrawsRatchetKey is its index in
+// the receiver's ratchet_keys.
+type Event struct {
+	Op              string `json:"op"` // "send" or "receive"
+	Party           string `json:"party"`
+	Message         int    `json:"message"`
+	DrawsRatchetKey *int   `json:"draws_ratchet_key,omitempty"`
+}
+
+// Invalid is an invalid message offered to Party just before event
+// BeforeEvent; it must fail with Error and leave the session unchanged.
+type Invalid struct {
+	ID          int      `json:"id"`
+	Name        string   `json:"name"`
+	BeforeEvent int      `json:"before_event"`
+	Party       string   `json:"party"`
+	Type        int      `json:"type"`
+	Body        string   `json:"body"`
+	Result      string   `json:"result"`
+	Flags       []string `json:"flags"`
+	Error       string   `json:"error"`
+	Comment     string   `json:"comment,omitempty"`
+}
+
+// InvalidBundle is Bob's bundle with one field changed; processing it must
+// fail with Error.
+type InvalidBundle struct {
+	ID                    int      `json:"id"`
+	Name                  string   `json:"name"`
+	SignedPreKey          string   `json:"signed_prekey"`
+	SignedPreKeySignature string   `json:"signed_prekey_signature"`
+	KEMPreKeyPublic       string   `json:"kem_prekey_public,omitempty"`
+	KEMPreKeySignature    string   `json:"kem_prekey_signature,omitempty"`
+	Result                string   `json:"result"`
+	Flags                 []string `json:"flags"`
+	Error                 string   `json:"error"`
+}
+
+// Transcript is one whole session.
+type Transcript struct {
+	ID             int             `json:"id"`
+	Name           string          `json:"name"`
+	Version        int             `json:"version"`
+	KEM            string          `json:"kem,omitempty"`
+	SPQR           string          `json:"spqr"`
+	Flags          []string        `json:"flags"`
+	Alice          Alice           `json:"alice"`
+	Bob            Bob             `json:"bob"`
+	Handshake      Handshake       `json:"handshake"`
+	Messages       []Message       `json:"messages"`
+	Events         []Event         `json:"events"`
+	Invalid        []Invalid       `json:"invalid"`
+	InvalidBundles []InvalidBundle `json:"invalid_bundles"`
+}
+
+// File is the whole of a transcript file.
+type File struct {
+	Family          string            `json:"family"`
+	FormatVersion   int               `json:"format_version"`
+	Version         int               `json:"version"`
+	Description     string            `json:"description"`
+	Source          string            `json:"source"`
+	Conventions     map[string]string `json:"conventions"`
+	Errors          map[string]string `json:"errors"`
+	Flags           map[string]string `json:"flags"`
+	NumberOfVectors int               `json:"number_of_vectors"`
+	NumberInvalid   int               `json:"number_invalid"`
+	Transcripts     []Transcript      `json:"transcripts"`
+}
+
+// ---- the two parties ----
+
+type recvChain struct {
+	their   []byte
+	ck      []byte
+	n       uint32
+	skipped map[uint32][]byte // seeds
+}
+
+type party struct {
+	name        string
+	identity    keyPair
+	other       *party
+	ratchetPool []keyPair
+	drawn       int
+	root        []byte
+	sendKey     keyPair
+	sendCK      []byte
+	sendN       uint32
+	prev        uint32
+	recv        []*recvChain
+	pending     *preKeyFields // Alice, until she receives
+	version     int
+	hasSession  bool
+}
+
+func (p *party) draw() (keyPair, int) {
+	k := p.ratchetPool[p.drawn]
+	p.drawn++
+	return k, p.drawn - 1
+}
+
+func (p *party) findRecv(their []byte) *recvChain {
+	for _, c := range p.recv {
+		if bytes.Equal(c.their, their) {
+			return c
+		}
+	}
+	return nil
+}
+
+func (p *party) encrypt(pt []byte) (typ int, body []byte, mk msgKeys, counter uint32) {
+	seed, next := chainStep(p.sendCK)
+	mk = messageKeys(seed)
+	counter = p.sendN
+	p.sendCK, p.sendN = next, p.sendN+1
+	ct := cbcEncrypt(mk, pt)
+	sm := signalMessage(p.version, p.sendKey.pub, counter, p.prev, ct)
+	mac := hmacSHA256(mk.mac, p.identity.pub, p.other.identity.pub, sm)[:8]
+	sm = append(sm, mac...)
+	if p.pending != nil {
+		f := *p.pending
+		f.message = sm
+		return typePreKey, f.encode(), mk, counter
+	}
+	return typeSignal, sm, mk, counter
+}
+
+// receive decrypts a SignalMessage (already unwrapped), given its fields.
+// It returns the plaintext and the index of the ratchet key it drew, or -1.
+func (p *party) receive(their []byte, counter uint32, sm []byte) ([]byte, int) {
+	drew := -1
+	c := p.findRecv(their)
+	if c == nil {
+		dr1 := dh(p.sendKey, their)
+		root, rck := rootStep(p.root, dr1)
+		nk, idx := p.draw()
+		drew = idx
+		root, sck := rootStep(root, dh(nk, their))
+		p.root = root
+		if p.sendN > 0 {
+			p.prev = p.sendN - 1
+		} else {
+			p.prev = 0
+		}
+		p.sendKey, p.sendCK, p.sendN = nk, sck, 0
+		c = &recvChain{their: their, ck: rck, skipped: map[uint32][]byte{}}
+		p.recv = append(p.recv, c)
+		if len(p.recv) > maxReceiverChains {
+			p.recv = p.recv[1:]
+		}
+	}
+	var seed []byte
+	if counter < c.n {
+		s, ok := c.skipped[counter]
+		if !ok {
+			log.Fatalf("%s: no skipped key %d", p.name, counter)
+		}
+		seed = s
+		delete(c.skipped, counter)
+	} else {
+		for c.n < counter {
+			s, next := chainStep(c.ck)
+			c.skipped[c.n] = s
+			c.ck, c.n = next, c.n+1
+		}
+		s, next := chainStep(c.ck)
+		seed = s
+		c.ck, c.n = next, c.n+1
+	}
+	mk := messageKeys(seed)
+	body, mac := sm[:len(sm)-8], sm[len(sm)-8:]
+	if !hmac.Equal(mac, hmacSHA256(mk.mac, p.other.identity.pub, p.identity.pub, body)[:8]) {
+		log.Fatalf("%s: MAC check failed on own transcript", p.name)
+	}
+	// The ciphertext is the last field; the generator knows its layout.
+	ct := lastField(body)
+	pt, err := cbcDecrypt(mk, ct)
+	if err != nil {
+		log.Fatal(err)
+	}
+	p.pending = nil
+	return pt, drew
+}
+
+// lastField returns the value of the final length-delimited field of a
+// protobuf message written by signalMessage (field 4).
+func lastField(b []byte) []byte {
+	i := 1
+	var last []byte
+	for i < len(b) {
+		tag, n := binary.Uvarint(b[i:])
+		i += n
+		switch tag & 7 {
+		case 0:
+			_, n := binary.Uvarint(b[i:])
+			i += n
+		case 2:
+			l, n := binary.Uvarint(b[i:])
+			i += n
+			last = b[i : i+int(l)]
+			i += int(l)
+		}
+	}
+	return last
+}
+
+// ---- conversation scripts ----
+
+type turn struct {
+	sender string
+	count  int
+}
+
+type spec struct {
+	name     string
+	version  int
+	kem      string
+	oneTime  bool
+	turns    []turn
+	delivery string // "in_order", "reversed", "shuffled", "held_back"
+	flags    []string
+}
+
+func patterns() map[string][]turn {
+	return map[string][]turn{
+		"one_way":     {{"alice", 12}},
+		"ping_pong":   {{"alice", 1}, {"bob", 1}, {"alice", 1}, {"bob", 1}, {"alice", 1}, {"bob", 1}, {"alice", 1}, {"bob", 1}, {"alice", 1}, {"bob", 1}},
+		"bursts":      {{"alice", 3}, {"bob", 4}, {"alice", 5}, {"bob", 2}, {"alice", 4}, {"bob", 3}},
+		"alice_twice": {{"alice", 2}, {"alice", 3}, {"bob", 2}, {"alice", 2}, {"alice", 1}, {"bob", 1}},
+		"long_chain":  {{"alice", 3}, {"bob", 40}, {"alice", 2}},
+		"many_turns":  {{"alice", 2}, {"bob", 1}, {"alice", 1}, {"bob", 2}, {"alice", 1}, {"bob", 1}, {"alice", 2}, {"bob", 1}, {"alice", 1}, {"bob", 1}, {"alice", 1}, {"bob", 1}, {"alice", 1}, {"bob", 1}, {"alice", 1}},
+	}
+}
+
+var patternOrder = []string{"one_way", "ping_pong", "bursts", "alice_twice", "long_chain", "many_turns"}
+
+// deliveryOrder returns the order in which a turn's messages (0..n-1) are
+// received, and which ones are held back until after the next turn.
+func deliveryOrder(mode string, n, seed int) (order []int, held []int) {
+	for i := 0; i < n; i++ {
+		order = append(order, i)
+	}
+	switch mode {
+	case "reversed":
+		for i, j := 0, n-1; i < j; i, j = i+1, j-1 {
+			order[i], order[j] = order[j], order[i]
+		}
+	case "shuffled":
+		h := fixed(fmt.Sprintf("shuffle %d %d", seed, n), 2*n+2)
+		for i := n - 1; i > 0; i-- {
+			j := int(h[i]) % (i + 1)
+			order[i], order[j] = order[j], order[i]
+		}
+	case "held_back":
+		if n >= 2 {
+			held = []int{order[0]}
+			order = order[1:]
+		}
+	}
+	return order, held
+}
+
+type gen struct {
+	nextInvalid int
+	messages    int
+	invalid     int
+}
+
+// sent is a message with what the generator needs to make variants of it.
+type sent struct {
+	typ     int
+	body    []byte
+	sm      []byte // the SignalMessage (inner message of a PreKey message)
+	their   []byte // sender's ratchet public key
+	counter uint32
+	prev    uint32
+	ck      []byte // sender's chain key at counter
+	sender  *party
+	pk      *preKeyFields // the PreKey fields, for type 3
+}
+
+func (g *gen) transcript(tid int, s spec) Transcript {
+	v := s.version
+	label := func(l string) string { return fmt.Sprintf("%s %s", s.name, l) }
+	aliceID, bobID := newKey(label("alice identity")), newKey(label("bob identity"))
+	base := newKey(label("alice base"))
+	spk := newKey(label("bob signed prekey"))
+	alice := &party{name: "alice", identity: aliceID, version: v}
+	bob := &party{name: "bob", identity: bobID, version: v}
+	alice.other, bob.other = bob, alice
+	for i := 0; i < 40; i++ {
+		alice.ratchetPool = append(alice.ratchetPool, newKey(label(fmt.Sprintf("alice ratchet %d", i))))
+		bob.ratchetPool = append(bob.ratchetPool, newKey(label(fmt.Sprintf("bob ratchet %d", i))))
+	}
+	t := Transcript{ID: tid, Name: s.name, Version: v, KEM: s.kem, Flags: s.flags, Invalid: []Invalid{}, InvalidBundles: []InvalidBundle{}}
+	t.SPQR = "not_applicable"
+	if v == 4 {
+		t.SPQR = "absent"
+	}
+	t.Alice = Alice{RegistrationID: uint32(1000 + tid), DeviceID: 1, Name: "alice", Identity: aliceID.json(), BaseKey: base.json()}
+	spkZ := fixed(label("spk signature Z"), 64)
+	spkSig := xed.Sign(bobID.raw, spk.pub, spkZ, true).Signature
+	t.Bob = Bob{RegistrationID: uint32(2000 + tid), DeviceID: 1, Name: "bob", Identity: bobID.json(),
+		SignedPreKeyID: uint32(7 + tid), SignedPreKey: spk.json(), SignedPreKeyZ: x(spkZ), SignedPreKeySignature: x(spkSig)}
+
+	// Handshake (X3DH / PQXDH), Alice's side.
+	secret := bytes.Repeat([]byte{0xFF}, 32)
+	secret = append(secret, dh(aliceID, spk.pub)...)
+	secret = append(secret, dh(base, bobID.pub)...)
+	secret = append(secret, dh(base, spk.pub)...)
+	pk := &preKeyFields{version: v, baseKey: base.pub, identityKey: aliceID.pub,
+		registrationID: t.Alice.RegistrationID, signedPreKeyID: t.Bob.SignedPreKeyID}
+	var opk keyPair
+	if s.oneTime {
+		opk = newKey(label("bob one-time prekey"))
+		id := uint32(100 + tid)
+		j := opk.json()
+		t.Bob.OneTimePreKeyID, t.Bob.OneTimePreKey = &id, &j
+		secret = append(secret, dh(base, opk.pub)...)
+		pk.hasPreKeyID, pk.preKeyID = true, id
+	}
+	info, n := infoV3, 64
+	var kemPublic []byte
+	var dk *mlkem.DecapsulationKey1024
+	if v == 4 {
+		seed := fixed(label("bob kem seed"), mlkem.SeedSize)
+		var err error
+		if dk, err = mlkem.NewDecapsulationKey1024(seed); err != nil {
+			log.Fatal(err)
+		}
+		typ := byte(0x08)
+		if s.kem == "ML-KEM-1024" {
+			typ = 0x0A
+		}
+		kemPublic = append([]byte{typ}, dk.EncapsulationKey().Bytes()...)
+		kz := fixed(label("kem signature Z"), 64)
+		id := uint32(300 + tid)
+		t.Bob.KEMPreKeyID, t.Bob.KEMPreKeySeed, t.Bob.KEMPreKeyPublic = &id, x(seed), x(kemPublic)
+		t.Bob.KEMPreKeyZ, t.Bob.KEMPreKeySignature = x(kz), x(xed.Sign(bobID.raw, kemPublic, kz, true).Signature)
+		random := fixed(label("kem random"), 32)
+		ct, ss := encapsulate(s.kem, dk.EncapsulationKey(), random)
+		t.Alice.KEMRandom = x(random)
+		t.Handshake.KEMCiphertext, t.Handshake.KEMSharedSecret = x(ct), x(ss)
+		secret = append(secret, ss...)
+		pk.kyberID, pk.kyberCT = id, ct
+		info, n = infoV4, 96
+	}
+	okm := hkdfKey(secret, nil, info, n)
+	t.Handshake.Secret, t.Handshake.RootKey, t.Handshake.ChainKey = x(secret), x(okm[:32]), x(okm[32:64])
+	if v == 4 {
+		t.Handshake.AuthKey = x(okm[64:])
+	}
+	// Bob's side of the agreement, to check the generator against itself.
+	bsecret := bytes.Repeat([]byte{0xFF}, 32)
+	bsecret = append(bsecret, dh(spk, aliceID.pub)...)
+	bsecret = append(bsecret, dh(bobID, base.pub)...)
+	bsecret = append(bsecret, dh(spk, base.pub)...)
+	if s.oneTime {
+		bsecret = append(bsecret, dh(opk, base.pub)...)
+	}
+	if v == 4 {
+		ss, err := dk.Decapsulate(pk.kyberCT[1:])
+		if err != nil {
+			log.Fatal(err)
+		}
+		if s.kem == "Kyber1024" {
+			hc := sha3.Sum256(pk.kyberCT[1:])
+			sh := sha3.NewSHAKE256()
+			sh.Write(ss)
+			sh.Write(hc[:])
+			ss = make([]byte, 32)
+			sh.Read(ss)
+		}
+		bsecret = append(bsecret, ss...)
+	}
+	if !bytes.Equal(secret, bsecret) {
+		log.Fatalf("%s: the two sides of the handshake disagree", s.name)
+	}
+
+	// Alice's session: receiving chain for SPK_B at the handshake's chain
+	// key; sending chain from her first ratchet key.
+	a0, _ := alice.draw()
+	alice.recv = []*recvChain{{their: spk.pub, ck: okm[32:64], skipped: map[uint32][]byte{}}}
+	alice.root, alice.sendCK = rootStep(okm[:32], dh(a0, spk.pub))
+	alice.sendKey = a0
+	alice.pending = pk
+	alice.hasSession = true
+
+	parties := map[string]*party{"alice": alice, "bob": bob}
+	var msgs []sent
+	var held []int
+	invalidsFor := map[string]int{} // per receiver: how many messages got invalid variants
+
+	receiveEvent := func(receiver *party, mi int) {
+		m := msgs[mi]
+		if m.typ == typePreKey && !receiver.hasSession {
+			bob.root = okm[:32]
+			bob.sendKey, bob.sendCK, bob.sendN = spk, okm[32:64], 0
+			bob.hasSession = true
+		}
+		pt, drew := receiver.receive(m.their, m.counter, m.sm)
+		if x(pt) != t.Messages[mi].Plaintext {
+			log.Fatalf("%s: message %d decrypts wrongly", s.name, mi)
+		}
+		e := Event{Op: "receive", Party: receiver.name, Message: mi}
+		if drew >= 0 {
+			d := drew
+			e.DrawsRatchetKey = &d
+		}
+		t.Events = append(t.Events, e)
+	}
+	deliver := func(receiver *party, mi int) {
+		m := msgs[mi]
+		// Invalid variants of the first two messages each party receives
+		// of each type, offered just before the genuine one.
+		key := fmt.Sprintf("%s %d", receiver.name, m.typ)
+		if invalidsFor[key] < 1 {
+			invalidsFor[key]++
+			n := uint32(0)
+			if c := receiver.findRecv(m.their); c != nil && receiver.hasSession {
+				n = c.n
+			}
+			g.invalidMessages(&t, s, m, receiver, n, len(t.Events), invalidsFor[key] == 1)
+		}
+		receiveEvent(receiver, mi)
+	}
+
+	for ti, tr := range s.turns {
+		sender := parties[tr.sender]
+		receiver := sender.other
+		var batch []int
+		for i := 0; i < tr.count; i++ {
+			pt := fixed(label(fmt.Sprintf("plaintext %d", len(msgs))), 1+(len(msgs)*7)%90)
+			ck := sender.sendCK
+			typ, body, mk, counter := sender.encrypt(pt)
+			t.Messages = append(t.Messages, Message{ID: len(msgs), Sender: sender.name, Type: typ, RatchetKey: x(sender.sendKey.pub),
+				Counter: counter, PreviousCounter: sender.prev, Plaintext: x(pt),
+				CipherKey: x(mk.cipher), MACKey: x(mk.mac), IV: x(mk.iv), Body: x(body), Result: "valid"})
+			sm := body
+			var mpk *preKeyFields
+			if typ == typePreKey {
+				sm = innerMessage(body)
+				mpk = pk
+			}
+			msgs = append(msgs, sent{typ: typ, body: body, sm: sm, their: sender.sendKey.pub, counter: counter,
+				prev: sender.prev, ck: ck, sender: sender, pk: mpk})
+			t.Events = append(t.Events, Event{Op: "send", Party: sender.name, Message: len(msgs) - 1})
+			batch = append(batch, len(msgs)-1)
+		}
+		order, hold := deliveryOrder(s.delivery, len(batch), tid*100+ti)
+		for k, o := range order {
+			deliver(receiver, batch[o])
+			if k == 0 {
+				// Messages held back from an earlier turn of this
+				// sender arrive after the first message of this turn.
+				var keep []int
+				for _, h := range held {
+					if msgs[h].sender == sender {
+						deliver(receiver, h)
+					} else {
+						keep = append(keep, h)
+					}
+				}
+				held = keep
+			}
+		}
+		for _, h := range hold {
+			held = append(held, batch[h])
+		}
+	}
+	for _, h := range held {
+		deliver(msgs[h].sender.other, h)
+	}
+	// Replays of two delivered messages, after everything.
+	for _, mi := range []int{0, len(msgs) - 1} {
+		g.add(&t, Invalid{Name: fmt.Sprintf("duplicate_message_%d", mi), BeforeEvent: len(t.Events), Party: msgs[mi].sender.other.name,
+			Type: msgs[mi].typ, Body: x(msgs[mi].body), Flags: []string{"duplicate"}, Error: "duplicate_message"})
+	}
+
+	for i := 0; i < alice.drawn; i++ {
+		t.Alice.RatchetKeys = append(t.Alice.RatchetKeys, alice.ratchetPool[i].json())
+	}
+	for i := 0; i < bob.drawn; i++ {
+		t.Bob.RatchetKeys = append(t.Bob.RatchetKeys, bob.ratchetPool[i].json())
+	}
+	g.messages += len(t.Messages)
+
+	// Invalid bundles.
+	bundle := func(name, flag string, spkPub, spkSig, kemPub, kemSig []byte) {
+		b := InvalidBundle{ID: g.nextID(), Name: name, SignedPreKey: x(spkPub), SignedPreKeySignature: x(spkSig),
+			Result: "invalid", Flags: []string{flag}, Error: "bad_signature"}
+		if v == 4 {
+			b.KEMPreKeyPublic, b.KEMPreKeySignature = x(kemPub), x(kemSig)
+		}
+		if xed.Verify(bobID.pub[1:], spkPub, spkSig, true) && (v == 3 || xed.Verify(bobID.pub[1:], kemPub, kemSig, true)) {
+			log.Fatalf("%s: invalid bundle %s verifies", s.name, name)
+		}
+		g.invalid++
+		t.InvalidBundles = append(t.InvalidBundles, b)
+	}
+	var kemSig []byte
+	if v == 4 {
+		kemSig, _ = hex.DecodeString(t.Bob.KEMPreKeySignature)
+	}
+	bundle("signed_prekey_signature_modified", "modified_signature", spk.pub, flipByte(spkSig, tid%64, 0x04), kemPublic, kemSig)
+	bundle("signed_prekey_replaced", "wrong_key", base.pub, spkSig, kemPublic, kemSig)
+	if v == 4 {
+		bundle("kem_prekey_signature_modified", "modified_kem_signature", spk.pub, spkSig, kemPublic, flipByte(kemSig, (tid+5)%64, 0x10))
+		bundle("kem_prekey_modified", "modified_kem_key", spk.pub, spkSig, flipByte(kemPublic, 100+tid, 0x01), kemSig)
+	}
+	return t
+}
+
+func (g *gen) nextID() int { g.nextInvalid++; return g.nextInvalid }
+
+func (g *gen) add(t *Transcript, inv Invalid) {
+	inv.ID = g.nextID()
+	inv.Result = "invalid"
+	g.invalid++
+	t.Invalid = append(t.Invalid, inv)
+}
+
+// innerMessage returns field 4 of a PreKeySignalMessage.
+func innerMessage(body []byte) []byte {
+	i := 1
+	for i < len(body) {
+		tag, n := binary.Uvarint(body[i:])
+		i += n
+		switch tag & 7 {
+		case 0:
+			_, n := binary.Uvarint(body[i:])
+			i += n
+		case 2:
+			l, n := binary.Uvarint(body[i:])
+			i += n
+			if tag>>3 == 4 {
+				return body[i : i+int(l)]
+			}
+			i += int(l)
+		}
+	}
+	log.Fatal("no inner message")
+	return nil
+}
+
+// rebuild makes a message like m whose SignalMessage is sm2 (re-wrapped in
+// the same PreKey fields for type 3).
+func rebuild(m sent, sm2 []byte) []byte {
+	if m.typ != typePreKey {
+		return sm2
+	}
+	f := *m.pk
+	f.message = sm2
+	return f.encode()
+}
+
+// forge returns a correctly MACed SignalMessage from m's sender on m's chain
+// with the given counter, byte0 version and plaintext.
+func forge(m sent, version int, counter uint32, pt []byte) []byte {
+	ck := m.ck
+	for i := m.counter; i < counter; i++ {
+		_, ck = chainStep(ck)
+	}
+	seed, _ := chainStep(ck)
+	mk := messageKeys(seed)
+	sm := signalMessage(version, m.their, counter, m.prev, cbcEncrypt(mk, pt))
+	return append(sm, hmacSHA256(mk.mac, m.sender.identity.pub, m.sender.other.identity.pub, sm)[:8]...)
+}
+
+// invalidMessages adds the invalid variants of message m, offered to
+// receiver before event ev. n is the receiver's next index on m's chain.
+func (g *gen) invalidMessages(t *Transcript, s spec, m sent, receiver *party, n uint32, ev int, full bool) {
+	add := func(name, flag, errName string, body []byte) {
+		g.add(t, Invalid{Name: fmt.Sprintf("%s_%s_%d", receiver.name, name, m.counter), BeforeEvent: ev, Party: receiver.name,
+			Type: m.typ, Body: x(body), Flags: []string{flag}, Error: errName})
+	}
+	v := s.version
+	// Tampered MAC: last byte of the SignalMessage's tag.
+	add("bad_mac", "modified_mac", "bad_mac", rebuild(m, flipByte(m.sm, len(m.sm)-1, 0x01)))
+	// Tampered ciphertext (the MAC covers it).
+	add("modified_ciphertext", "modified_ciphertext", "bad_mac", rebuild(m, flipByte(m.sm, len(m.sm)-9-3, 0x80)))
+	// Truncations of the whole message.
+	add("truncated_by_one", "truncated", "truncated", m.body[:len(m.body)-1])
+	add("truncated_to_version", "truncated", "truncated", m.body[:1])
+	if full {
+		add("truncated_half", "truncated", "truncated", m.body[:len(m.body)/2])
+		add("empty", "truncated", "truncated", []byte{})
+		add("mac_only_truncated", "truncated", "truncated", rebuild(m, m.sm[:len(m.sm)-1]))
+	}
+	// Versions in byte 0.
+	add("legacy_version", "legacy_version", "legacy_version", append([]byte{0x23}, m.body[1:]...))
+	add("unknown_version", "unknown_version", "unknown_version", append([]byte{0x53}, m.body[1:]...))
+	if m.typ == typeSignal && full {
+		// The other session version, correctly MACed over the new byte 0.
+		other := 3
+		if v == 3 {
+			other = 4
+		}
+		add("wrong_session_version", "wrong_version", "wrong_version",
+			forge(m, other, m.counter, []byte("wrong version")))
+	}
+	// A counter just past the forward-jump limit, correctly MACed.
+	add("counter_too_far", "counter_past_limit", "counter_too_far",
+		rebuild(m, forge(m, v, n+maxForwardJump+1, []byte("too far"))))
+	if m.typ == typePreKey && full {
+		base := func(name string, key []byte) {
+			f := *m.pk
+			f.baseKey = key
+			f.message = m.sm
+			add(name, "bad_base_key", "bad_base_key", f.encode())
+		}
+		zero := make([]byte, 32)
+		base("base_key_zero", append([]byte{0x05}, zero...))
+		one := make([]byte, 32)
+		one[0] = 1
+		base("base_key_one", append([]byte{0x05}, one...))
+		base("base_key_noncanonical", append([]byte{0x05}, toLE(new(big.Int).Add(p25519, big.NewInt(9)))...))
+		base("base_key_high_bit", append([]byte{0x05}, flipByte(m.pk.baseKey[1:], 31, 0x80)...))
+		if v == 4 {
+			kem := func(name, flag string, ct []byte) {
+				f := *m.pk
+				f.kyberCT = ct
+				f.message = m.sm
+				add(name, flag, "bad_kem_ciphertext", f.encode())
+			}
+			ct := m.pk.kyberCT
+			kem("kem_ciphertext_short", "kem_ciphertext_length", ct[:len(ct)-1])
+			kem("kem_ciphertext_long", "kem_ciphertext_length", append(append([]byte(nil), ct...), 0))
+			wrong := byte(0x0A)
+			if ct[0] == 0x0A {
+				wrong = 0x08
+			}
+			kem("kem_ciphertext_type", "kem_ciphertext_type", append([]byte{wrong}, ct[1:]...))
+			kem("kem_ciphertext_untyped", "kem_ciphertext_type", ct[1:])
+			f := *m.pk
+			f.kyberCT = nil
+			f.message = m.sm
+			add("kem_ciphertext_missing", "kem_missing", "missing_kem", f.encode())
+		}
+	}
+}
+
+func specs() []spec {
+	var out []spec
+	modes := []string{"in_order", "shuffled", "reversed", "held_back"}
+	i := 0
+	for _, v := range []int{3, 4} {
+		kems := []string{""}
+		if v == 4 {
+			kems = []string{"Kyber1024", "ML-KEM-1024"}
+		}
+		for _, kem := range kems {
+			for _, pat := range patternOrder {
+				for _, ot := range []bool{true, false} {
+					if kem == "ML-KEM-1024" && pat != "bursts" && pat != "ping_pong" {
+						continue
+					}
+					mode := modes[i%len(modes)]
+					i++
+					if pat == "long_chain" {
+						mode = "shuffled"
+					}
+					name := fmt.Sprintf("v%d_%s_%s", v, pat, mode)
+					if kem != "" {
+						name = fmt.Sprintf("v%d_%s_%s_%s", v, kemName(kem), pat, mode)
+					}
+					flags := []string{pat, mode}
+					if ot {
+						name += "_one_time"
+						flags = append(flags, "one_time_prekey")
+					} else {
+						flags = append(flags, "no_one_time_prekey")
+					}
+					out = append(out, spec{name: name, version: v, kem: kem, oneTime: ot, turns: patterns()[pat], delivery: mode, flags: flags})
+				}
+			}
+		}
+	}
+	return out
+}
+
+func kemName(k string) string {
+	if k == "Kyber1024" {
+		return "kyber1024"
+	}
+	return "mlkem1024"
+}
+
+var conventions = map[string]string{
+	"keys":            "Curve25519 private keys are 32 bytes before RFC 7748 clamping; public keys are 0x05 || u (33 bytes). kem_prekey_seed is the 64-byte ML-KEM seed d || z (an ML-KEM-1024 key pair is also a round-3 Kyber1024 key pair); kem_prekey_public and kem_ciphertext carry the type byte (0x08 Kyber1024, 0x0A ML-KEM-1024).",
+	"random_draws":    "Every random draw is listed: alice.base_key and alice.kem_random (the handshake; kem_random as in pqxdh.json: round-3 coins for Kyber1024, FIPS 203 m for ML-KEM-1024), alice.ratchet_keys[0] (drawn right after the handshake, her first ratchet key), and each further ratchet key that a party draws when it receives a message on a new ratchet key of the peer (a DH ratchet step; event.draws_ratchet_key gives its index). Bob's first ratchet key is his signed prekey. Prekey signatures are XEdDSA (libsignal's sign-bit convention) with the listed 64-byte Z.",
+	"handshake":       "X3DH (v3) / PQXDH (v4) as in pqxdh.json: secret = 0xFF*32 || DH(IK_A, SPK_B) || DH(EK_A, IK_B) || DH(EK_A, SPK_B) [|| DH(EK_A, OPK_B)] [|| KEM shared secret]; HKDF-SHA256(salt none, info WhisperText or WhisperText_X25519_SHA-256_CRYSTALS-KYBER-1024) -> root_key || chain_key [|| auth_key].",
+	"ratchet":         "Signal's Double Ratchet: Alice starts with (root, sending chain) = KDF_RK(root_key, DH(ratchet_keys[0], SPK_B)) and a receiving chain for SPK_B at chain_key; Bob starts with sending chain chain_key on SPK_B. KDF_RK = HKDF-SHA256(salt root, ikm DH, info WhisperRatchet, 64) -> root || chain. Chain step: seed = HMAC-SHA256(CK, 0x01), next CK = HMAC-SHA256(CK, 0x02). Message keys = HKDF-SHA256(salt none, seed, WhisperMessageKeys, 80) -> cipher_key || mac_key || iv. A receive on a new ratchet key: receiving chain from DH(current sending key, theirs), then a new ratchet key is drawn and the sending chain comes from DH(new key, theirs); previous_counter becomes (old sending index) - 1, at least 0. At most 5 receiving chains are kept.",
+	"messages":        "body is the whole serialized message. SignalMessage (type 2): byte0 = version<<4 | version (0x33 or 0x44), protobuf {1 ratchet_key, 2 counter, 3 previous_counter, 4 AES-256-CBC/PKCS#7 ciphertext}, then HMAC-SHA256(mac_key, sender identity || receiver identity || byte0 || protobuf)[:8]. PreKeySignalMessage (type 3), sent by Alice until she has received a message: byte0 || {1 one-time prekey id (if any), 2 base key, 3 identity key, 4 SignalMessage, 5 registration id, 6 signed prekey id, 7 KEM prekey id, 8 KEM ciphertext}. Fields in number order, counters written even when 0. cipher_key, mac_key, iv are given for debugging.",
+	"events":          "Replay the events in order: send (the sender's implementation, given the listed draws, should produce body byte for byte; a receive-only replay skips sends) and receive (decrypt body; the plaintext must be the listed one). Delivery is out of order in some transcripts (flags shuffled, reversed, held_back).",
+	"invalid":         "Each invalid message is offered to party just before event before_event (before_event = number of events: after the last one). It must fail with error and must not change the party's session: the events that follow still succeed.",
+	"invalid_bundles": "Bob's bundle with the listed fields replaced; an initiator must refuse it (error bad_signature) and build no session.",
+	"spqr":            "not_applicable (v3), or absent: v4 transcripts carry no SPQR (no SignalMessage field 5; the message-key salt is empty, as in v3). Current libsignal requires SPQR and refuses these sessions; SPQR transcripts will be added when the session layer has SPQR.",
+	"ids":             "registration ids, device ids (1) and prekey ids are listed; names (alice, bob) are the addresses each side uses for the other.",
+}
+
+var errorNames = map[string]string{
+	"bad_mac":            "the message does not authenticate (SignalMessage MAC, or a ciphertext the MAC covers).",
+	"truncated":          "the message ends early (cannot be parsed, or what remains does not authenticate).",
+	"legacy_version":     "message version (high nibble of byte 0) below 3.",
+	"unknown_version":    "message version above 4.",
+	"wrong_version":      "a supported version that is not the session's.",
+	"counter_too_far":    "the counter is more than 25000 (MAX_FORWARD_JUMPS) ahead of the receiving chain; the MAC is valid.",
+	"duplicate_message":  "the message was already decrypted.",
+	"bad_base_key":       "the PreKey message's base key is not a valid public key (small order, not canonical).",
+	"bad_kem_ciphertext": "the KEM ciphertext has the wrong length or type byte.",
+	"missing_kem":        "a v4 PreKey message without KEM prekey id and ciphertext.",
+	"bad_signature":      "a prekey signature in the bundle does not verify.",
+}
+
+var flagDocs = map[string]string{
+	"one_way": "only Alice sends.", "ping_pong": "one message per turn.", "bursts": "several messages per turn.",
+	"alice_twice": "Alice sends two turns in a row (still PreKey messages).", "long_chain": "40 messages on one chain.",
+	"many_turns": "more than five DH ratchet steps: old receiving chains are dropped.",
+	"in_order":   "messages received in the order sent.", "shuffled": "each turn received in a shuffled order.",
+	"reversed": "each turn received in reverse order.", "held_back": "the first message of each turn arrives only after the first message of the sender's next turn (or at the end).",
+	"one_time_prekey": "Bob's bundle has a one-time prekey.", "no_one_time_prekey": "no one-time prekey.",
+	"modified_mac": "a bit of the MAC flipped.", "modified_ciphertext": "a bit of the ciphertext flipped.",
+	"truncated": "bytes removed from the end.", "counter_past_limit": "counter = next index + 25001.",
+	"duplicate": "a replay.", "modified_signature": "a bit of the signed-prekey signature flipped.",
+	"wrong_key": "another key under the signature.", "modified_kem_signature": "a bit of the KEM prekey signature flipped.",
+	"modified_kem_key": "a bit of the KEM prekey flipped.", "kem_ciphertext_length": "KEM ciphertext one byte short or long.",
+	"kem_ciphertext_type": "KEM ciphertext with the other type byte, or without one.", "kem_missing": "no KEM fields.",
+}
+
+func generate(version int) []byte {
+	f := File{
+		Family:        "transcript",
+		FormatVersion: 1,
+		Version:       version,
+		Source:        "Generated by vectors/internal/gen/transcript from the X3DH, PQXDH and Double Ratchet specifications (signal.org/docs/specifications) and PROTOCOL.md, with Go standard-library primitives and the generators' own XEdDSA; not from any library's code. Regenerate with go generate in vectors/.",
+		Conventions:   conventions,
+		Errors:        errorNames,
+		Flags:         flagDocs,
+	}
+	if version == 3 {
+		f.Description = "Whole v3 sessions (X3DH + Double Ratchet, byte 0x33) on the wire with every key and random draw of both parties, plus invalid messages and bundles with their expected errors."
+	} else {
+		f.Description = "Whole v4 sessions (PQXDH with Kyber1024 or ML-KEM-1024 + Double Ratchet, byte 0x44) WITHOUT SPQR, with every key and random draw of both parties, plus invalid messages and bundles with their expected errors. Current libsignal requires SPQR and will not accept these sessions."
+	}
+	g := &gen{}
+	tid := 0
+	for _, s := range specs() {
+		if s.version != version {
+			continue
+		}
+		tid++
+		f.Transcripts = append(f.Transcripts, g.transcript(tid+10*(version-3)*10, s))
+	}
+	f.NumberOfVectors = g.messages + g.invalid
+	f.NumberInvalid = g.invalid
+	out, err := json.MarshalIndent(f, "", " ")
+	if err != nil {
+		log.Fatal(err)
+	}
+	return append(out, '\n')
+}
+
+func main() {
+	v3 := flag.String("v3", "", "output file for version 3")
+	v4 := flag.String("v4", "", "output file for version 4")
+	flag.Parse()
+	for _, o := range []struct {
+		path string
+		v    int
+	}{{*v3, 3}, {*v4, 4}} {
+		if o.path == "" {
+			continue
+		}
+		if err := os.WriteFile(o.path, generate(o.v), 0o644); err != nil {
+			log.Fatal(err)
+		}
+	}
+}
+
+var p25519 = new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), 255), big.NewInt(19))
+
+func toLE(v *big.Int) []byte {
+	b := v.FillBytes(make([]byte, 32))
+	for i, j := 0, 31; i < j; i, j = i+1, j-1 {
+		b[i], b[j] = b[j], b[i]
+	}
+	return b
+}
+
+func flipByte(b []byte, i int, m byte) []byte {
+	c := append([]byte(nil), b...)
+	c[i] ^= m
+	return c
+}

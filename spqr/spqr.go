@@ -115,7 +115,7 @@ func NewState(p Params) (*State, error) {
 		},
 		braid: initBraid(p.AuthKey, p.Direction),
 	}
-	return &State{raw: st.marshal()}, nil
+	return &State{raw: st.marshal(0)}, nil
 }
 
 // NewInitialState is NewState with libsignal's settings for a new session:
@@ -203,7 +203,7 @@ func (s *State) Send() (next *State, msg, key []byte, err error) {
 	}
 	st.chain = c
 	msg, _ = m.MarshalBinary()
-	return &State{raw: st.marshal()}, msg, key, nil
+	return &State{raw: st.marshal(len(s.raw))}, msg, key, nil
 }
 
 // Recv processes the SPQR message from an incoming SignalMessage (field 5;
@@ -268,7 +268,7 @@ func (s *State) Recv(msg []byte) (next *State, key []byte, err error) {
 		}
 	}
 	st.chain, st.vn = c, nil // receiving ends negotiation
-	return &State{raw: st.marshal()}, key, nil
+	return &State{raw: st.marshal(len(s.raw))}, key, nil
 }
 
 // state is the decoded PqRatchetState.
@@ -301,8 +301,8 @@ func (st *state) version() Version {
 	return V1
 }
 
-func (st *state) marshal() []byte {
-	b := make([]byte, 0, 8192)
+func (st *state) marshal(sizeHint int) []byte {
+	b := make([]byte, 0, sizeHint+256)
 	if st.vn != nil {
 		b = appendMessage(b, 1, func(v []byte) []byte {
 			v = appendBytesField(v, 1, st.vn.authKey)

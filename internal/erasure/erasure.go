@@ -244,16 +244,27 @@ type EncoderState struct {
 // State returns the encoder's state for storage.
 func (e *Encoder) State() EncoderState {
 	s := EncoderState{Index: e.next}
+	src := &e.points
+	if e.coeffs != nil {
+		src = e.coeffs
+	}
+	total := 0
+	for j := range NumPolys {
+		total += 2 * len(src[j])
+	}
+	buf := make([]byte, 0, total) // one allocation for all 16 entries
+	out := make([][]byte, NumPolys)
+	for j := range NumPolys {
+		start := len(buf)
+		for _, x := range src[j] {
+			buf = append(buf, byte(x>>8), byte(x))
+		}
+		out[j] = buf[start:len(buf):len(buf)]
+	}
 	if e.coeffs == nil {
-		s.Points = make([][]byte, NumPolys)
-		for j := range NumPolys {
-			s.Points[j] = putU16s(e.points[j])
-		}
+		s.Points = out
 	} else {
-		s.Polys = make([][]byte, NumPolys)
-		for j := range NumPolys {
-			s.Polys[j] = putU16s(e.coeffs[j])
-		}
+		s.Polys = out
 	}
 	return s
 }
@@ -263,48 +274,35 @@ func (e *Encoder) State() EncoderState {
 // more than the message it was made for). Errors wrap ErrInvalidState.
 func NewEncoderFromState(s EncoderState, maxValues int) (*Encoder, error) {
 	e := &Encoder{next: s.Index}
+	var src [][]byte
+	var dst *[NumPolys][]uint16
 	switch {
-	case len(s.Points) > 0 && len(s.Polys) == 0 && len(s.Points) == NumPolys:
-		for j, b := range s.Points {
-			v, ok := getU16s(b, maxValues)
-			if !ok {
-				return nil, ErrInvalidState
-			}
-			e.points[j] = v
-		}
+	case len(s.Points) == NumPolys && len(s.Polys) == 0:
+		src, dst = s.Points, &e.points
 	case len(s.Points) == 0 && len(s.Polys) == NumPolys:
 		tablesOnce.Do(initTables)
 		e.coeffs = new([NumPolys][]uint16)
-		for j, b := range s.Polys {
-			v, ok := getU16s(b, maxValues)
-			if !ok || len(v) == 0 {
-				return nil, ErrInvalidState
-			}
-			e.coeffs[j] = v
-		}
+		src, dst = s.Polys, e.coeffs
 	default:
 		return nil, ErrInvalidState
 	}
+	total := 0
+	for _, b := range src {
+		if len(b)%2 != 0 || len(b)/2 > maxValues || (e.coeffs != nil && len(b) == 0) {
+			return nil, ErrInvalidState
+		}
+		total += len(b) / 2
+	}
+	all := make([]uint16, total) // one allocation; entries are never appended to
+	for j, b := range src {
+		v := all[: len(b)/2 : len(b)/2]
+		all = all[len(b)/2:]
+		for i := range v {
+			v[i] = uint16(b[2*i])<<8 | uint16(b[2*i+1])
+		}
+		dst[j] = v
+	}
 	return e, nil
-}
-
-func putU16s(v []uint16) []byte {
-	b := make([]byte, 2*len(v))
-	for i, x := range v {
-		b[2*i], b[2*i+1] = byte(x>>8), byte(x)
-	}
-	return b
-}
-
-func getU16s(b []byte, max int) ([]uint16, bool) {
-	if len(b)%2 != 0 || len(b)/2 > max {
-		return nil, false
-	}
-	v := make([]uint16, len(b)/2)
-	for i := range v {
-		v[i] = uint16(b[2*i])<<8 | uint16(b[2*i+1])
-	}
-	return v, true
 }
 
 // point is a received value p_j(x) = y.
@@ -356,6 +354,9 @@ func (d *Decoder) Add(c Chunk) {
 }
 
 func insertPoint(ps []point, p point) []point {
+	if len(ps) == 0 || ps[len(ps)-1].x < p.x {
+		return append(ps, p) // the common case: stored states are sorted
+	}
 	i, found := slices.BinarySearchFunc(ps, p.x, func(a point, x uint16) int { return int(a.x) - int(x) })
 	if found {
 		return ps
@@ -414,12 +415,17 @@ type DecoderState struct {
 // State returns the decoder's state for storage.
 func (d *Decoder) State() DecoderState {
 	s := DecoderState{PtsNeeded: uint32(d.ptsNeeded), Polys: NumPolys, IsComplete: d.complete, Points: make([][]byte, NumPolys)}
+	total := 0
 	for j := range NumPolys {
-		b := make([]byte, 0, 4*len(d.pts[j]))
+		total += 4 * len(d.pts[j])
+	}
+	buf := make([]byte, 0, total) // one allocation for all 16 entries
+	for j := range NumPolys {
+		start := len(buf)
 		for _, p := range d.pts[j] {
-			b = append(b, byte(p.x>>8), byte(p.x), byte(p.y>>8), byte(p.y))
+			buf = append(buf, byte(p.x>>8), byte(p.x), byte(p.y>>8), byte(p.y))
 		}
-		s.Points[j] = b
+		s.Points[j] = buf[start:len(buf):len(buf)]
 	}
 	return s
 }
@@ -435,12 +441,19 @@ func NewDecoderFromState(s DecoderState, msgLen int) (*Decoder, error) {
 		return nil, err
 	}
 	d.complete = s.IsComplete
+	total := 0
 	for j, b := range s.Points {
 		// At most 2·necessary points are ever kept (systematic ones plus
 		// the ones that arrived while points were missing).
 		if len(b)%4 != 0 || len(b)/4 > 2*d.necessary(j)+1 {
 			return nil, ErrInvalidState
 		}
+		total += len(b) / 4
+	}
+	all := make([]point, 0, total) // one allocation; each entry's capacity is capped
+	for j, b := range s.Points {
+		d.pts[j] = all[: 0 : len(b)/4]
+		all = all[:cap(all)][len(b)/4:][:0]
 		for t := 0; t < len(b); t += 4 {
 			d.pts[j] = insertPoint(d.pts[j], point{uint16(b[t])<<8 | uint16(b[t+1]), uint16(b[t+2])<<8 | uint16(b[t+3])})
 		}

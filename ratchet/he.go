@@ -179,8 +179,9 @@ func (k *kdf) bodyAEAD(mk *[KeySize]byte) (cipher.AEAD, []byte) {
 }
 
 // Seal encrypts plaintext with associated data ad and appends the message
-// (encrypted header and body) to dst. It returns ErrNoSendingChain before
-// the first message has arrived at a responder.
+// (encrypted header and body) to dst, which must not overlap plaintext. It
+// returns ErrNoSendingChain before the first message has arrived at a
+// responder.
 func (s *HEState) Seal(dst, plaintext, ad []byte) ([]byte, error) {
 	if !s.hasCKs || !s.hasHKs {
 		return nil, ErrNoSendingChain
@@ -228,7 +229,8 @@ func openHeader(hk *[KeySize]byte, encHeader, ad []byte) (pub curve.PublicKey, p
 }
 
 // Open authenticates and decrypts a message made by the peer's Seal with
-// the same associated data ad, and appends the plaintext to dst. On any
+// the same associated data ad, and appends the plaintext to dst, which must
+// not overlap message. On any
 // failure the state is unchanged. A message no key opens yields
 // ErrInvalidMAC; the bounds give *LimitError values as in Decrypt, and a
 // replayed message ErrDuplicateMessage.

@@ -474,6 +474,9 @@ func (s *State) wipePending() {
 		clear(s.pend[i].seed[:])
 	}
 	s.pend = s.pend[:0]
+	if cap(s.pend) > 64 {
+		s.pend = nil // do not hold a long jump's scratch for the state's life
+	}
 }
 
 // wipe clears the per-message scratch (best effort: Go may have copied it).

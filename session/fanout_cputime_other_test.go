@@ -1,0 +1,8 @@
+//go:build !linux
+
+package session_test
+
+import "time"
+
+// processCPU is not measured where getrusage is not used.
+func processCPU() (time.Duration, bool) { return 0, false }

@@ -1,0 +1,316 @@
+// Command results turns the raw benchmark output of bench/run.sh into
+// bench/RESULTS.md: medians per implementation side by side, the ratios
+// that issue 8 sets targets for, and the benchstat tables.
+//
+// Usage: go run ./cmd/results -raw results/raw.txt -meta results/meta.txt -benchstat results/benchstat.txt > RESULTS.md
+package main
+
+import (
+	"bufio"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"os"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+var nameRE = regexp.MustCompile(`^Benchmark(.+)/impl=([^/]+)/store=([a-z]+)(-\d+)?$`)
+
+// key names one benchmark row: scenario and store mode (with the GOMAXPROCS
+// suffix, if any).
+type key struct{ scenario, store string }
+
+type results struct {
+	// vals[key][impl][unit] are the measurements, one per run.
+	vals  map[key]map[string]map[string][]float64
+	order []key
+}
+
+func parse(r io.Reader) (*results, error) {
+	res := &results{vals: map[key]map[string]map[string][]float64{}}
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) < 4 || !strings.HasPrefix(f[0], "Benchmark") {
+			continue
+		}
+		m := nameRE.FindStringSubmatch(f[0])
+		if m == nil {
+			continue
+		}
+		k := key{scenario: m[1], store: m[3] + m[4]}
+		impl := m[2]
+		if res.vals[k] == nil {
+			res.vals[k] = map[string]map[string][]float64{}
+			res.order = append(res.order, k)
+		}
+		if res.vals[k][impl] == nil {
+			res.vals[k][impl] = map[string][]float64{}
+		}
+		for i := 2; i+1 < len(f); i += 2 {
+			v, err := strconv.ParseFloat(f[i], 64)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %v", sc.Text(), err)
+			}
+			res.vals[k][impl][f[i+1]] = append(res.vals[k][impl][f[i+1]], v)
+		}
+	}
+	return res, sc.Err()
+}
+
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := slices.Clone(xs)
+	sort.Float64s(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// med returns the median of unit for impl in row k, and whether there is one.
+func (r *results) med(k key, impl, unit string) (float64, bool) {
+	xs := r.vals[k][impl][unit]
+	if len(xs) == 0 {
+		return 0, false
+	}
+	return median(xs), true
+}
+
+func (r *results) runs(k key, impl, unit string) int { return len(r.vals[k][impl][unit]) }
+
+func fmtDur(ns float64) string {
+	switch {
+	case ns >= 1e9:
+		return fmt.Sprintf("%.2f s", ns/1e9)
+	case ns >= 1e6:
+		return fmt.Sprintf("%.2f ms", ns/1e6)
+	case ns >= 1e3:
+		return fmt.Sprintf("%.1f µs", ns/1e3)
+	}
+	return fmt.Sprintf("%.0f ns", ns)
+}
+
+var implOrder = []string{"ours-v3", "ours-v4", "gomau-v3", "libsignal-node-v4", "floor-v3", "floor-v4"}
+
+func (r *results) impls() []string {
+	seen := map[string]bool{}
+	for _, m := range r.vals {
+		for impl := range m {
+			seen[impl] = true
+		}
+	}
+	var out []string
+	for _, i := range implOrder {
+		if seen[i] {
+			out = append(out, i)
+			delete(seen, i)
+		}
+	}
+	for i := range seen {
+		out = append(out, i)
+	}
+	return out
+}
+
+// table prints one row per benchmark row and one column per implementation.
+func (r *results) table(w io.Writer, unit string, format func(float64) string) {
+	impls := r.impls()
+	fmt.Fprintf(w, "| scenario | store | %s |\n|---|---|%s\n", strings.Join(impls, " | "), strings.Repeat("---:|", len(impls)))
+	for _, k := range r.order {
+		cells := make([]string, len(impls))
+		any := false
+		for i, impl := range impls {
+			if v, ok := r.med(k, impl, unit); ok {
+				cells[i] = format(v)
+				any = true
+			} else {
+				cells[i] = "–"
+			}
+		}
+		if any {
+			fmt.Fprintf(w, "| %s | %s | %s |\n", k.scenario, k.store, strings.Join(cells, " | "))
+		}
+	}
+	fmt.Fprintln(w)
+}
+
+// target is one acceptance target of issue 8: num/den of unit (a "times
+// faster" when num is the other implementation) compared with bound.
+type target struct {
+	what      string
+	k         key
+	num, den  string // ratio = median(num) / median(den)
+	unit      string
+	atLeast   bool // ratio >= bound passes; else ratio <= bound passes
+	bound     float64
+	absoluteN float64 // if > 0: median(num) <= absoluteN ns
+}
+
+func (r *results) check(w io.Writer, ts []target) {
+	fmt.Fprintln(w, "| target | measured | bound | verdict |\n|---|---:|---:|---|")
+	for _, t := range ts {
+		a, ok1 := r.med(t.k, t.num, t.unit)
+		if t.absoluteN > 0 {
+			verdict := "**missed**"
+			if ok1 && a <= t.absoluteN {
+				verdict = "met"
+			}
+			if !ok1 {
+				verdict = "not measured"
+			}
+			fmt.Fprintf(w, "| %s | %s | ≤ %s | %s |\n", t.what, fmtDur(a), fmtDur(t.absoluteN), verdict)
+			continue
+		}
+		b, ok2 := r.med(t.k, t.den, t.unit)
+		if !ok1 || !ok2 || b == 0 {
+			fmt.Fprintf(w, "| %s | – | %.2fx | not measured |\n", t.what, t.bound)
+			continue
+		}
+		ratio := a / b
+		pass := ratio <= t.bound
+		op := "≤"
+		if t.atLeast {
+			pass, op = ratio >= t.bound, "≥"
+		}
+		verdict := "**missed**"
+		if pass {
+			verdict = "met"
+		}
+		fmt.Fprintf(w, "| %s | %.2fx | %s %.2fx | %s |\n", t.what, ratio, op, t.bound, verdict)
+	}
+	fmt.Fprintln(w)
+}
+
+// ratios prints num/den for every row that has both.
+func (r *results) ratios(w io.Writer, title string, pairs [][2]string, unit string) {
+	fmt.Fprintf(w, "%s\n\n| scenario | store |", title)
+	for _, p := range pairs {
+		fmt.Fprintf(w, " %s / %s |", p[0], p[1])
+	}
+	fmt.Fprintf(w, "\n|---|---|%s\n", strings.Repeat("---:|", len(pairs)))
+	for _, k := range r.order {
+		cells := make([]string, len(pairs))
+		any := false
+		for i, p := range pairs {
+			a, ok1 := r.med(k, p[0], unit)
+			b, ok2 := r.med(k, p[1], unit)
+			if ok1 && ok2 && b > 0 {
+				cells[i] = fmt.Sprintf("%.2f", a/b)
+				any = true
+			} else {
+				cells[i] = "–"
+			}
+		}
+		if any {
+			fmt.Fprintf(w, "| %s | %s | %s |\n", k.scenario, k.store, strings.Join(cells, " | "))
+		}
+	}
+	fmt.Fprintln(w)
+}
+
+func main() {
+	rawPath := flag.String("raw", "results/raw.txt", "raw benchmark output")
+	metaPath := flag.String("meta", "results/meta.txt", "machine description (verbatim)")
+	statPath := flag.String("benchstat", "results/benchstat.txt", "benchstat output (verbatim)")
+	notesPath := flag.String("notes", "NOTES.md", "hand-written findings appended at the end (optional)")
+	flag.Parse()
+	raw, err := os.Open(*rawPath)
+	if err != nil {
+		log.Fatal(err)
+	}
+	res, err := parse(raw)
+	raw.Close()
+	if err != nil {
+		log.Fatal(err)
+	}
+	meta, _ := os.ReadFile(*metaPath)
+	stat, _ := os.ReadFile(*statPath)
+	notes, _ := os.ReadFile(*notesPath)
+
+	w := bufio.NewWriter(os.Stdout)
+	defer w.Flush()
+	fmt.Fprint(w, `# Benchmark results
+
+Written by bench/run.sh (go run ./cmd/results); do not edit by hand. Scenario definitions:
+bench/scenario_test.go. Implementations: **ours-v3/v4** (this library; v4 = PQXDH +
+Double Ratchet, *without SPQR*, which the session layer does not run yet), **gomau-v3**
+(go.mau.fi/libsignal v0.2.1), **libsignal-node-v4** (official libsignal 0.103.0 through
+@signalapp/libsignal-client in Node 20, timed in Node around the calls, so FFI, async
+store callbacks and Promises are included; its v4 *includes SPQR*, so ours-v4 vs
+libsignal-node-v4 is not like for like), **floor-v3/v4** (the same primitive calls
+written plainly with the standard library: X25519, XEdDSA verification as Ed25519,
+HKDF, HMAC chain steps, AES-CBC, HMAC MAC, the base-key subgroup check, Kyber1024 via
+crypto/mlkem for v4; no protobuf, no stores).
+
+Store modes: **objects** (live record objects; our objects store hands out its own
+object, which equals a copying store on these never-failing paths), **clone** (ours only:
+objects handed out as Record.Clone copies, the safe objects store), **serialized**
+(records encoded on every save and parsed on every load, like a database).
+
+Metric: **cpu-ns/op** is process CPU time (getrusage user+system) per operation, with
+GOMAXPROCS=1 except the parallel fan-out (-cpu 2, where it sums both threads). The
+machine is shared with other jobs, so wall time (ns/op) is noisy; CPU time is what the
+ratios use. Every cell is the median of the runs (rounds are interleaved: every round
+runs every implementation of a scenario back to back).
+
+`)
+	fmt.Fprintf(w, "## Machine and run\n\n```\n%s```\n\n", meta)
+
+	fmt.Fprint(w, "## Acceptance targets of issue 8 (CPU time, medians)\n\n")
+	obj := func(s string) key { return key{s, "objects"} }
+	ser := func(s string) key { return key{s, "serialized"} }
+	res.check(w, []target{
+		{what: "100 B one way: gomau / ours-v3 (objects)", k: obj("OneWay100"), num: "gomau-v3", den: "ours-v3", unit: "cpu-ns/op", atLeast: true, bound: 4},
+		{what: "16 KiB one way: gomau / ours-v3 (objects)", k: obj("OneWay16KiB"), num: "gomau-v3", den: "ours-v3", unit: "cpu-ns/op", atLeast: true, bound: 10},
+		{what: "setup: gomau / ours-v3 (objects)", k: obj("Setup"), num: "gomau-v3", den: "ours-v3", unit: "cpu-ns/op", atLeast: true, bound: 1.5},
+		{what: "ping-pong: gomau / ours-v3 (objects)", k: obj("PingPong100"), num: "gomau-v3", den: "ours-v3", unit: "cpu-ns/op", atLeast: true, bound: 1.5},
+		{what: "1,500 skipped keys, serialized: gomau / ours-v3", k: ser("Skipped1500"), num: "gomau-v3", den: "ours-v3", unit: "cpu-ns/op", atLeast: true, bound: 10},
+		{what: "100 B one way: ours-v3 / floor-v3 (objects)", k: obj("OneWay100"), num: "ours-v3", den: "floor-v3", unit: "cpu-ns/op", bound: 1.2},
+		{what: "ping-pong: ours-v3 / floor-v3 (objects)", k: obj("PingPong100"), num: "ours-v3", den: "floor-v3", unit: "cpu-ns/op", bound: 1.15},
+		{what: "setup v3: ours-v3 / floor-v3 (objects)", k: obj("Setup"), num: "ours-v3", den: "floor-v3", unit: "cpu-ns/op", bound: 1.15},
+		{what: "setup v4: ours-v4 / floor-v4 (objects)", k: obj("Setup"), num: "ours-v4", den: "floor-v4", unit: "cpu-ns/op", bound: 1.15},
+		{what: "16 KiB one way: ours-v3 / floor-v3 (objects)", k: obj("OneWay16KiB"), num: "ours-v3", den: "floor-v3", unit: "cpu-ns/op", bound: 1.2},
+		{what: "record encode+decode, 2,000 skipped keys (ours-v3)", k: key{"Record/skipped=2000", "none"}, num: "ours-v3", unit: "cpu-ns/op", absoluteN: 200e3},
+	})
+	fmt.Fprint(w, "Allocations per operation, ours-v3 vs gomau-v3 (target: fewer in every scenario):\n\n")
+	res.ratios(w, "", [][2]string{{"ours-v3", "gomau-v3"}}, "allocs/op")
+
+	fmt.Fprint(w, "## CPU time per operation (median)\n\n")
+	res.table(w, "cpu-ns/op", fmtDur)
+	fmt.Fprint(w, "## Wall time per operation (median)\n\n")
+	res.table(w, "ns/op", fmtDur)
+	fmt.Fprint(w, "## Allocations per operation (Go only)\n\n")
+	res.table(w, "allocs/op", func(v float64) string { return strconv.FormatFloat(v, 'f', 0, 64) })
+	fmt.Fprint(w, "## Bytes allocated per operation (Go only)\n\n")
+	res.table(w, "B/op", func(v float64) string { return strconv.FormatFloat(v, 'f', 0, 64) })
+	fmt.Fprint(w, "## Encoded record size (Record scenario)\n\n")
+	res.table(w, "record-B", func(v float64) string { return strconv.FormatFloat(v, 'f', 0, 64) + " B" })
+
+	fmt.Fprint(w, "## Ratios (CPU time; > 1 means the left one is slower)\n\n")
+	res.ratios(w, "Against the floor and the other libraries:", [][2]string{
+		{"ours-v3", "floor-v3"}, {"ours-v4", "floor-v4"}, {"gomau-v3", "ours-v3"}, {"libsignal-node-v4", "ours-v4"},
+	}, "cpu-ns/op")
+
+	runs := 0
+	for _, k := range res.order {
+		for impl := range res.vals[k] {
+			runs = max(runs, res.runs(k, impl, "cpu-ns/op"))
+		}
+	}
+	fmt.Fprintf(w, "Runs per cell: up to %d.\n\n", runs)
+	if len(notes) > 0 {
+		fmt.Fprintf(w, "%s\n", notes)
+	}
+	if len(stat) > 0 {
+		fmt.Fprintf(w, "## benchstat (-col /impl)\n\n<details><summary>full benchstat output</summary>\n\n```\n%s```\n\n</details>\n", stat)
+	}
+}

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Runs every benchmark of bench/ and of interop/node/bench-libsignal-client.js
+# COUNT times (default 6) in interleaved rounds, compares them with benchstat
+# and writes RESULTS.md.
+#
+# Rounds are interleaved (round 1 of everything, then round 2, ...) and every
+# scenario runs its implementations back to back, so slow phases of a shared
+# machine hit all implementations alike. The tables use CPU time per operation
+# (cpu-ns/op); see RESULTS.md.
+#
+# Environment: COUNT (rounds, default 6), BENCHTIME (per benchmark, default
+# 0.5s), NODE=0 to skip the Node benchmarks.
+# CI=true (or BENCHTIME=1x) runs each benchmark once and writes no RESULTS.md.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+COUNT=${COUNT:-6}
+BENCHTIME=${BENCHTIME:-0.5s}
+NODE=${NODE:-1}
+if [ "${CI:-}" = true ]; then COUNT=1; BENCHTIME=1x; fi
+
+out=results
+mkdir -p "$out"
+go test -c -o "$out/bench.test" .
+node_ok=0
+if [ "$NODE" = 1 ] && command -v node >/dev/null && [ -d ../interop/node/node_modules/@signalapp/libsignal-client ]; then
+  node_ok=1
+else
+  echo "run.sh: skipping the Node benchmarks (node or interop/node/node_modules missing)" >&2
+fi
+
+{
+  echo "date:       $(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo "go:         $(go version)"
+  [ "$node_ok" = 1 ] && echo "node:       $(node --version), @signalapp/libsignal-client $(node -p "require('../interop/node/node_modules/@signalapp/libsignal-client/package.json').version")"
+  echo "cpu:        $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //') ($(nproc) vCPUs)"
+  echo "kernel:     $(uname -sr)"
+  echo "commit:     $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+  echo "rounds:     $COUNT, benchtime $BENCHTIME per benchmark, -cpu 1 (parallel fan-out -cpu 2)"
+  echo "load avg:   $(cut -d' ' -f1-3 /proc/loadavg) (start)"
+} > "$out/meta.txt"
+
+raw="$out/raw.txt"
+: > "$raw"
+for round in $(seq "$COUNT"); do
+  echo "== round $round/$COUNT" >&2
+  "$out/bench.test" -test.run '^$' -test.benchtime "$BENCHTIME" -test.cpu 1 \
+    -test.bench "^Benchmark(Setup|OneWay100|PingPong100|OneWay16KiB|Skipped1500|Record)$" | tee -a "$raw" >&2
+  "$out/bench.test" -test.run '^$' -test.benchtime "$BENCHTIME" -test.cpu 1 \
+    -test.bench '^BenchmarkFanout1000/seq/' | tee -a "$raw" >&2
+  "$out/bench.test" -test.run '^$' -test.benchtime "$BENCHTIME" -test.cpu 2 \
+    -test.bench '^BenchmarkFanout1000/par/' | tee -a "$raw" >&2
+  if [ "$node_ok" = 1 ]; then
+    node ../interop/node/bench-libsignal-client.js -benchtime "$BENCHTIME" | tee -a "$raw" >&2
+  fi
+done
+echo "load avg:   $(cut -d' ' -f1-3 /proc/loadavg) (end)" >> "$out/meta.txt"
+
+if [ "$BENCHTIME" = 1x ]; then
+  echo "run.sh: single-iteration run (CI): every benchmark ran; RESULTS.md not written" >&2
+  exit 0
+fi
+benchstat=$(command -v benchstat || echo "$(go env GOPATH)/bin/benchstat")
+[ -x "$benchstat" ] || go install golang.org/x/perf/cmd/benchstat@latest
+"$benchstat" -col /impl "$raw" > "$out/benchstat.txt"
+go run ./cmd/results -raw "$raw" -meta "$out/meta.txt" -benchstat "$out/benchstat.txt" -notes NOTES.md > RESULTS.md
+echo "run.sh: wrote RESULTS.md" >&2

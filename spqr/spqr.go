@@ -30,10 +30,6 @@
 // ML-KEM Braid Protocol", https://signal.org/docs/specifications/mlkembraid/.
 package spqr
 
-import (
-	"google.golang.org/protobuf/encoding/protowire"
-)
-
 // Direction says which way this side's sending chain runs: the session's
 // initiator (Alice) is A2B, the responder (Bob) B2A.
 type Direction uint8
@@ -507,5 +503,3 @@ func parseState(b []byte) (*state, error) {
 	}
 	return st, nil
 }
-
-var _ = protowire.MinValidNumber

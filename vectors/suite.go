@@ -195,6 +195,9 @@ type TranscriptFile struct {
 type KeyPair struct {
 	Private Hex `json:"private"`
 	Public  Hex `json:"public"`
+	// DrawSeed, for a drawn ratchet key, is the ChaCha8 seed whose stream
+	// starts with Private (see the file's draw_seeds convention).
+	DrawSeed *uint64 `json:"draw_seed"`
 }
 
 // TranscriptAlice is the initiator's keys and random draws.
@@ -203,10 +206,14 @@ type TranscriptAlice struct {
 	DeviceID       uint32  `json:"device_id"`
 	Name           string  `json:"name"`
 	Identity       KeyPair `json:"identity"`
-	BaseKey        KeyPair `json:"base_key"`
-	// KEMRandom is the encapsulation randomness (v4), as in pqxdh.json:
-	// round-3 coins for Kyber1024 (m = SHA3-256(coins)), m for ML-KEM-1024.
-	KEMRandom Hex `json:"kem_random"`
+	// HandshakeDrawSeed is the ChaCha8 seed whose stream is BaseKey.Private
+	// || KEMM (v4) || RatchetKeys[0].Private. In a Go test,
+	// testing/cryptotest.SetGlobalRandom(t, seed) makes crypto/rand yield it.
+	HandshakeDrawSeed uint64  `json:"handshake_draw_seed"`
+	BaseKey           KeyPair `json:"base_key"`
+	// KEMM is the encapsulation's message m (FIPS 203 Encaps_internal) for
+	// both KEM types (v4).
+	KEMM Hex `json:"kem_m"`
 	// RatchetKeys are her ratchet keys in the order she draws them.
 	RatchetKeys []KeyPair `json:"ratchet_keys"`
 }

@@ -16,8 +16,7 @@ import (
 	"github.com/forwardsecret/signal/xeddsa/xeddsatest"
 )
 
-// tally counts passed vectors per family for the summary that
-// TestSuiteSummary prints (go test ./vectors -run Suite -v).
+// tally counts passed vectors per family for TestSuite's summary.
 type tally struct{ pass, fail, valid, invalid int }
 
 var tallies = map[string]*tally{}
@@ -40,9 +39,19 @@ func count(family string, ok bool, result string) {
 	}
 }
 
-// TestSuiteXEdDSA replays data/xeddsa_suite.json through packages xeddsa,
+// TestSuite replays every generated family through this library's packages
+// and logs the pass counts per family (go test ./vectors -run TestSuite -v).
+func TestSuite(t *testing.T) {
+	clear(tallies)
+	t.Run("xeddsa", suiteXEdDSA)
+	t.Run("ratchet_kdf", suiteRatchetKDF)
+	t.Run("transcripts", suiteTranscripts)
+	summary(t)
+}
+
+// suiteXEdDSA replays data/xeddsa_suite.json through packages xeddsa,
 // xeddsatest and curve.
-func TestSuiteXEdDSA(t *testing.T) {
+func suiteXEdDSA(t *testing.T) {
 	f, err := vectors.XEdDSASuite()
 	if err != nil {
 		t.Fatal(err)
@@ -118,11 +127,11 @@ func checkSignature(t *testing.T, v *vectors.SignatureVector) bool {
 	return true
 }
 
-// TestSuiteRatchetKDF replays data/ratchet_kdf.json through package ratchet:
+// suiteRatchetKDF replays data/ratchet_kdf.json through package ratchet:
 // root steps through NewAlice (whose sending chain is KDF_RK of the given
 // root and DH), message chains through Decrypt on a receiving chain that
 // starts at the chain's first key.
-func TestSuiteRatchetKDF(t *testing.T) {
+func suiteRatchetKDF(t *testing.T) {
 	f, err := vectors.RatchetKDF()
 	if err != nil {
 		t.Fatal(err)
@@ -211,10 +220,8 @@ func cbc(key, iv, pt []byte) []byte {
 	return buf
 }
 
-// TestSuiteSummary prints the pass counts per family of the Suite tests
-// that ran before it (go test ./vectors -run Suite -v). It fails if a family
-// had failures.
-func TestSuiteSummary(t *testing.T) {
+// summary logs the pass counts per family and fails on any failure.
+func summary(t *testing.T) {
 	var names []string
 	for n := range tallies {
 		names = append(names, n)

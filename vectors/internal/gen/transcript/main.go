@@ -39,6 +39,7 @@ import (
 	"fmt"
 	"log"
 	"math/big"
+	"math/rand/v2"
 	"os"
 
 	"github.com/forwardsecret/signal/vectors/internal/gen/internal/xed"
@@ -74,8 +75,28 @@ type keyPair struct {
 	pub  []byte // 33 bytes
 }
 
-func newKey(label string) keyPair {
-	raw := fixed(label, 32)
+func newKey(label string) keyPair { return keyFromRaw(fixed(label, 32)) }
+
+// drawSeed is the ChaCha8 seed of one group of random draws (below 2^52, so
+// that every JSON reader holds it exactly).
+func drawSeed(label string) uint64 {
+	h := sha256.Sum256([]byte("transcript draw seed " + label))
+	return binary.LittleEndian.Uint64(h[:8]) & (1<<52 - 1)
+}
+
+// chacha8Stream returns the first n bytes of math/rand/v2's ChaCha8 (C2SP
+// chacha8rand) keyed with the 32-byte seed LE64(seed) || 24 zero bytes:
+// exactly what crypto/rand yields in a Go test after
+// testing/cryptotest.SetGlobalRandom(t, seed).
+func chacha8Stream(seed uint64, n int) []byte {
+	var key [32]byte
+	binary.LittleEndian.PutUint64(key[:8], seed)
+	b := make([]byte, n)
+	rand.NewChaCha8(key).Read(b)
+	return b
+}
+
+func keyFromRaw(raw []byte) keyPair {
 	priv, err := ecdh.X25519().NewPrivateKey(raw)
 	if err != nil {
 		log.Fatal(err)
@@ -84,6 +105,12 @@ func newKey(label string) keyPair {
 }
 
 func (k keyPair) json() KeyJSON { return KeyJSON{Private: x(k.raw), Public: x(k.pub)} }
+
+func (k keyPair) jsonSeed(seed *uint64) KeyJSON {
+	j := k.json()
+	j.DrawSeed = seed
+	return j
+}
 
 func dh(a keyPair, pub []byte) []byte {
 	p, err := ecdh.X25519().NewPublicKey(pub[1:])
@@ -207,13 +234,11 @@ func (f preKeyFields) encode() []byte {
 
 // ---- KEM ----
 
-// encapsulate as in gen/pqxdh: Kyber1024 takes round-3 coins, ML-KEM-1024 m.
-func encapsulate(kem string, ek *mlkem.EncapsulationKey1024, random []byte) (ct, ss []byte) {
-	m := random
-	if kem == "Kyber1024" {
-		h := sha3.Sum256(random)
-		m = h[:]
-	}
+// encapsulate runs the KEM with the message m of ML-KEM.Encaps_internal
+// for both types. (Round-3 Kyber computes m = SHA3-256(coins) from its
+// random coins; the transcripts give m itself, which is what an
+// implementation built on crypto/mlkem draws.)
+func encapsulate(kem string, ek *mlkem.EncapsulationKey1024, m []byte) (ct, ss []byte) {
 	k, c, err := mlkemtest.Encapsulate1024(ek, m)
 	if err != nil {
 		log.Fatal(err)
@@ -236,19 +261,23 @@ func encapsulate(kem string, ek *mlkem.EncapsulationKey1024, random []byte) (ct,
 // KeyJSON is a Curve25519 key pair: 32-byte private key before clamping,
 // 33-byte public key 0x05 || u.
 type KeyJSON struct {
-	Private string `json:"private"`
-	Public  string `json:"public"`
+	Private  string  `json:"private"`
+	Public   string  `json:"public"`
+	DrawSeed *uint64 `json:"draw_seed,omitempty"`
 }
 
 // Alice is the initiator's keys and random draws.
 type Alice struct {
-	RegistrationID uint32    `json:"registration_id"`
-	DeviceID       uint32    `json:"device_id"`
-	Name           string    `json:"name"`
-	Identity       KeyJSON   `json:"identity"`
-	BaseKey        KeyJSON   `json:"base_key"`
-	KEMRandom      string    `json:"kem_random,omitempty"`
-	RatchetKeys    []KeyJSON `json:"ratchet_keys"`
+	RegistrationID uint32  `json:"registration_id"`
+	DeviceID       uint32  `json:"device_id"`
+	Name           string  `json:"name"`
+	Identity       KeyJSON `json:"identity"`
+	// HandshakeDrawSeed: base_key, kem_m (v4) and ratchet_keys[0] are
+	// the consecutive 32-byte blocks of chacha8Stream(HandshakeDrawSeed).
+	HandshakeDrawSeed uint64    `json:"handshake_draw_seed"`
+	BaseKey           KeyJSON   `json:"base_key"`
+	KEMM              string    `json:"kem_m,omitempty"`
+	RatchetKeys       []KeyJSON `json:"ratchet_keys"`
 }
 
 // Bob is the responder's keys, bundle and random draws.
@@ -379,6 +408,7 @@ type recvChain struct {
 }
 
 type party struct {
+	seeds       []*uint64
 	name        string
 	identity    keyPair
 	other       *party
@@ -585,21 +615,33 @@ func (g *gen) transcript(tid int, s spec) Transcript {
 	v := s.version
 	label := func(l string) string { return fmt.Sprintf("%s %s", s.name, l) }
 	aliceID, bobID := newKey(label("alice identity")), newKey(label("bob identity"))
-	base := newKey(label("alice base"))
+	hsSeed := drawSeed(label("alice handshake"))
+	hs := chacha8Stream(hsSeed, 96)
+	base := keyFromRaw(hs[:32])
+	kemM := hs[32:64]
 	spk := newKey(label("bob signed prekey"))
 	alice := &party{name: "alice", identity: aliceID, version: v}
 	bob := &party{name: "bob", identity: bobID, version: v}
 	alice.other, bob.other = bob, alice
+	first := hs[32:64]
+	if v == 4 {
+		first = hs[64:96]
+	}
+	alice.ratchetPool = append(alice.ratchetPool, keyFromRaw(first))
+	alice.seeds = append(alice.seeds, nil)
 	for i := 0; i < 40; i++ {
-		alice.ratchetPool = append(alice.ratchetPool, newKey(label(fmt.Sprintf("alice ratchet %d", i))))
-		bob.ratchetPool = append(bob.ratchetPool, newKey(label(fmt.Sprintf("bob ratchet %d", i))))
+		for _, p := range []*party{alice, bob} {
+			seed := drawSeed(label(fmt.Sprintf("%s ratchet %d", p.name, len(p.ratchetPool))))
+			p.ratchetPool = append(p.ratchetPool, keyFromRaw(chacha8Stream(seed, 32)))
+			p.seeds = append(p.seeds, &seed)
+		}
 	}
 	t := Transcript{ID: tid, Name: s.name, Version: v, KEM: s.kem, Flags: s.flags, Invalid: []Invalid{}, InvalidBundles: []InvalidBundle{}}
 	t.SPQR = "not_applicable"
 	if v == 4 {
 		t.SPQR = "absent"
 	}
-	t.Alice = Alice{RegistrationID: uint32(1000 + tid), DeviceID: 1, Name: "alice", Identity: aliceID.json(), BaseKey: base.json()}
+	t.Alice = Alice{RegistrationID: uint32(1000 + tid), DeviceID: 1, Name: "alice", Identity: aliceID.json(), HandshakeDrawSeed: hsSeed, BaseKey: base.json()}
 	spkZ := fixed(label("spk signature Z"), 64)
 	spkSig := xed.Sign(bobID.raw, spk.pub, spkZ, true).Signature
 	t.Bob = Bob{RegistrationID: uint32(2000 + tid), DeviceID: 1, Name: "bob", Identity: bobID.json(),
@@ -639,9 +681,8 @@ func (g *gen) transcript(tid int, s spec) Transcript {
 		id := uint32(300 + tid)
 		t.Bob.KEMPreKeyID, t.Bob.KEMPreKeySeed, t.Bob.KEMPreKeyPublic = &id, x(seed), x(kemPublic)
 		t.Bob.KEMPreKeyZ, t.Bob.KEMPreKeySignature = x(kz), x(xed.Sign(bobID.raw, kemPublic, kz, true).Signature)
-		random := fixed(label("kem random"), 32)
-		ct, ss := encapsulate(s.kem, dk.EncapsulationKey(), random)
-		t.Alice.KEMRandom = x(random)
+		ct, ss := encapsulate(s.kem, dk.EncapsulationKey(), kemM)
+		t.Alice.KEMM = x(kemM)
 		t.Handshake.KEMCiphertext, t.Handshake.KEMSharedSecret = x(ct), x(ss)
 		secret = append(secret, ss...)
 		pk.kyberID, pk.kyberCT = id, ct
@@ -773,17 +814,28 @@ func (g *gen) transcript(tid int, s spec) Transcript {
 	for _, h := range held {
 		deliver(msgs[h].sender.other, h)
 	}
-	// Replays of two delivered messages, after everything.
-	for _, mi := range []int{0, len(msgs) - 1} {
+	// Replays of delivered messages, after everything: the first and the
+	// last message whose receiving chain the receiver still holds.
+	var replays []int
+	for mi := range msgs {
+		if msgs[mi].sender.other.findRecv(msgs[mi].their) != nil {
+			replays = append(replays, mi)
+			break
+		}
+	}
+	if last := len(msgs) - 1; len(replays) == 0 || replays[0] != last {
+		replays = append(replays, last)
+	}
+	for _, mi := range replays {
 		g.add(&t, Invalid{Name: fmt.Sprintf("duplicate_message_%d", mi), BeforeEvent: len(t.Events), Party: msgs[mi].sender.other.name,
 			Type: msgs[mi].typ, Body: x(msgs[mi].body), Flags: []string{"duplicate"}, Error: "duplicate_message"})
 	}
 
 	for i := 0; i < alice.drawn; i++ {
-		t.Alice.RatchetKeys = append(t.Alice.RatchetKeys, alice.ratchetPool[i].json())
+		t.Alice.RatchetKeys = append(t.Alice.RatchetKeys, alice.ratchetPool[i].jsonSeed(alice.seeds[i]))
 	}
 	for i := 0; i < bob.drawn; i++ {
-		t.Bob.RatchetKeys = append(t.Bob.RatchetKeys, bob.ratchetPool[i].json())
+		t.Bob.RatchetKeys = append(t.Bob.RatchetKeys, bob.ratchetPool[i].jsonSeed(bob.seeds[i]))
 	}
 	g.messages += len(t.Messages)
 
@@ -990,7 +1042,8 @@ func kemName(k string) string {
 
 var conventions = map[string]string{
 	"keys":            "Curve25519 private keys are 32 bytes before RFC 7748 clamping; public keys are 0x05 || u (33 bytes). kem_prekey_seed is the 64-byte ML-KEM seed d || z (an ML-KEM-1024 key pair is also a round-3 Kyber1024 key pair); kem_prekey_public and kem_ciphertext carry the type byte (0x08 Kyber1024, 0x0A ML-KEM-1024).",
-	"random_draws":    "Every random draw is listed: alice.base_key and alice.kem_random (the handshake; kem_random as in pqxdh.json: round-3 coins for Kyber1024, FIPS 203 m for ML-KEM-1024), alice.ratchet_keys[0] (drawn right after the handshake, her first ratchet key), and each further ratchet key that a party draws when it receives a message on a new ratchet key of the peer (a DH ratchet step; event.draws_ratchet_key gives its index). Bob's first ratchet key is his signed prekey. Prekey signatures are XEdDSA (libsignal's sign-bit convention) with the listed 64-byte Z.",
+	"random_draws":    "Every random draw is listed: alice.base_key and alice.kem_m (the handshake), alice.ratchet_keys[0] (drawn right after the handshake, her first ratchet key), and each further ratchet key that a party draws when it receives a message on a new ratchet key of the peer (a DH ratchet step; event.draws_ratchet_key gives its index). Bob's first ratchet key is his signed prekey. kem_m is the message m of FIPS 203 ML-KEM.Encaps_internal for both KEM types (for round-3 Kyber1024, m = SHA3-256(coins); the coins are not known, so a Kyber implementation that only takes coins cannot reproduce Alice's first message but can decrypt it). Prekey signatures are XEdDSA (libsignal's sign-bit convention) with the listed 64-byte Z.",
+	"draw_seeds":      "The draws are ChaCha8 streams (C2SP chacha8rand, Go's math/rand/v2 ChaCha8, key = LE64(seed) || 24 zero bytes): base_key || kem_m (v4) || ratchet_keys[0] are the first 64 or 96 bytes of the stream of alice.handshake_draw_seed, and every other ratchet key is the first 32 bytes of the stream of its draw_seed. In a Go test, testing/cryptotest.SetGlobalRandom(t, seed) before the call that draws makes crypto/rand yield exactly these bytes. Other implementations use the listed keys directly.",
 	"handshake":       "X3DH (v3) / PQXDH (v4) as in pqxdh.json: secret = 0xFF*32 || DH(IK_A, SPK_B) || DH(EK_A, IK_B) || DH(EK_A, SPK_B) [|| DH(EK_A, OPK_B)] [|| KEM shared secret]; HKDF-SHA256(salt none, info WhisperText or WhisperText_X25519_SHA-256_CRYSTALS-KYBER-1024) -> root_key || chain_key [|| auth_key].",
 	"ratchet":         "Signal's Double Ratchet: Alice starts with (root, sending chain) = KDF_RK(root_key, DH(ratchet_keys[0], SPK_B)) and a receiving chain for SPK_B at chain_key; Bob starts with sending chain chain_key on SPK_B. KDF_RK = HKDF-SHA256(salt root, ikm DH, info WhisperRatchet, 64) -> root || chain. Chain step: seed = HMAC-SHA256(CK, 0x01), next CK = HMAC-SHA256(CK, 0x02). Message keys = HKDF-SHA256(salt none, seed, WhisperMessageKeys, 80) -> cipher_key || mac_key || iv. A receive on a new ratchet key: receiving chain from DH(current sending key, theirs), then a new ratchet key is drawn and the sending chain comes from DH(new key, theirs); previous_counter becomes (old sending index) - 1, at least 0. At most 5 receiving chains are kept.",
 	"messages":        "body is the whole serialized message. SignalMessage (type 2): byte0 = version<<4 | version (0x33 or 0x44), protobuf {1 ratchet_key, 2 counter, 3 previous_counter, 4 AES-256-CBC/PKCS#7 ciphertext}, then HMAC-SHA256(mac_key, sender identity || receiver identity || byte0 || protobuf)[:8]. PreKeySignalMessage (type 3), sent by Alice until she has received a message: byte0 || {1 one-time prekey id (if any), 2 base key, 3 identity key, 4 SignalMessage, 5 registration id, 6 signed prekey id, 7 KEM prekey id, 8 KEM ciphertext}. Fields in number order, counters written even when 0. cipher_key, mac_key, iv are given for debugging.",

@@ -1,9 +1,14 @@
 // Command demo runs an Alice and Bob conversation with the library and
 // prints each step: Bob publishes a bundle, Alice starts a session, both
-// exchange messages (one delivered out of order), and both restart from their
-// stores written to files and read back.
+// exchange messages (one delivered out of order), and both restart by
+// closing and reopening their databases.
 //
-//	go run ./cmd/demo [-pq=false] [-dir DIR]
+// Each party keeps its stores (package sqlstore) in a SQLite file in -dir
+// (alice.db, bob.db), or, with -db postgres://..., in PostgreSQL: schemas
+// signal_demo_alice and signal_demo_bob of that database. The demo starts
+// from empty stores: it removes its own files or schemas from an earlier run.
+//
+//	go run ./cmd/demo [-pq=false] [-dir DIR] [-db postgres://user:pass@host/db]
 package main
 
 import (
@@ -11,45 +16,103 @@ import (
 	"flag"
 	"fmt"
 	"log"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/forwardsecret/signal/curve"
 	"github.com/forwardsecret/signal/session"
-	"github.com/forwardsecret/signal/session/memstore"
+	"github.com/forwardsecret/signal/sqlstore"
 	"github.com/forwardsecret/signal/x3dh"
 )
 
 type party struct {
-	name  string
-	store *memstore.Store
-	m     *session.Manager
+	name   string
+	driver string
+	dsn    string
+	where  string // for the output: file or schema
+	store  *sqlstore.Store
+	m      *session.Manager
 }
 
 func (p *party) addr() session.Address { return session.Address{Name: p.name, DeviceID: 1} }
 
-func newParty(name string, regID uint32) (*party, error) {
+// newParty makes a party with a fresh identity in an empty database: the
+// SQLite file dir/NAME.db, or the schema signal_demo_NAME of pgURL.
+func newParty(ctx context.Context, name string, regID uint32, dir, pgURL string) (*party, error) {
+	p := &party{name: name}
+	if pgURL == "" {
+		path := filepath.Join(dir, name+".db")
+		for _, suffix := range []string{"", "-wal", "-shm"} {
+			if err := os.Remove(path + suffix); err != nil && !os.IsNotExist(err) {
+				return nil, err
+			}
+		}
+		p.driver, p.dsn, p.where = sqlstore.DriverSQLite, path, "database "+path
+	} else {
+		schema := "signal_demo_" + name
+		admin, err := sqlstore.Open(ctx, sqlstore.DriverPostgres, pgURL)
+		if err != nil {
+			return nil, err
+		}
+		_, err = admin.DB().ExecContext(ctx, "DROP SCHEMA IF EXISTS "+schema+" CASCADE")
+		if err == nil {
+			_, err = admin.DB().ExecContext(ctx, "CREATE SCHEMA "+schema)
+		}
+		admin.Close()
+		if err != nil {
+			return nil, err
+		}
+		u, err := url.Parse(pgURL)
+		if err != nil {
+			return nil, err
+		}
+		q := u.Query()
+		q.Set("search_path", schema)
+		u.RawQuery = q.Encode()
+		p.driver, p.dsn, p.where = sqlstore.DriverPostgres, u.String(), "PostgreSQL schema "+schema
+	}
 	id, err := curve.GenerateIdentityKeyPair()
 	if err != nil {
 		return nil, err
 	}
-	st := memstore.New(id, regID)
-	return &party{name: name, store: st, m: session.NewManager(session.StoresOf(st))}, nil
+	if err := p.open(ctx); err != nil {
+		return nil, err
+	}
+	if err := p.store.Init(ctx, id, regID); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// open opens the party's database and makes its Manager.
+func (p *party) open(ctx context.Context) error {
+	st, err := sqlstore.Open(ctx, p.driver, p.dsn)
+	if err != nil {
+		return err
+	}
+	p.store, p.m = st, session.NewManager(session.StoresOf(st))
+	return nil
 }
 
 func main() {
 	log.SetFlags(0)
 	pq := flag.Bool("pq", true, "use PQXDH (v4) with a Kyber1024 prekey; false for X3DH (v3)")
-	dir := flag.String("dir", "", "directory for the stores (default: a temporary directory)")
+	dir := flag.String("dir", "", "directory for the SQLite stores (default: a temporary directory)")
+	db := flag.String("db", "", "PostgreSQL URL (postgres://...) to keep the stores in instead of SQLite files")
 	flag.Parse()
-	if err := run(*pq, *dir); err != nil {
+	if *db != "" && !strings.HasPrefix(*db, "postgres://") && !strings.HasPrefix(*db, "postgresql://") {
+		log.Fatalf("demo: -db takes a postgres:// URL")
+	}
+	if err := run(*pq, *dir, *db); err != nil {
 		log.Fatalf("demo: %v", err)
 	}
 }
 
-func run(pq bool, dir string) error {
+func run(pq bool, dir, pgURL string) error {
 	ctx := context.Background()
-	if dir == "" {
+	if dir == "" && pgURL == "" {
 		d, err := os.MkdirTemp("", "signal-demo-")
 		if err != nil {
 			return err
@@ -57,14 +120,16 @@ func run(pq bool, dir string) error {
 		defer os.RemoveAll(d)
 		dir = d
 	}
-	alice, err := newParty("alice", 1111)
+	alice, err := newParty(ctx, "alice", 1111, dir, pgURL)
 	if err != nil {
 		return err
 	}
-	bob, err := newParty("bob", 2222)
+	defer func() { alice.store.Close() }()
+	bob, err := newParty(ctx, "bob", 2222, dir, pgURL)
 	if err != nil {
 		return err
 	}
+	defer func() { bob.store.Close() }()
 
 	// 1. Bob makes and publishes his prekeys.
 	bobID, _ := bob.store.IdentityKeyPair(ctx)
@@ -76,15 +141,21 @@ func run(pq bool, dir string) error {
 	if err != nil {
 		return err
 	}
-	bob.store.AddSignedPreKey(spk)
-	bob.store.AddPreKey(otk)
+	if err := bob.store.AddSignedPreKey(ctx, spk); err != nil {
+		return err
+	}
+	if err := bob.store.AddPreKey(ctx, otk); err != nil {
+		return err
+	}
 	var kemPub *x3dh.KEMPreKeyPublic
 	if pq {
 		kpk, err := x3dh.GenerateKEMPreKey(bobID, 7, x3dh.Kyber1024)
 		if err != nil {
 			return err
 		}
-		bob.store.AddKEMPreKey(kpk, true)
+		if err := bob.store.AddKEMPreKey(ctx, kpk, true); err != nil {
+			return err
+		}
 		p := kpk.Public()
 		kemPub = &p
 	}
@@ -146,26 +217,19 @@ func run(pq bool, dir string) error {
 		return err
 	}
 
-	// Restart: both stores go to files and come back.
+	// Restart: both close their databases and open them again.
 	for _, p := range []*party{alice, bob} {
-		b, err := p.store.MarshalBinary()
-		if err != nil {
+		if err := p.store.Close(); err != nil {
 			return err
 		}
-		path := filepath.Join(dir, p.name+".store")
-		if err := os.WriteFile(path, b, 0o600); err != nil {
+		if err := p.open(ctx); err != nil {
 			return err
 		}
-		raw, err := os.ReadFile(path)
-		if err != nil {
-			return err
+		size := ""
+		if fi, err := os.Stat(p.dsn); err == nil {
+			size = fmt.Sprintf(" (%d bytes)", fi.Size())
 		}
-		st, err := memstore.Unmarshal(raw)
-		if err != nil {
-			return err
-		}
-		p.store, p.m = st, session.NewManager(session.StoresOf(st))
-		fmt.Printf("%d. %s restarts: store written to %s (%d bytes) and read back\n", step, p.name, path, len(b))
+		fmt.Printf("%d. %s restarts: %s%s closed and reopened\n", step, p.name, p.where, size)
 		step++
 	}
 

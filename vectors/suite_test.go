@@ -44,6 +44,7 @@ func count(family string, ok bool, result string) {
 func TestSuite(t *testing.T) {
 	clear(tallies)
 	t.Run("xeddsa", suiteXEdDSA)
+	t.Run("pqxdh", suitePQXDH)
 	t.Run("ratchet_kdf", suiteRatchetKDF)
 	t.Run("transcripts", suiteTranscripts)
 	summary(t)

@@ -587,6 +587,149 @@ static int get_address(const cJSON *req, signal_protocol_address *a, const char 
     return 0;
 }
 
+/* ---------- sender keys (group ops) ----------
+ *
+ * Sender-key records are kept per (group, sender address) in an addr_entry
+ * list whose name is "group|sender name". The library speaks the legacy
+ * sender-key layout (messages without a distribution id); "group" is any
+ * string naming the group. These ops need no init (sender keys carry their
+ * own signing keys).
+ */
+#include "group_session_builder.h"
+#include "group_cipher.h"
+
+static addr_entry *sender_keys = NULL;
+
+static int skn_addr(const signal_protocol_sender_key_name *n, signal_protocol_address *a, char *buf, size_t cap) {
+    if (n->group_id_len + 1 + n->sender.name_len > cap) return -1;
+    memcpy(buf, n->group_id, n->group_id_len);
+    buf[n->group_id_len] = '|';
+    memcpy(buf + n->group_id_len + 1, n->sender.name, n->sender.name_len);
+    a->name = buf;
+    a->name_len = n->group_id_len + 1 + n->sender.name_len;
+    a->device_id = n->sender.device_id;
+    return 0;
+}
+
+static int sk_store(const signal_protocol_sender_key_name *n, uint8_t *rec, size_t len, uint8_t *user,
+                    size_t user_len, void *ud) {
+    (void)ud;
+    char buf[1024];
+    signal_protocol_address a;
+    if (skn_addr(n, &a, buf, sizeof buf) < 0) return SG_ERR_INVAL;
+    addr_put(&sender_keys, &a, rec, len, user, user_len);
+    return 0;
+}
+
+static int sk_load(signal_buffer **record, signal_buffer **user_record, const signal_protocol_sender_key_name *n,
+                   void *ud) {
+    (void)ud;
+    char buf[1024];
+    signal_protocol_address a;
+    if (skn_addr(n, &a, buf, sizeof buf) < 0) return SG_ERR_INVAL;
+    addr_entry **f = addr_find(&sender_keys, &a);
+    if (!f) return 0;
+    *record = signal_buffer_copy((*f)->rec);
+    if (user_record) *user_record = (*f)->user ? signal_buffer_copy((*f)->user) : NULL;
+    return 1;
+}
+
+static int get_sender_key_name(const cJSON *req, signal_protocol_sender_key_name *n, const char **err) {
+    const cJSON *g = cJSON_GetObjectItemCaseSensitive(req, "group");
+    if (!cJSON_IsString(g) || g->valuestring[0] == 0) {
+        *err = "group required";
+        return -1;
+    }
+    if (get_address(req, &n->sender, err) < 0) return -1;
+    n->group_id = g->valuestring;
+    n->group_id_len = strlen(g->valuestring);
+    return 0;
+}
+
+/* group_create {group, name, device_id}: the distribution message of our
+ * own sender key (name, device_id) for group, created if needed. */
+static const char *op_group_create(const cJSON *req, cJSON *res) {
+    signal_protocol_sender_key_name n;
+    const char *err = NULL;
+    if (get_sender_key_name(req, &n, &err) < 0) return err;
+    group_session_builder *b = NULL;
+    sender_key_distribution_message *m = NULL;
+    int rc = group_session_builder_create(&b, store, gctx);
+    if (rc >= 0) rc = group_session_builder_create_session(b, &m, &n);
+    if (rc < 0) err = fail("group_session_builder_create_session", rc);
+    else put_buf(res, "skdm", ciphertext_message_get_serialized((ciphertext_message *)m));
+    SIGNAL_UNREF(m);
+    if (b) group_session_builder_free(b);
+    return err;
+}
+
+/* group_process {group, name, device_id, skdm}: store the sender key of
+ * (name, device_id) for group. */
+static const char *op_group_process(const cJSON *req, cJSON *res) {
+    (void)res;
+    signal_protocol_sender_key_name n;
+    const char *err = NULL;
+    if (get_sender_key_name(req, &n, &err) < 0) return err;
+    unsigned char *d = NULL;
+    size_t dn = 0;
+    if (get_hex(req, "skdm", &d, &dn) != 1) return "skdm required";
+    sender_key_distribution_message *m = NULL;
+    group_session_builder *b = NULL;
+    int rc = sender_key_distribution_message_deserialize(&m, d, dn, gctx);
+    free(d);
+    if (rc >= 0) rc = group_session_builder_create(&b, store, gctx);
+    if (rc >= 0) rc = group_session_builder_process_session(b, &n, m);
+    if (rc < 0) err = fail("group_session_builder_process_session", rc);
+    SIGNAL_UNREF(m);
+    if (b) group_session_builder_free(b);
+    return err;
+}
+
+/* group_encrypt {group, name, device_id, plaintext}: a SenderKeyMessage
+ * from our own sender key (name, device_id). */
+static const char *op_group_encrypt(const cJSON *req, cJSON *res) {
+    signal_protocol_sender_key_name n;
+    const char *err = NULL;
+    if (get_sender_key_name(req, &n, &err) < 0) return err;
+    unsigned char *pt = NULL;
+    size_t pn = 0;
+    if (get_hex(req, "plaintext", &pt, &pn) < 0) return "plaintext: bad hex";
+    group_cipher *c = NULL;
+    ciphertext_message *m = NULL;
+    int rc = group_cipher_create(&c, store, &n, gctx);
+    if (rc >= 0) rc = group_cipher_encrypt(c, pt ? pt : (unsigned char *)"", pn, &m);
+    free(pt);
+    if (rc < 0) err = fail("group_cipher_encrypt", rc);
+    else put_buf(res, "body", ciphertext_message_get_serialized(m));
+    SIGNAL_UNREF(m);
+    if (c) group_cipher_free(c);
+    return err;
+}
+
+/* group_decrypt {group, name, device_id, body}: decrypt a SenderKeyMessage
+ * from (name, device_id). */
+static const char *op_group_decrypt(const cJSON *req, cJSON *res) {
+    signal_protocol_sender_key_name n;
+    const char *err = NULL;
+    if (get_sender_key_name(req, &n, &err) < 0) return err;
+    unsigned char *d = NULL;
+    size_t dn = 0;
+    if (get_hex(req, "body", &d, &dn) != 1) return "body required";
+    sender_key_message *m = NULL;
+    group_cipher *c = NULL;
+    signal_buffer *pt = NULL;
+    int rc = sender_key_message_deserialize(&m, d, dn, gctx);
+    free(d);
+    if (rc >= 0) rc = group_cipher_create(&c, store, &n, gctx);
+    if (rc >= 0) rc = group_cipher_decrypt(c, m, NULL, &pt);
+    if (rc < 0) err = fail("group_cipher_decrypt", rc);
+    else put_buf(res, "plaintext", pt);
+    signal_buffer_free(pt);
+    SIGNAL_UNREF(m);
+    if (c) group_cipher_free(c);
+    return err;
+}
+
 /* ---------- ops ---------- */
 
 static uint32_t next_prekey_id = 0;
@@ -1021,6 +1164,11 @@ static int setup(void) {
     signal_protocol_store_context_set_pre_key_store(store, &ps);
     signal_protocol_store_context_set_signed_pre_key_store(store, &sps);
     signal_protocol_store_context_set_identity_key_store(store, &iks);
+    signal_protocol_sender_key_store sks = {
+        .store_sender_key = sk_store,
+        .load_sender_key = sk_load,
+    };
+    signal_protocol_store_context_set_sender_key_store(store, &sks);
     return 0;
 }
 
@@ -1058,6 +1206,10 @@ int main(void) {
             else if (strcmp(o, "xeddsa_verify") == 0) err = op_xeddsa_verify(req, res);
             else if (strcmp(o, "vxeddsa_sign") == 0) err = op_vxeddsa_sign(req, res);
             else if (strcmp(o, "vxeddsa_verify") == 0) err = op_vxeddsa_verify(req, res);
+            else if (strcmp(o, "group_create") == 0) err = op_group_create(req, res);
+            else if (strcmp(o, "group_process") == 0) err = op_group_process(req, res);
+            else if (strcmp(o, "group_encrypt") == 0) err = op_group_encrypt(req, res);
+            else if (strcmp(o, "group_decrypt") == 0) err = op_group_decrypt(req, res);
             else if (!identity) err = "not initialized";
             else if (strcmp(o, "bundle") == 0) err = op_bundle(req, res);
             else if (strcmp(o, "process_bundle") == 0) err = op_process_bundle(req, res);

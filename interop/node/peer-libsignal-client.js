@@ -121,6 +121,28 @@ class KyberPreKeyStore extends S.KyberPreKeyStore {
     async markKyberPreKeyUsed(id, signedId, baseKey) { this.used.push([id, signedId, hex(baseKey.serialize())]); }
 }
 
+// Sender-key records per (sender address, distribution id). Group ops and
+// fingerprint need no init: sender keys carry their own signing keys.
+class SenderKeyStore extends S.SenderKeyStore {
+    constructor() { super(); this.m = new Map(); }
+    async saveSenderKey(sender, distributionId, record) {
+        this.m.set(`${key(sender)}|${distributionId.toLowerCase()}`, record.serialize());
+    }
+    async getSenderKey(sender, distributionId) {
+        const b = this.m.get(`${key(sender)}|${distributionId.toLowerCase()}`);
+        return b ? S.SenderKeyRecord.deserialize(b) : null;
+    }
+}
+
+const senderKeys = new SenderKeyStore();
+
+function group(req) {
+    if (typeof req.group !== 'string' || !/^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$/.test(req.group)) {
+        throw new PeerError('group must be a distribution id (UUID string)');
+    }
+    return req.group.toLowerCase();
+}
+
 let st = null; // stores and identity after init
 let nextPreKey = 0;
 let nextKyber = 0;
@@ -236,6 +258,46 @@ const ops = {
         if (sig.length !== 64) return { valid: false };
         return { valid: !!pub.verify(msg, sig) };
     },
+    // Sender keys (current layout, with distribution ids). name/device_id
+    // is our own address for group_create and group_encrypt, the sender's
+    // for group_process, group_decrypt and sender_key_record.
+    async group_create(req) {
+        const m = await S.SenderKeyDistributionMessage.create(address(req), group(req), senderKeys);
+        return { skdm: hex(m.serialize()) };
+    },
+    async group_process(req) {
+        const m = S.SenderKeyDistributionMessage.deserialize(hexField(req, 'skdm'));
+        await S.processSenderKeyDistributionMessage(address(req), m, senderKeys);
+        return {};
+    },
+    async group_encrypt(req) {
+        const pt = hexField(req, 'plaintext', false) || new Uint8Array(0);
+        const m = await S.groupEncrypt(address(req), group(req), senderKeys, pt);
+        return { body: hex(m.serialize()) };
+    },
+    async group_decrypt(req) {
+        const pt = await S.groupDecrypt(address(req), senderKeys, hexField(req, 'body'));
+        return { plaintext: hex(pt) };
+    },
+    // sender_key_record {group, name, device_id}: the stored record, "" if none.
+    async sender_key_record(req) {
+        const r = await senderKeys.getSenderKey(address(req), group(req));
+        return { record: r ? hex(r.serialize()) : '' };
+    },
+    // fingerprint {iterations, version, local_id, local_key, remote_id,
+    // remote_key}: the safety number (display) and the scannable encoding.
+    async fingerprint(req) {
+        if (!Number.isInteger(req.iterations) || !Number.isInteger(req.version)) {
+            throw new PeerError('iterations and version required');
+        }
+        const f = S.Fingerprint.new(req.iterations, req.version,
+            hexField(req, 'local_id', false) || new Uint8Array(0), publicKey(req, 'local_key'),
+            hexField(req, 'remote_id', false) || new Uint8Array(0), publicKey(req, 'remote_key'));
+        return {
+            display: f.displayableFingerprint().toString(),
+            scannable: hex(f.scannableFingerprint().toBuffer()),
+        };
+    },
     async shutdown() { return {}; },
 };
 
@@ -250,7 +312,8 @@ async function main() {
             op = req.op;
             const fn = Object.prototype.hasOwnProperty.call(ops, op) ? ops[op] : null;
             if (!fn) throw new PeerError('unknown op ' + op);
-            if (!st && !['init', 'xeddsa_sign', 'xeddsa_verify', 'shutdown'].includes(op)) {
+            if (!st && !['init', 'xeddsa_sign', 'xeddsa_verify', 'shutdown', 'group_create', 'group_process',
+                'group_encrypt', 'group_decrypt', 'sender_key_record', 'fingerprint'].includes(op)) {
                 throw new PeerError('not initialized');
             }
             res = await fn(req);

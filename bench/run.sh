@@ -45,7 +45,7 @@ raw="$out/raw.txt"
 for round in $(seq "$COUNT"); do
   echo "== round $round/$COUNT" >&2
   "$out/bench.test" -test.run '^$' -test.benchtime "$BENCHTIME" -test.cpu 1 \
-    -test.bench "^Benchmark(Setup|OneWay100|PingPong100|OneWay16KiB|Skipped1500|Record)$" | tee -a "$raw" >&2
+    -test.bench "^Benchmark(Setup|OneWay100|PingPong100|OneWay16KiB|Skipped1500|Record|Cost)$" | tee -a "$raw" >&2
   "$out/bench.test" -test.run '^$' -test.benchtime "$BENCHTIME" -test.cpu 1 \
     -test.bench '^BenchmarkFanout1000/seq/' | tee -a "$raw" >&2
   "$out/bench.test" -test.run '^$' -test.benchtime "$BENCHTIME" -test.cpu 2 \

@@ -11,6 +11,7 @@ import (
 	"github.com/forwardsecret/signal/curve"
 	"github.com/forwardsecret/signal/internal/wire"
 	"github.com/forwardsecret/signal/ratchet"
+	"github.com/forwardsecret/signal/spqr"
 	"github.com/forwardsecret/signal/x3dh"
 )
 
@@ -170,7 +171,12 @@ func (m *Manager) ProcessBundle(ctx context.Context, addr Address, bundle *x3dh.
 		return err
 	}
 	msg := &init.Message
+	pq, err := newPQ(v, init.Keys.AuthKey[:], true)
+	if err != nil {
+		return err
+	}
 	s := &state{
+		pq:             pq,
 		version:        uint8(v),
 		localIdentity:  identity.PublicKey(),
 		remoteIdentity: bundle.IdentityKey,
@@ -329,10 +335,15 @@ func (m *Manager) Encrypt(ctx context.Context, addr Address, plaintext []byte) (
 func (s *state) encrypt(plaintext []byte) ([]byte, error) {
 	// Room for the body (padded to the block size) and the header fields.
 	buf := make([]byte, 0, len(plaintext)+16+96+ratchet.MACSize)
-	h, body, mk, err := s.ratchet.Encrypt(nil, plaintext, nil)
+	pqNext, pqMsg, salt, err := s.pq.Send()
+	if err != nil {
+		return nil, fmt.Errorf("session: post-quantum ratchet: %w", err)
+	}
+	h, body, mk, err := s.ratchet.Encrypt(nil, plaintext, salt)
 	if err != nil {
 		return nil, err
 	}
+	s.pq = pqNext
 	var rk [curve.PublicKeySize]byte
 	sm := wire.SignalMessage{
 		Version:         s.version,
@@ -341,6 +352,7 @@ func (s *state) encrypt(plaintext []byte) ([]byte, error) {
 		Counter:         h.Counter,
 		PreviousCounter: h.PreviousCounter,
 		Ciphertext:      body,
+		PQRatchet:       pqMsg,
 	}
 	buf, err = sm.AppendUnsigned(buf)
 	if err != nil {
@@ -481,7 +493,14 @@ func (s *state) decrypt(sm *wire.ReceivedSignalMessage) ([]byte, error) {
 	}
 	h := ratchet.Header{RatchetKey: rk, Counter: sm.Counter, PreviousCounter: sm.PreviousCounter}
 	r := s.ratchet
-	pt, err := r.Decrypt(nil, h, sm.Ciphertext, nil, func(k *ratchet.MACKey) error {
+	pqNext, salt, err := s.pq.Recv(sm.PQRatchet)
+	if err != nil {
+		if errors.Is(err, spqr.ErrKeyAlreadyRequested) && s.ratchetSaysDuplicate(h, sm.Ciphertext) {
+			return nil, fmt.Errorf("%w: %w", ErrDuplicateMessage, err)
+		}
+		return nil, fmt.Errorf("%w: post-quantum ratchet: %w", ErrInvalidMessage, err)
+	}
+	pt, err := r.Decrypt(nil, h, sm.Ciphertext, salt, func(k *ratchet.MACKey) error {
 		return r.VerifySignalMAC(k, s.remoteIdentity, s.localIdentity, sm.MACInput, sm.MAC[:])
 	})
 	if err != nil {
@@ -491,7 +510,29 @@ func (s *state) decrypt(sm *wire.ReceivedSignalMessage) ([]byte, error) {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidMessage, err)
 	}
 	s.pending = nil // the peer has answered
+	s.pq = pqNext
 	return pt, nil
+}
+
+var errProbe = errors.New("session: probe")
+
+// ratchetSaysDuplicate reports whether the Double Ratchet has already used
+// the key of header h, which tells a replay (SPQR refuses its key a second
+// time) from a message of another session state whose SPQR index happens to
+// collide. Decrypt changes nothing here: the probe's MAC check always fails.
+func (s *state) ratchetSaysDuplicate(h ratchet.Header, body []byte) bool {
+	_, err := s.ratchet.Decrypt(nil, h, body, nil, func(*ratchet.MACKey) error { return errProbe })
+	return errors.Is(err, ratchet.ErrDuplicateMessage)
+}
+
+// newPQ returns the SPQR state a new session starts with: libsignal's
+// settings (V1, minimum V1) for v4, and the empty V0 state for v3, which has
+// no SPQR auth key.
+func newPQ(v x3dh.Version, authKey []byte, isAlice bool) (*spqr.State, error) {
+	if v == x3dh.V3 {
+		return new(spqr.State), nil
+	}
+	return spqr.NewInitialState(authKey, isAlice)
 }
 
 func (m *Manager) decryptPreKey(ctx context.Context, addr Address, body []byte, handle func([]byte) error) (_ []byte, err error) {
@@ -643,7 +684,12 @@ func (m *Manager) respond(ctx context.Context, pm *wire.ReceivedPreKeySignalMess
 	if err != nil {
 		return nil, consumed, err
 	}
+	pq, err := newPQ(v, sk.AuthKey[:], false)
+	if err != nil {
+		return nil, consumed, err
+	}
 	s := &state{
+		pq:             pq,
 		version:        pm.Version,
 		localIdentity:  ours.PublicKey(),
 		remoteIdentity: identity,

@@ -9,6 +9,7 @@ import (
 	"github.com/forwardsecret/signal/curve"
 	"github.com/forwardsecret/signal/internal/wire"
 	"github.com/forwardsecret/signal/ratchet"
+	"github.com/forwardsecret/signal/spqr"
 )
 
 // Bounds of a session record (libsignal's consts.rs values).
@@ -36,7 +37,7 @@ type state struct {
 	localRegID     uint32
 	remoteRegID    uint32
 	aliceBaseKey   []byte // 33-byte base key of the handshake, either role
-	pq             []byte // SPQR state (opaque; empty until SPQR lands)
+	pq             *spqr.State // SPQR (triple ratchet) state; V0 (empty) in v3 sessions
 }
 
 // pendingPreKey is what an initiator repeats in every PreKey message until
@@ -195,7 +196,6 @@ func (s *state) clone() (*state, error) {
 	}
 	c.ratchet = r
 	c.aliceBaseKey = bytes.Clone(s.aliceBaseKey)
-	c.pq = bytes.Clone(s.pq)
 	if s.pending != nil {
 		p := *s.pending
 		p.kyberCT = bytes.Clone(p.kyberCT)
@@ -216,6 +216,10 @@ func (r *Record) archived(i int) (*state, error) {
 // structure maps s to storage.proto's SessionStructure.
 func (s *state) structure() (*wire.SessionStructure, error) {
 	sn := s.ratchet.Snapshot()
+	pq, err := s.pq.MarshalBinary()
+	if err != nil {
+		return nil, err
+	}
 	ss := &wire.SessionStructure{
 		Version:              uint32(s.version),
 		LocalIdentityPublic:  s.localIdentity.Bytes(),
@@ -225,7 +229,7 @@ func (s *state) structure() (*wire.SessionStructure, error) {
 		RemoteRegistrationID: s.remoteRegID,
 		LocalRegistrationID:  s.localRegID,
 		AliceBaseKey:         s.aliceBaseKey,
-		PQRatchetState:       s.pq,
+		PQRatchetState:       pq,
 	}
 	if sn.Sender != nil {
 		ck := sn.Sender.ChainKey
@@ -283,12 +287,15 @@ func stateFromStructure(ss *wire.SessionStructure) (*state, error) {
 		localRegID:   ss.LocalRegistrationID,
 		remoteRegID:  ss.RemoteRegistrationID,
 		aliceBaseKey: ss.AliceBaseKey,
-		pq:           ss.PQRatchetState,
 	}
+	pq, err := spqr.ParseState(ss.PQRatchetState)
+	if err != nil {
+		return nil, recordErr("pq ratchet state: %w", err)
+	}
+	s.pq = pq
 	if ss.Version != 3 && ss.Version != 4 {
 		return nil, recordErr("session version %d", ss.Version)
 	}
-	var err error
 	if s.localIdentity, err = curve.ParsePublicKey(ss.LocalIdentityPublic); err != nil {
 		return nil, recordErr("local identity: %w", err)
 	}

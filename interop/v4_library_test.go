@@ -1,0 +1,81 @@
+package interop_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/forwardsecret/signal/interop/libparty"
+	"github.com/forwardsecret/signal/interop/peer"
+	"github.com/forwardsecret/signal/session"
+)
+
+// TestLibraryAgainstOfficialV4 runs the library against Signal's official
+// libsignal (@signalapp/libsignal-client, v4: PQXDH with Kyber1024 + Double
+// Ratchet + SPQR) in both roles, with 1,000+ messages in several patterns,
+// and checks from our own state that the SPQR epoch advanced.
+func TestLibraryAgainstOfficialV4(t *testing.T) {
+	patterns := []struct {
+		name   string
+		script peer.Script
+	}{
+		{"bursts", peer.Script{Messages: 1000, MaxBurst: 12, Shuffle: true, HoldBack: true}},
+		{"alternating", peer.Script{Messages: 1000, MaxBurst: 1}},
+	}
+	for _, libFirst := range []bool{true, false} {
+		for _, oneTime := range []bool{true, false} {
+			for _, p := range patterns {
+				name := fmt.Sprintf("lib-initiates=%v/onetime=%v/%s", libFirst, oneTime, p.name)
+				t.Run(name, func(t *testing.T) {
+					ctx := context.Background()
+					lp, err := libparty.New("lib", nextRegID(), 1)
+					if err != nil {
+						t.Fatal(err)
+					}
+					other := needPeer(t, peer.KindNodeV4)
+					other.SetLabel("node-v4")
+					if _, err := other.Init(ctx, peer.InitRequest{RegistrationID: nextRegID(), DeviceID: 2, Name: "official"}); err != nil {
+						t.Fatal(err)
+					}
+					libSide := peer.Side{Party: lp, Addr: peer.Address{Name: "lib", DeviceID: 1}}
+					peerSide := peer.Side{Party: other, Addr: peer.Address{Name: "official", DeviceID: 2}}
+					initiator, responder := libSide, peerSide
+					if !libFirst {
+						initiator, responder = peerSide, libSide
+					}
+					req := peer.BundleRequest{SignedPreKeyID: 5, OneTime: oneTime, Kyber: true}
+					if oneTime {
+						id := uint32(77)
+						req.PreKeyID = &id
+					}
+					if _, err := peer.Establish(ctx, initiator, responder, req); err != nil {
+						t.Fatal(err)
+					}
+					s := p.script
+					s.Seed = seedOf(name)
+					var bad error
+					s.OnSend = func(i int, from string, m peer.Message) {
+						if bad == nil && (len(m.Body) == 0 || m.Body[0] != 0x44) {
+							bad = fmt.Errorf("message %d from %s is not version 4", i, from)
+						}
+					}
+					st, err := peer.Converse(ctx, initiator, responder, s)
+					if err != nil {
+						t.Fatalf("%v (after %v)\nofficial stderr:\n%s", err, st, other.Stderr())
+					}
+					if bad != nil {
+						t.Fatal(bad)
+					}
+					info, err := lp.M.Info(ctx, session.Address{Name: "official", DeviceID: 2})
+					if err != nil {
+						t.Fatal(err)
+					}
+					if info.Version != 4 || info.SPQREpoch < 6 {
+						t.Fatalf("session info %+v: want version 4 and at least 5 SPQR epoch advances", info)
+					}
+					t.Logf("%s: %v; our SPQR epoch %d", name, st, info.SPQREpoch)
+				})
+			}
+		}
+	}
+}

@@ -36,7 +36,7 @@ type state struct {
 	pending        *pendingPreKey // set while we have not heard from the peer
 	localRegID     uint32
 	remoteRegID    uint32
-	aliceBaseKey   []byte // 33-byte base key of the handshake, either role
+	aliceBaseKey   []byte      // 33-byte base key of the handshake, either role
 	pq             *spqr.State // SPQR (triple ratchet) state; V0 (empty) in v3 sessions
 }
 

@@ -42,8 +42,8 @@ type SessionStructure struct {
 	PreviousCounter      uint32
 	// SenderChain is the sending chain; nil if absent.
 	SenderChain *Chain
-	// ReceiverChains are the receiving chains; libsignal treats later
-	// entries as older and trims them.
+	// ReceiverChains are the receiving chains, oldest first: libsignal
+	// appends a new chain and trims from the front.
 	ReceiverChains       []Chain
 	PendingPreKey        *PendingPreKey      // nil if absent
 	PendingKyberPreKey   *PendingKyberPreKey // nil if absent

@@ -470,6 +470,9 @@ func (s *Store) Store(ctx context.Context, sender senderkey.Sender, id senderkey
 	if err != nil {
 		return err
 	}
+	if b == nil {
+		b = []byte{} // an empty record is not NULL
+	}
 	return s.write(ctx, func(q querier) error {
 		if _, err := q.ExecContext(ctx, s.sql(qSenderUpsert), sender.Name, int64(sender.DeviceID), id[:], b); err != nil {
 			return fmt.Errorf("sqlstore: store sender key of %s.%d: %w", sender.Name, sender.DeviceID, err)

@@ -1,0 +1,71 @@
+package sqlstore_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/forwardsecret/signal/curve"
+	"github.com/forwardsecret/signal/session"
+	"github.com/forwardsecret/signal/sqlstore"
+	"github.com/forwardsecret/signal/x3dh"
+)
+
+// Bob keeps his stores in a SQLite file; Alice in another. (For PostgreSQL,
+// open with sqlstore.DriverPostgres and a postgres:// URL.) Bob's Manager
+// takes a per-address transaction around each operation, so the handler of
+// DecryptWith runs before anything commits.
+func Example() {
+	ctx := context.Background()
+	dir, _ := os.MkdirTemp("", "sqlstore-example-")
+	defer os.RemoveAll(dir)
+
+	open := func(name string, regID uint32) (*sqlstore.Store, *curve.IdentityKeyPair) {
+		st, err := sqlstore.Open(ctx, sqlstore.DriverSQLite, filepath.Join(dir, name+".db"))
+		if err != nil {
+			panic(err)
+		}
+		id, _ := curve.GenerateIdentityKeyPair()
+		if err := st.Init(ctx, id, regID); err != nil { // once per database
+			panic(err)
+		}
+		return st, id
+	}
+	aliceStore, _ := open("alice", 1)
+	defer aliceStore.Close()
+	bobStore, bobID := open("bob", 2)
+	defer bobStore.Close()
+
+	// Bob's prekeys go into his database; his bundle goes to a server.
+	spk, _ := x3dh.GenerateSignedPreKey(bobID, 1)
+	otk, _ := x3dh.GenerateOneTimePreKey(100)
+	if err := bobStore.AddSignedPreKey(ctx, spk); err != nil {
+		panic(err)
+	}
+	if err := bobStore.AddPreKey(ctx, otk); err != nil {
+		panic(err)
+	}
+	otkPub := otk.Public()
+	bundle, _ := x3dh.NewBundle(2, 1, bobID.PublicKey(), spk.Public(), &otkPub, nil)
+
+	alice := session.NewManager(session.StoresOf(aliceStore))
+	bob := session.NewManager(session.StoresOf(bobStore))
+	aliceAddr, bobAddr := session.Address{Name: "alice", DeviceID: 1}, session.Address{Name: "bob", DeviceID: 1}
+	if err := alice.ProcessBundle(ctx, bobAddr, bundle); err != nil {
+		panic(err)
+	}
+	msg, _ := alice.Encrypt(ctx, bobAddr, []byte("hello from a database"))
+
+	err := bob.DecryptWith(ctx, aliceAddr, msg, func(pt []byte) error {
+		fmt.Printf("handler: %s\n", pt) // the app stores the message here
+		return nil
+	})
+	fmt.Println("committed:", err == nil)
+	left, _ := bobStore.HasPreKey(ctx, 100)
+	fmt.Println("one-time prekey left:", left)
+	// Output:
+	// handler: hello from a database
+	// committed: true
+	// one-time prekey left: false
+}

@@ -8,6 +8,9 @@ const (
 	Valid = "valid"
 	// Invalid vectors must be rejected with the vector's Error.
 	Invalid = "invalid"
+	// Acceptable vectors may be accepted or rejected (with Error); their
+	// flag says why (Wycheproof's "acceptable").
+	Acceptable = "acceptable"
 )
 
 // Error names of invalid vectors ("error" in the JSON). They are stable
@@ -40,9 +43,11 @@ type SuiteHeader struct {
 	Conventions map[string]string `json:"conventions"`
 	// Flags explains each flag used by the file's vectors.
 	Flags map[string]string `json:"flags"`
-	// NumberOfVectors counts every vector, NumberInvalid the invalid ones.
-	NumberOfVectors int `json:"number_of_vectors"`
-	NumberInvalid   int `json:"number_invalid"`
+	// NumberOfVectors counts every vector, NumberInvalid the invalid ones
+	// and NumberAcceptable those that may be accepted or rejected.
+	NumberOfVectors  int `json:"number_of_vectors"`
+	NumberInvalid    int `json:"number_invalid"`
+	NumberAcceptable int `json:"number_acceptable"`
 }
 
 // --- xeddsa_suite.json ---

@@ -1050,7 +1050,7 @@ var conventions = map[string]string{
 	"events":          "Replay the events in order: send (the sender's implementation, given the listed draws, should produce body byte for byte; a receive-only replay skips sends) and receive (decrypt body; the plaintext must be the listed one). Delivery is out of order in some transcripts (flags shuffled, reversed, held_back).",
 	"invalid":         "Each invalid message is offered to party just before event before_event (before_event = number of events: after the last one). It must fail with error and must not change the party's session: the events that follow still succeed.",
 	"invalid_bundles": "Bob's bundle with the listed fields replaced; an initiator must refuse it (error bad_signature) and build no session.",
-	"spqr":            "not_applicable (v3), or absent: v4 transcripts carry no SPQR (no SignalMessage field 5; the message-key salt is empty, as in v3). Current libsignal requires SPQR and refuses these sessions; SPQR transcripts will be added when the session layer has SPQR.",
+	"spqr":            "not_applicable (v3), or absent: v4 transcripts carry no SPQR (no SignalMessage field 5; the message-key salt is empty, as in v3). Current libsignal requires SPQR (minimum version V1) and refuses these sessions, and so does this project's session layer since it runs SPQR: the v4 transcripts check PQXDH, the Double Ratchet and the v4 wire layout below the session layer, and that a session layer requiring SPQR refuses them. Transcripts with SPQR need an independent SPQR generator, which does not exist yet.",
 	"ids":             "registration ids, device ids (1) and prekey ids are listed; names (alice, bob) are the addresses each side uses for the other.",
 }
 
@@ -1096,7 +1096,7 @@ func generate(version int) []byte {
 	if version == 3 {
 		f.Description = "Whole v3 sessions (X3DH + Double Ratchet, byte 0x33) on the wire with every key and random draw of both parties, plus invalid messages and bundles with their expected errors."
 	} else {
-		f.Description = "Whole v4 sessions (PQXDH with Kyber1024 or ML-KEM-1024 + Double Ratchet, byte 0x44) WITHOUT SPQR, with every key and random draw of both parties, plus invalid messages and bundles with their expected errors. Current libsignal requires SPQR and will not accept these sessions."
+		f.Description = "Whole v4 sessions (PQXDH with Kyber1024 or ML-KEM-1024 + Double Ratchet, byte 0x44) WITHOUT SPQR, with every key and random draw of both parties, plus invalid messages and bundles with their expected errors. Current libsignal, and this project's session layer, require SPQR and refuse these sessions (see conventions.spqr)."
 	}
 	g := &gen{}
 	tid := 0

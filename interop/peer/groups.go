@@ -23,7 +23,7 @@ func (p *Process) GroupCreate(ctx context.Context, group string, self Address) (
 	var r struct {
 		SKDM Hex `json:"skdm"`
 	}
-	err := p.Call(ctx, "group_create", groupReq{group, addrReq{self.Name, self.DeviceID}}, &r)
+	err := p.Call(ctx, "group_create", groupReq{group, addrReq(self)}, &r)
 	return r.SKDM, p.unsupported(err)
 }
 
@@ -33,7 +33,7 @@ func (p *Process) GroupProcess(ctx context.Context, group string, sender Address
 	err := p.Call(ctx, "group_process", struct {
 		groupReq
 		SKDM Hex `json:"skdm"`
-	}{groupReq{group, addrReq{sender.Name, sender.DeviceID}}, skdm}, nil)
+	}{groupReq{group, addrReq(sender)}, skdm}, nil)
 	return p.unsupported(err)
 }
 
@@ -46,7 +46,7 @@ func (p *Process) GroupEncrypt(ctx context.Context, group string, self Address, 
 	err := p.Call(ctx, "group_encrypt", struct {
 		groupReq
 		Plaintext Hex `json:"plaintext"`
-	}{groupReq{group, addrReq{self.Name, self.DeviceID}}, plaintext}, &r)
+	}{groupReq{group, addrReq(self)}, plaintext}, &r)
 	return r.Body, p.unsupported(err)
 }
 
@@ -59,7 +59,7 @@ func (p *Process) GroupDecrypt(ctx context.Context, group string, sender Address
 	err := p.Call(ctx, "group_decrypt", struct {
 		groupReq
 		Body Hex `json:"body"`
-	}{groupReq{group, addrReq{sender.Name, sender.DeviceID}}, body}, &r)
+	}{groupReq{group, addrReq(sender)}, body}, &r)
 	return r.Plaintext, p.unsupported(err)
 }
 
@@ -69,7 +69,7 @@ func (p *Process) SenderKeyRecord(ctx context.Context, group string, sender Addr
 	var r struct {
 		Record Hex `json:"record"`
 	}
-	err := p.Call(ctx, "sender_key_record", groupReq{group, addrReq{sender.Name, sender.DeviceID}}, &r)
+	err := p.Call(ctx, "sender_key_record", groupReq{group, addrReq(sender)}, &r)
 	if len(r.Record) == 0 {
 		r.Record = nil
 	}

@@ -10,12 +10,13 @@
 package curve
 
 import (
-	"crypto/ecdh"
+	"bytes"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"sync"
 
 	"filippo.io/edwards25519"
 	"filippo.io/edwards25519/field"
@@ -164,20 +165,20 @@ var lMinusOne = func() *edwards25519.Scalar {
 }()
 
 // PrivateKey is a Curve25519 private key. Its String, GoString and Format
-// methods never print the key.
+// methods never print the key. Its public key is derived when first asked
+// for (or taken from storage, see LoadKeyPair).
 type PrivateKey struct {
-	k   *ecdh.PrivateKey
-	pub PublicKey
+	k       [PrivateKeySize]byte // clamped
+	pubOnce sync.Once
+	pub     PublicKey
 }
 
 // GeneratePrivateKey returns a new private key from crypto/rand.
 func GeneratePrivateKey() (*PrivateKey, error) {
-	// One base-point multiplication: newPrivateKey derives the public key
-	// (ecdh's GenerateKey would compute it once more).
 	var b [PrivateKeySize]byte
 	rand.Read(b[:])
 	defer clear(b[:])
-	return newPrivateKey(b[:])
+	return newPrivateKey(b[:]), nil
 }
 
 // NewPrivateKey returns the private key with the 32-byte scalar b, clamped as
@@ -186,31 +187,44 @@ func NewPrivateKey(b []byte) (*PrivateKey, error) {
 	if len(b) != PrivateKeySize {
 		return nil, fmt.Errorf("%w: length %d, want %d", ErrInvalidPrivateKey, len(b), PrivateKeySize)
 	}
-	return newPrivateKey(b)
+	return newPrivateKey(b), nil
 }
 
-func newPrivateKey(b []byte) (*PrivateKey, error) {
-	var c [32]byte
-	copy(c[:], b)
-	c[0] &= 248
-	c[31] &= 127
-	c[31] |= 64
-	k, err := ecdh.X25519().NewPrivateKey(c[:])
-	clear(c[:])
+func newPrivateKey(b []byte) *PrivateKey {
+	priv := new(PrivateKey)
+	copy(priv.k[:], b)
+	priv.k[0] &= 248
+	priv.k[31] &= 127
+	priv.k[31] |= 64
+	return priv
+}
+
+// LoadKeyPair returns the key pair of a private key and its public key as
+// read back from the caller's own storage (a session record, a prekey
+// store). It does not recompute the public key from the private one, which
+// costs a scalar multiplication: the caller vouches that they belong
+// together. Use NewPrivateKey for keys from anywhere else.
+func LoadKeyPair(private []byte, public PublicKey) (KeyPair, error) {
+	priv, err := NewPrivateKey(private)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrInvalidPrivateKey, err)
+		return KeyPair{}, err
 	}
-	priv := &PrivateKey{k: k}
-	copy(priv.pub.u[:], k.PublicKey().Bytes())
-	return priv, nil
+	if public.IsZero() {
+		return KeyPair{}, fmt.Errorf("%w: zero public key", ErrInvalidPublicKey)
+	}
+	priv.pubOnce.Do(func() { priv.pub = public })
+	return KeyPair{Private: priv, Public: public}, nil
 }
 
 // Bytes returns the clamped 32-byte scalar in a new slice. The caller owns
 // the copy and should clear it when done.
-func (k *PrivateKey) Bytes() []byte { return k.k.Bytes() }
+func (k *PrivateKey) Bytes() []byte { return bytes.Clone(k.k[:]) }
 
 // PublicKey returns the public key of k.
-func (k *PrivateKey) PublicKey() PublicKey { return k.pub }
+func (k *PrivateKey) PublicKey() PublicKey {
+	k.pubOnce.Do(func() { x25519Base(&k.pub.u, &k.k) })
+	return k.pub
+}
 
 // ECDH returns the X25519 shared secret of k and remote. It returns
 // ErrZeroSharedSecret when the result is all zeros (remote of low order).
@@ -222,24 +236,20 @@ func (k *PrivateKey) ECDH(remote PublicKey) ([]byte, error) {
 	return out[:], nil
 }
 
-// ECDHTo writes the X25519 shared secret of k and remote to dst, as ECDH does.
+// ECDHTo writes the X25519 shared secret of k and remote to dst, as ECDH
+// does, in constant time, without allocating. On error dst is zeroed.
 func (k *PrivateKey) ECDHTo(dst *[SharedSecretSize]byte, remote PublicKey) error {
-	pub, err := ecdh.X25519().NewPublicKey(remote.u[:])
-	if err != nil {
-		return fmt.Errorf("%w: %v", ErrInvalidPublicKey, err)
+	x25519(dst, &k.k, &remote.u)
+	var zero [SharedSecretSize]byte
+	if subtle.ConstantTimeCompare(dst[:], zero[:]) == 1 {
+		return ErrZeroSharedSecret
 	}
-	s, err := k.k.ECDH(pub)
-	if err != nil {
-		return ErrZeroSharedSecret // crypto/ecdh's only X25519 failure
-	}
-	copy(dst[:], s)
-	clear(s)
 	return nil
 }
 
 // String returns a redacted description that names the public key only.
 func (k *PrivateKey) String() string {
-	return "curve.PrivateKey(REDACTED, public " + k.pub.String() + ")"
+	return "curve.PrivateKey(REDACTED, public " + k.PublicKey().String() + ")"
 }
 
 // GoString is String: %#v never prints the key either.
@@ -256,10 +266,7 @@ type KeyPair struct {
 
 // GenerateKeyPair returns a new key pair from crypto/rand.
 func GenerateKeyPair() (KeyPair, error) {
-	k, err := GeneratePrivateKey()
-	if err != nil {
-		return KeyPair{}, err
-	}
+	k, _ := GeneratePrivateKey()
 	return KeyPair{Private: k, Public: k.PublicKey()}, nil
 }
 
@@ -281,6 +288,8 @@ func NewIdentityKeyPair(priv *PrivateKey) (*IdentityKeyPair, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The signing form already computed the public key.
+	priv.pubOnce.Do(func() { copy(priv.pub.u[:], s.PublicKey()) })
 	return &IdentityKeyPair{priv: priv, sig: s}, nil
 }
 
@@ -294,7 +303,7 @@ func GenerateIdentityKeyPair() (*IdentityKeyPair, error) {
 }
 
 // PublicKey returns the public identity key.
-func (k *IdentityKeyPair) PublicKey() PublicKey { return k.priv.pub }
+func (k *IdentityKeyPair) PublicKey() PublicKey { return k.priv.PublicKey() }
 
 // PrivateKey returns the private identity key.
 func (k *IdentityKeyPair) PrivateKey() *PrivateKey { return k.priv }
@@ -307,7 +316,7 @@ func (k *IdentityKeyPair) Sign(message []byte) ([]byte, error) {
 
 // String returns a redacted description that names the public key only.
 func (k *IdentityKeyPair) String() string {
-	return "curve.IdentityKeyPair(REDACTED, public " + k.priv.pub.String() + ")"
+	return "curve.IdentityKeyPair(REDACTED, public " + k.priv.PublicKey().String() + ")"
 }
 
 // GoString is String.

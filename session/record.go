@@ -312,7 +312,7 @@ func stateFromStructure(ss *wire.SessionStructure) (*state, error) {
 		if err != nil {
 			return nil, recordErr("sender ratchet key: %w", err)
 		}
-		priv, err := curve.NewPrivateKey(c.RatchetKeyPrivate)
+		kp, err := curve.LoadKeyPair(c.RatchetKeyPrivate, pub)
 		if err != nil {
 			return nil, recordErr("sender ratchet private key: %w", err)
 		}
@@ -320,7 +320,7 @@ func stateFromStructure(ss *wire.SessionStructure) (*state, error) {
 		if err != nil {
 			return nil, err
 		}
-		sn.Sender = &ratchet.SenderChain{RatchetKey: curve.KeyPair{Private: priv, Public: pub}, ChainKey: ck}
+		sn.Sender = &ratchet.SenderChain{RatchetKey: kp, ChainKey: ck}
 	}
 	if len(ss.ReceiverChains) > ratchet.MaxReceiverChains {
 		return nil, recordErr("%d receiver chains exceed MaxReceiverChains (%d)", len(ss.ReceiverChains), ratchet.MaxReceiverChains)

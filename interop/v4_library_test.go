@@ -3,6 +3,7 @@ package interop_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/forwardsecret/signal/interop/libparty"
@@ -65,6 +66,11 @@ func TestLibraryAgainstOfficialV4(t *testing.T) {
 					}
 					if bad != nil {
 						t.Fatal(bad)
+					}
+					// libsignal logs (level Warn and up) go to the peer's
+					// stderr: no post-quantum ratchet complaint may appear.
+					if log := strings.ToLower(other.Stderr()); strings.Contains(log, "post-quantum") || strings.Contains(log, "pq ratchet") || strings.Contains(log, "spqr") {
+						t.Fatalf("libsignal logged a post-quantum error:\n%s", other.Stderr())
 					}
 					info, err := lp.M.Info(ctx, session.Address{Name: "official", DeviceID: 2})
 					if err != nil {

@@ -8,6 +8,7 @@
  *
  * Randomness: OpenSSL's RAND_bytes, or with init {"seed":hex} a deterministic
  * stream: block i = SHA-256(seed || be64(i)), consumed as one byte stream.
+ * Bytes given to the queue_random op are drawn first.
  * Private keys given in requests are clamped on load (the library itself
  * never clamps inside X25519).
  */
@@ -57,8 +58,20 @@ static uint64_t seed_counter = 0;
 static unsigned char seed_block[32];
 static size_t seed_avail = 0;
 
+/* Bytes queued by the queue_random op, served before any other source. */
+static unsigned char *queued = NULL;
+static size_t queued_len = 0, queued_off = 0;
+
 static int peer_random(uint8_t *data, size_t len, void *user_data) {
     (void)user_data;
+    while (len > 0 && queued_off < queued_len) {
+        size_t n = queued_len - queued_off < len ? queued_len - queued_off : len;
+        memcpy(data, queued + queued_off, n);
+        queued_off += n;
+        data += n;
+        len -= n;
+    }
+    if (len == 0) return 0;
     if (!seeded) {
         return RAND_bytes(data, (int)len) == 1 ? 0 : SG_ERR_UNKNOWN;
     }
@@ -1087,6 +1100,30 @@ out:
     return err;
 }
 
+/* queue_random {bytes}: the next random draws come from bytes, in order,
+ * before the usual source (for replaying transcripts with listed keys).
+ * Answers the number of queued bytes not yet drawn. */
+static const char *op_queue_random(const cJSON *req, cJSON *res) {
+    unsigned char *b = NULL;
+    size_t n = 0;
+    if (get_hex(req, "bytes", &b, &n) < 0) return "bytes: bad hex";
+    size_t left = queued_len - queued_off;
+    unsigned char *q = malloc(left + n + 1);
+    if (!q) {
+        free(b);
+        return "out of memory";
+    }
+    if (left) memcpy(q, queued + queued_off, left);
+    if (n) memcpy(q + left, b, n);
+    free(b);
+    free(queued);
+    queued = q;
+    queued_len = left + n;
+    queued_off = 0;
+    cJSON_AddNumberToObject(res, "pending", (double)queued_len);
+    return NULL;
+}
+
 static const char *op_vxeddsa_verify(const cJSON *req, cJSON *res) {
     unsigned char *pub = NULL, *msg = NULL, *sig = NULL;
     size_t pub_n = 0, msg_n = 0, sig_n = 0;
@@ -1206,6 +1243,7 @@ int main(void) {
             else if (strcmp(o, "xeddsa_verify") == 0) err = op_xeddsa_verify(req, res);
             else if (strcmp(o, "vxeddsa_sign") == 0) err = op_vxeddsa_sign(req, res);
             else if (strcmp(o, "vxeddsa_verify") == 0) err = op_vxeddsa_verify(req, res);
+            else if (strcmp(o, "queue_random") == 0) err = op_queue_random(req, res);
             else if (strcmp(o, "group_create") == 0) err = op_group_create(req, res);
             else if (strcmp(o, "group_process") == 0) err = op_group_process(req, res);
             else if (strcmp(o, "group_encrypt") == 0) err = op_group_encrypt(req, res);

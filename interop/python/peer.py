@@ -66,6 +66,21 @@ class SeededRandom:
         return out
 
 
+class QueuedRandom:
+    """Serves bytes given to the queue_random op before the wrapped source."""
+
+    def __init__(self, fallback):
+        self.fallback = fallback
+        self.queue = b""
+
+    def __call__(self, n):
+        out = self.queue[:n]
+        self.queue = self.queue[n:]
+        if len(out) < n:
+            out += self.fallback(n - len(out))
+        return out
+
+
 def clamp(k):
     k = bytearray(k)
     k[0] &= 248
@@ -201,7 +216,10 @@ class Peer:
     def op_init(self, req):
         seed = self._hex(req, "seed", False)
         if seed is not None:
-            os.urandom = SeededRandom(seed)
+            if isinstance(os.urandom, QueuedRandom):
+                os.urandom.fallback = SeededRandom(seed)
+            else:
+                os.urandom = SeededRandom(seed)
         kp = key_pair(self._hex(req, "identity_private", False))
         identity = IdentityKeyPair(IdentityKey(kp.getPublicKey()), kp.getPrivateKey())
         self.store = Store(identity, int(req.get("registration_id", 0)))
@@ -283,6 +301,15 @@ class Peer:
         st = self.store.loadSession(rid, dev).getSessionState()
         return {"has": bool(st.hasSenderChain())}
 
+    def op_queue_random(self, req):
+        # The next random draws come from bytes, in order, before the usual
+        # source (for replaying transcripts with listed keys).
+        b = self._hex(req, "bytes", False) or b""
+        if not isinstance(os.urandom, QueuedRandom):
+            os.urandom = QueuedRandom(os.urandom)
+        os.urandom.queue += b
+        return {"pending": len(os.urandom.queue)}
+
     def op_xeddsa_sign(self, req):
         priv = self._hex(req, "private")
         if len(priv) != 32:
@@ -309,7 +336,7 @@ class Peer:
         fn = getattr(self, "op_" + str(op), None) if isinstance(op, str) else None
         if fn is None:
             raise PeerError("unknown op %s" % (op,))
-        if self.store is None and op not in ("init", "xeddsa_sign", "xeddsa_verify"):
+        if self.store is None and op not in ("init", "xeddsa_sign", "xeddsa_verify", "queue_random"):
             raise PeerError("not initialized")
         return fn(req)
 

@@ -12,6 +12,18 @@
 //   - [SignalRatchet]: libsignal's X25519 agreement and v3 key-schedule answers
 //   - [PQXDH]: X3DH and PQXDH handshakes from this project's generator
 //
+// and the generated families of this project's published suite (format and
+// conventions in README.md; every file carries its own field definitions):
+//
+//   - [XEdDSASuite]: XEdDSA (both conventions) and VXEdDSA with fixed Z, and
+//     invalid signatures
+//   - [RatchetKDF]: Double Ratchet KDF chains over many steps
+//   - [Transcripts]: whole v3 and v4 sessions on the wire with every key and
+//     random draw, invalid messages and bundles with their expected errors
+//
+// Other Go implementations can run the suite through these loaders; this
+// library's runner is go test ./vectors -run 'TestSuite$' -v.
+//
 // Larger sets (Wycheproof) stay outside the module; [SharedDir] finds them.
 //
 // The package imports nothing else from this module, so any package's tests,

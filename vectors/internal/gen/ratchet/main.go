@@ -80,15 +80,16 @@ type MessageChain struct {
 
 // File is the whole of ratchet_kdf.json.
 type File struct {
-	Family          string            `json:"family"`
-	FormatVersion   int               `json:"format_version"`
-	Description     string            `json:"description"`
-	Source          string            `json:"source"`
-	Conventions     map[string]string `json:"conventions"`
-	NumberOfVectors int               `json:"number_of_vectors"`
-	NumberInvalid   int               `json:"number_invalid"`
-	RootChains      []RootChain       `json:"root_chains"`
-	MessageChains   []MessageChain    `json:"message_chains"`
+	Family           string            `json:"family"`
+	FormatVersion    int               `json:"format_version"`
+	Description      string            `json:"description"`
+	Source           string            `json:"source"`
+	Conventions      map[string]string `json:"conventions"`
+	NumberOfVectors  int               `json:"number_of_vectors"`
+	NumberInvalid    int               `json:"number_invalid"`
+	NumberAcceptable int               `json:"number_acceptable"`
+	RootChains       []RootChain       `json:"root_chains"`
+	MessageChains    []MessageChain    `json:"message_chains"`
 }
 
 var x = hex.EncodeToString

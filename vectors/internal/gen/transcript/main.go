@@ -385,17 +385,18 @@ type Transcript struct {
 
 // File is the whole of a transcript file.
 type File struct {
-	Family          string            `json:"family"`
-	FormatVersion   int               `json:"format_version"`
-	Version         int               `json:"version"`
-	Description     string            `json:"description"`
-	Source          string            `json:"source"`
-	Conventions     map[string]string `json:"conventions"`
-	Errors          map[string]string `json:"errors"`
-	Flags           map[string]string `json:"flags"`
-	NumberOfVectors int               `json:"number_of_vectors"`
-	NumberInvalid   int               `json:"number_invalid"`
-	Transcripts     []Transcript      `json:"transcripts"`
+	Family           string            `json:"family"`
+	FormatVersion    int               `json:"format_version"`
+	Version          int               `json:"version"`
+	Description      string            `json:"description"`
+	Source           string            `json:"source"`
+	Conventions      map[string]string `json:"conventions"`
+	Errors           map[string]string `json:"errors"`
+	Flags            map[string]string `json:"flags"`
+	NumberOfVectors  int               `json:"number_of_vectors"`
+	NumberInvalid    int               `json:"number_invalid"`
+	NumberAcceptable int               `json:"number_acceptable"`
+	Transcripts      []Transcript      `json:"transcripts"`
 }
 
 // ---- the two parties ----

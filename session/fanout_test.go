@@ -263,38 +263,84 @@ func ExampleManager_EncryptMany() {
 }
 
 // BenchmarkFanOut1000 encrypts one 160-byte message for 1,000 recipients
-// with established sessions (a third v4, still unacknowledged, as in
-// fanOutGroup): EncryptMany with the default GOMAXPROCS workers against a
-// sequential loop over Encrypt. One op is the whole fan-out. Besides ns/op
-// it reports the process's CPU time per op (cpu-ns/op) and cores, their
-// ratio: on a shared machine ns/op of the parallel run depends on how many
-// CPUs the scheduler actually gave the process, which cores shows.
+// with established sessions (half v4 with SPQR, a third still
+// unacknowledged, as in fanOutGroup): EncryptMany with the default
+// GOMAXPROCS workers against a sequential loop over Encrypt. One op is the
+// whole fan-out. Besides ns/op it reports the process's CPU time per op
+// (cpu-ns/op) and cores, their ratio: on a shared machine ns/op of the
+// parallel run depends on how many CPUs the scheduler actually gave the
+// process, which cores shows.
+//
+// interleaved runs one parallel and one sequential fan-out per op,
+// alternating which goes first, so both meet the same machine load; it
+// reports the wall time of each (par-ns, seq-ns), speedup = seq-ns/par-ns
+// over the whole run, and the cores each got.
 func BenchmarkFanOut1000(b *testing.B) {
 	const n = 1000
 	hub, members := fanOutGroup(b, n)
 	addrs := addrsOf(members)
+	runtime.GC() // the members' state is garbage from here on
 	plaintext := bytes.Repeat([]byte("m"), 160)
 	ctx := context.Background()
 	b.Logf("GOMAXPROCS=%d NumCPU=%d", runtime.GOMAXPROCS(0), runtime.NumCPU())
+	parallel := func() {
+		if _, err := hub.m.EncryptMany(ctx, addrs, plaintext); err != nil {
+			b.Fatal(err)
+		}
+	}
+	sequential := func() {
+		for _, a := range addrs {
+			if _, err := hub.m.Encrypt(ctx, a, plaintext); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
 
 	b.Run("parallel", func(b *testing.B) {
 		b.ReportAllocs()
 		defer reportProcessCPU(b)()
 		for b.Loop() {
-			if _, err := hub.m.EncryptMany(ctx, addrs, plaintext); err != nil {
-				b.Fatal(err)
-			}
+			parallel()
 		}
 	})
 	b.Run("sequential", func(b *testing.B) {
 		b.ReportAllocs()
 		defer reportProcessCPU(b)()
 		for b.Loop() {
-			for _, a := range addrs {
-				if _, err := hub.m.Encrypt(ctx, a, plaintext); err != nil {
-					b.Fatal(err)
-				}
+			sequential()
+		}
+	})
+	b.Run("interleaved", func(b *testing.B) {
+		b.ReportAllocs()
+		var wall, cpu [2]time.Duration // [0] parallel, [1] sequential
+		measure := func(k int, f func()) {
+			c0, _ := processCPU()
+			w0 := time.Now()
+			f()
+			wall[k] += time.Since(w0)
+			c1, _ := processCPU()
+			cpu[k] += c1 - c0
+		}
+		i := 0
+		for b.Loop() {
+			if i%2 == 0 {
+				measure(0, parallel)
+				measure(1, sequential)
+			} else {
+				measure(1, sequential)
+				measure(0, parallel)
 			}
+			i++
+		}
+		if wall[0] <= 0 || wall[1] <= 0 {
+			return
+		}
+		b.ReportMetric(float64(wall[0].Nanoseconds())/float64(b.N), "par-ns")
+		b.ReportMetric(float64(wall[1].Nanoseconds())/float64(b.N), "seq-ns")
+		b.ReportMetric(float64(wall[1])/float64(wall[0]), "speedup")
+		if cpu[0] > 0 && cpu[1] > 0 {
+			b.ReportMetric(float64(cpu[0])/float64(wall[0]), "par-cores")
+			b.ReportMetric(float64(cpu[1])/float64(wall[1]), "seq-cores")
 		}
 	})
 }

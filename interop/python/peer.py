@@ -42,6 +42,12 @@ from axolotl.state.prekeyrecord import PreKeyRecord  # noqa: E402
 from axolotl.state.sessionrecord import SessionRecord  # noqa: E402
 from axolotl.state.signedprekeyrecord import SignedPreKeyRecord  # noqa: E402
 from axolotl.invalidkeyidexception import InvalidKeyIdException  # noqa: E402
+from axolotl.kdf.hkdfv3 import HKDFv3  # noqa: E402
+from axolotl.ratchet.bobaxolotlparamaters import BobAxolotlParameters  # noqa: E402
+from axolotl.ratchet.chainkey import ChainKey  # noqa: E402
+from axolotl.ratchet.ratchetingsession import RatchetingSession  # noqa: E402
+from axolotl.ratchet.rootkey import RootKey  # noqa: E402
+from axolotl.state.sessionstate import SessionState  # noqa: E402
 
 
 class PeerError(Exception):
@@ -301,6 +307,54 @@ class Peer:
         st = self.store.loadSession(rid, dev).getSessionState()
         return {"has": bool(st.hasSenderChain())}
 
+    # Known-answer ops: python-axolotl's own KDF classes on given keys, for
+    # checking the generated vectors (vectors/data/ratchet_kdf.json,
+    # pqxdh.json) against an independent implementation.
+
+    def op_root_step(self, req):
+        # (root, chain) = KDF_RK(root_key, DH(our_private, their_public))
+        root = RootKey(HKDFv3(), self._hex(req, "root_key"))
+        their = decode_point(self._hex(req, "their_public"), "their_public")
+        new_root, chain = root.createChain(their, key_pair(self._hex(req, "our_private")))
+        return {"root_key": bytes(new_root.getKeyBytes()).hex(), "chain_key": bytes(chain.getKey()).hex()}
+
+    def op_chain_keys(self, req):
+        # Message keys of indexes 0..count-1 of the chain that starts at
+        # chain_key; salts (optional, one per index) salt the message-key
+        # HKDF as v4 does (python-axolotl's HKDF, its ChainKey seed).
+        kdf = HKDFv3()
+        ck = ChainKey(kdf, self._hex(req, "chain_key"), 0)
+        salts = req.get("salts") or []
+        out = []
+        for i in range(int(req.get("count", 0))):
+            if salts:
+                seed = ck.getBaseMaterial(ChainKey.MESSAGE_KEY_SEED)
+                m = kdf.deriveSecrets(seed, bytearray(b"WhisperMessageKeys"), 80, salt=bytes.fromhex(salts[i]))
+                cipher, mac, iv = m[:32], m[32:64], m[64:80]
+            else:
+                mk = ck.getMessageKeys()
+                cipher, mac, iv = mk.getCipherKey(), mk.getMacKey(), mk.getIv()
+            out.append({"chain_key": bytes(ck.getKey()).hex(), "cipher_key": bytes(cipher).hex(),
+                        "mac_key": bytes(mac).hex(), "iv": bytes(iv).hex()})
+            ck = ck.getNextChainKey()
+        return {"keys": out}
+
+    def op_x3dh_responder(self, req):
+        # Bob's side of X3DH (v3): root key and first sending chain key.
+        ident = key_pair(self._hex(req, "identity_private"))
+        spk = key_pair(self._hex(req, "signed_prekey_private"))
+        b = BobAxolotlParameters.newBuilder()
+        b.setOurIdentityKey(IdentityKeyPair(IdentityKey(ident.getPublicKey()), ident.getPrivateKey()))
+        b.setOurSignedPreKey(spk).setOurRatchetKey(spk)
+        otp = self._hex(req, "one_time_prekey_private", False)
+        b.setOurOneTimePreKey(key_pair(otp) if otp else None)
+        b.setTheirIdentityKey(IdentityKey(decode_point(self._hex(req, "their_identity"), "their_identity")))
+        b.setTheirBaseKey(decode_point(self._hex(req, "their_base_key"), "their_base_key"))
+        st = SessionState()
+        RatchetingSession.initializeSessionAsBob(st, b.create())
+        return {"root_key": bytes(st.getRootKey().getKeyBytes()).hex(),
+                "chain_key": bytes(st.getSenderChainKey().getKey()).hex()}
+
     def op_queue_random(self, req):
         # The next random draws come from bytes, in order, before the usual
         # source (for replaying transcripts with listed keys).
@@ -336,7 +390,8 @@ class Peer:
         fn = getattr(self, "op_" + str(op), None) if isinstance(op, str) else None
         if fn is None:
             raise PeerError("unknown op %s" % (op,))
-        if self.store is None and op not in ("init", "xeddsa_sign", "xeddsa_verify", "queue_random"):
+        if self.store is None and op not in ("init", "xeddsa_sign", "xeddsa_verify", "queue_random",
+                                             "root_step", "chain_keys", "x3dh_responder"):
             raise PeerError("not initialized")
         return fn(req)
 

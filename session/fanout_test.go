@@ -274,7 +274,11 @@ func ExampleManager_EncryptMany() {
 // interleaved runs one parallel and one sequential fan-out per op,
 // alternating which goes first, so both meet the same machine load; it
 // reports the wall time of each (par-ns, seq-ns), speedup = seq-ns/par-ns
-// over the whole run, and the cores each got.
+// over the whole run, the cores each got, and others-cores, the CPUs the
+// rest of the machine kept busy meanwhile (Linux). The speedup can only
+// approach GOMAXPROCS when others-cores is near 0: with the scheduler's
+// autogroups, a process does not get more CPU under contention by running
+// more threads.
 func BenchmarkFanOut1000(b *testing.B) {
 	const n = 1000
 	hub, members := fanOutGroup(b, n)
@@ -321,6 +325,9 @@ func BenchmarkFanOut1000(b *testing.B) {
 			c1, _ := processCPU()
 			cpu[k] += c1 - c0
 		}
+		m0, mok := machineCPU()
+		p0, pok := processCPU()
+		w0 := time.Now()
 		i := 0
 		for b.Loop() {
 			if i%2 == 0 {
@@ -331,6 +338,13 @@ func BenchmarkFanOut1000(b *testing.B) {
 				measure(0, parallel)
 			}
 			i++
+		}
+		total := time.Since(w0)
+		m1, mok1 := machineCPU()
+		p1, pok1 := processCPU()
+		if mok && mok1 && pok && pok1 && total > 0 {
+			others := max(0, (m1-m0)-(p1-p0))
+			b.ReportMetric(float64(others)/float64(total), "others-cores")
 		}
 		if wall[0] <= 0 || wall[1] <= 0 {
 			return

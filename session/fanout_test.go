@@ -178,6 +178,55 @@ func TestEncryptManyCanceled(t *testing.T) {
 	}
 }
 
+// cancelingSessions cancels a context on the n-th LoadSession.
+type cancelingSessions struct {
+	session.SessionStore
+	n      int
+	cancel context.CancelFunc
+}
+
+func (c *cancelingSessions) LoadSession(ctx context.Context, addr session.Address) (*session.Record, error) {
+	if c.n--; c.n == 0 {
+		c.cancel()
+	}
+	return c.SessionStore.LoadSession(ctx, addr)
+}
+
+// TestEncryptManyCanceledMidway: with one worker, the address being
+// encrypted for when ctx is canceled completes, the later ones get the
+// context's error and keep their sessions unchanged.
+func TestEncryptManyCanceledMidway(t *testing.T) {
+	const at = 5
+	hub, members := fanOutGroup(t, 9)
+	addrs := addrsOf(members)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stores := session.StoresOf(hub.store)
+	stores.Sessions = &cancelingSessions{SessionStore: hub.store, n: at, cancel: cancel}
+	m := session.NewManager(stores)
+	before := make([][]byte, len(addrs))
+	for i, a := range addrs {
+		before[i] = hub.store.SessionBytes(a)
+	}
+	res, err := m.EncryptMany(ctx, addrs, []byte("partial"), session.FanOutWorkers(1))
+	var fe *session.FanOutError
+	if !errors.As(err, &fe) || fe.Failed != len(addrs)-at || !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v", err)
+	}
+	for i, r := range res {
+		if i < at {
+			if r.Err != nil {
+				t.Fatalf("result %d: %v", i, r.Err)
+			}
+			recv(t, members[i], hub, r.Message, "partial")
+			continue
+		}
+		if !errors.Is(r.Err, context.Canceled) || !bytes.Equal(hub.store.SessionBytes(addrs[i]), before[i]) {
+			t.Fatalf("result %d: %v (session changed: %v)", i, r.Err, !bytes.Equal(hub.store.SessionBytes(addrs[i]), before[i]))
+		}
+	}
+}
+
 func TestEncryptManyEmpty(t *testing.T) {
 	hub := newDevice(t, "hub")
 	res, err := hub.m.EncryptMany(context.Background(), nil, []byte("x"))

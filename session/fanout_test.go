@@ -227,6 +227,62 @@ func TestEncryptManyCanceledMidway(t *testing.T) {
 	}
 }
 
+// gateSessions holds every LoadSession until want of them are in flight at
+// once, and records the most that ever were.
+type gateSessions struct {
+	session.SessionStore
+	want    int
+	reached chan struct{}
+	mu      sync.Mutex
+	open    bool
+	now     int
+	most    int
+}
+
+func (g *gateSessions) LoadSession(ctx context.Context, addr session.Address) (*session.Record, error) {
+	g.mu.Lock()
+	g.now++
+	g.most = max(g.most, g.now)
+	if g.now == g.want && !g.open {
+		g.open = true
+		close(g.reached)
+	}
+	g.mu.Unlock()
+	defer func() {
+		g.mu.Lock()
+		g.now--
+		g.mu.Unlock()
+	}()
+	select {
+	case <-g.reached:
+	case <-time.After(10 * time.Second):
+		return nil, errors.New("no parallel LoadSession within 10s")
+	}
+	return g.SessionStore.LoadSession(ctx, addr)
+}
+
+// TestEncryptManyRunsInParallel: with n workers, n addresses are being
+// encrypted for at the same moment, and never more.
+func TestEncryptManyRunsInParallel(t *testing.T) {
+	hub, members := fanOutGroup(t, 12)
+	addrs := addrsOf(members)
+	for _, workers := range []int{2, 3} {
+		g := &gateSessions{SessionStore: hub.store, want: workers, reached: make(chan struct{})}
+		stores := session.StoresOf(hub.store)
+		stores.Sessions = g
+		res, err := session.NewManager(stores).EncryptMany(context.Background(), addrs, []byte("together"), session.FanOutWorkers(workers))
+		if err != nil {
+			t.Fatalf("workers=%d: %v", workers, err)
+		}
+		if g.most != workers {
+			t.Fatalf("workers=%d: at most %d encryptions in flight", workers, g.most)
+		}
+		for i, r := range res {
+			recv(t, members[i], hub, r.Message, "together")
+		}
+	}
+}
+
 func TestEncryptManyEmpty(t *testing.T) {
 	hub := newDevice(t, "hub")
 	res, err := hub.m.EncryptMany(context.Background(), nil, []byte("x"))

@@ -115,13 +115,9 @@ func (s *Store) localIdentity(ctx context.Context) (*curve.IdentityKeyPair, uint
 		return nil, 0, fmt.Errorf("sqlstore: identity: %w", err)
 	}
 	defer clear(priv)
-	k, err := curve.NewPrivateKey(priv)
+	id, err := decodeIdentity(priv)
 	if err != nil {
-		return nil, 0, fmt.Errorf("%w: identity key: %w", ErrInvalidData, err)
-	}
-	id, err := curve.NewIdentityKeyPair(k)
-	if err != nil {
-		return nil, 0, fmt.Errorf("%w: identity key: %w", ErrInvalidData, err)
+		return nil, 0, err
 	}
 	s.identity, s.regID = id, uint32(regID)
 	return id, uint32(regID), nil
@@ -151,9 +147,9 @@ func (s *Store) Identity(ctx context.Context, addr session.Address) (curve.Publi
 	if err != nil {
 		return curve.PublicKey{}, false, fmt.Errorf("sqlstore: identity of %v: %w", addr, err)
 	}
-	k, err := curve.ParsePublicKey(b)
+	k, err := decodePeerIdentity(b)
 	if err != nil {
-		return curve.PublicKey{}, false, fmt.Errorf("%w: identity of %v: %w", ErrInvalidData, addr, err)
+		return curve.PublicKey{}, false, fmt.Errorf("identity of %v: %w", addr, err)
 	}
 	return k, true, nil
 }
@@ -208,11 +204,7 @@ func (s *Store) LoadPreKey(ctx context.Context, id uint32) (*x3dh.OneTimePreKey,
 		return nil, fmt.Errorf("sqlstore: prekey %d: %w", id, err)
 	}
 	defer clear(priv)
-	k, err := curve.NewPrivateKey(priv)
-	if err != nil {
-		return nil, fmt.Errorf("%w: prekey %d: %w", ErrInvalidData, id, err)
-	}
-	return &x3dh.OneTimePreKey{ID: id, KeyPair: curve.NewKeyPair(k)}, nil
+	return decodePreKey(id, priv)
 }
 
 // HasPreKey reports whether the one-time prekey id is still stored.
@@ -271,11 +263,7 @@ func (s *Store) LoadSignedPreKey(ctx context.Context, id uint32) (*x3dh.SignedPr
 		return nil, fmt.Errorf("sqlstore: signed prekey %d: %w", id, err)
 	}
 	defer clear(priv)
-	k, err := curve.NewPrivateKey(priv)
-	if err != nil {
-		return nil, fmt.Errorf("%w: signed prekey %d: %w", ErrInvalidData, id, err)
-	}
-	return &x3dh.SignedPreKey{ID: id, KeyPair: curve.NewKeyPair(k), Timestamp: time.UnixMilli(ts), Signature: sig}, nil
+	return decodeSignedPreKey(id, priv, ts, sig)
 }
 
 // AddKEMPreKey stores a KEM prekey (replacing one with the same id). A
@@ -326,16 +314,7 @@ func (s *Store) LoadKEMPreKey(ctx context.Context, id uint32) (*x3dh.KEMPreKey, 
 		return nil, fmt.Errorf("sqlstore: KEM prekey %d: %w", id, err)
 	}
 	defer clear(priv)
-	k, err := x3dh.ParseKEMPrivateKey(priv)
-	if err != nil {
-		return nil, fmt.Errorf("%w: KEM prekey %d: %w", ErrInvalidData, id, err)
-	}
-	return &x3dh.KEMPreKey{
-		ID:        id,
-		KeyPair:   x3dh.KEMKeyPair{Private: k, Public: k.PublicKey()},
-		Timestamp: time.UnixMilli(ts),
-		Signature: sig,
-	}, nil
+	return decodeKEMPreKey(id, priv, ts, sig)
 }
 
 // LoadSession implements session.SessionStore.
@@ -344,9 +323,9 @@ func (s *Store) LoadSession(ctx context.Context, addr session.Address) (*session
 	if err != nil || b == nil {
 		return nil, err
 	}
-	rec, err := session.ParseRecord(b)
+	rec, err := decodeSession(b)
 	if err != nil {
-		return nil, fmt.Errorf("%w: session of %v: %w", ErrInvalidData, addr, err)
+		return nil, fmt.Errorf("session of %v: %w", addr, err)
 	}
 	return rec, nil
 }
@@ -457,9 +436,9 @@ func (s *Store) Load(ctx context.Context, sender senderkey.Sender, id senderkey.
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: sender key of %s.%d: %w", sender.Name, sender.DeviceID, err)
 	}
-	r, err := senderkey.ParseRecord(b)
+	r, err := decodeSenderKey(b)
 	if err != nil {
-		return nil, fmt.Errorf("%w: sender key of %s.%d: %w", ErrInvalidData, sender.Name, sender.DeviceID, err)
+		return nil, fmt.Errorf("sender key of %s.%d: %w", sender.Name, sender.DeviceID, err)
 	}
 	return r, nil
 }
@@ -489,4 +468,72 @@ func (s *Store) DeleteSenderKey(ctx context.Context, sender senderkey.Sender, id
 		}
 		return nil
 	})
+}
+
+// Decoders of stored values. Each returns an error wrapping ErrInvalidData
+// for bytes that are not a valid value (a corrupted or foreign database).
+
+func decodeIdentity(priv []byte) (*curve.IdentityKeyPair, error) {
+	k, err := curve.NewPrivateKey(priv)
+	if err != nil {
+		return nil, fmt.Errorf("%w: identity key: %w", ErrInvalidData, err)
+	}
+	id, err := curve.NewIdentityKeyPair(k)
+	if err != nil {
+		return nil, fmt.Errorf("%w: identity key: %w", ErrInvalidData, err)
+	}
+	return id, nil
+}
+
+func decodePeerIdentity(b []byte) (curve.PublicKey, error) {
+	k, err := curve.ParsePublicKey(b)
+	if err != nil {
+		return curve.PublicKey{}, fmt.Errorf("%w: %w", ErrInvalidData, err)
+	}
+	return k, nil
+}
+
+func decodePreKey(id uint32, priv []byte) (*x3dh.OneTimePreKey, error) {
+	k, err := curve.NewPrivateKey(priv)
+	if err != nil {
+		return nil, fmt.Errorf("%w: prekey %d: %w", ErrInvalidData, id, err)
+	}
+	return &x3dh.OneTimePreKey{ID: id, KeyPair: curve.NewKeyPair(k)}, nil
+}
+
+func decodeSignedPreKey(id uint32, priv []byte, ts int64, sig []byte) (*x3dh.SignedPreKey, error) {
+	k, err := curve.NewPrivateKey(priv)
+	if err != nil {
+		return nil, fmt.Errorf("%w: signed prekey %d: %w", ErrInvalidData, id, err)
+	}
+	return &x3dh.SignedPreKey{ID: id, KeyPair: curve.NewKeyPair(k), Timestamp: time.UnixMilli(ts), Signature: sig}, nil
+}
+
+func decodeKEMPreKey(id uint32, priv []byte, ts int64, sig []byte) (*x3dh.KEMPreKey, error) {
+	k, err := x3dh.ParseKEMPrivateKey(priv)
+	if err != nil {
+		return nil, fmt.Errorf("%w: KEM prekey %d: %w", ErrInvalidData, id, err)
+	}
+	return &x3dh.KEMPreKey{
+		ID:        id,
+		KeyPair:   x3dh.KEMKeyPair{Private: k, Public: k.PublicKey()},
+		Timestamp: time.UnixMilli(ts),
+		Signature: sig,
+	}, nil
+}
+
+func decodeSession(b []byte) (*session.Record, error) {
+	rec, err := session.ParseRecord(b)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidData, err)
+	}
+	return rec, nil
+}
+
+func decodeSenderKey(b []byte) (*senderkey.Record, error) {
+	r, err := senderkey.ParseRecord(b)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidData, err)
+	}
+	return r, nil
 }

@@ -9,12 +9,14 @@
 // malformed input (ciphertext not a multiple of 16, empty input), so every
 // operation runs under recover and reports the panic as an error. It cannot
 // take injected randomness for XEdDSA signing, so xeddsa_sign refuses a
-// "random" field.
+// "random" field. Key pairs come from crypto/rand.Reader, which the peer
+// wraps so that queue_random can inject them.
 package main
 
 import (
 	"bufio"
 	"context"
+	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -83,7 +85,28 @@ type request struct {
 	Message             hexBytes    `json:"message"`
 	Signature           hexBytes    `json:"signature"`
 	Random              hexBytes    `json:"random"`
+	Bytes               hexBytes    `json:"bytes"`
 }
+
+// queuedReader serves the bytes given to the queue_random op before the
+// wrapped source. It replaces crypto/rand.Reader, which the library reads
+// when it generates a key pair (ecc.GenerateKeyPair).
+type queuedReader struct {
+	queue    []byte
+	fallback io.Reader
+}
+
+func (q *queuedReader) Read(b []byte) (int, error) {
+	n := copy(b, q.queue)
+	q.queue = q.queue[n:]
+	if n == len(b) {
+		return n, nil
+	}
+	m, err := q.fallback.Read(b[n:])
+	return n + m, err
+}
+
+var queued = &queuedReader{fallback: rand.Reader}
 
 // stores: in-memory, keyed by "name.device" (the library's own test stores
 // key by pointer, which does not work across requests).
@@ -342,6 +365,11 @@ func (p *peer) handle(ctx context.Context, r *request) (map[string]any, error) {
 		var sig [64]byte
 		copy(sig[:], r.Signature)
 		return map[string]any{"valid": ecc.VerifySignature(pub, r.Message, sig)}, nil
+	case "queue_random":
+		// The next random draws come from bytes, in order, before the
+		// system source (for replaying transcripts with listed keys).
+		queued.queue = append(queued.queue, r.Bytes...)
+		return map[string]any{"pending": len(queued.queue)}, nil
 	case "shutdown":
 		return map[string]any{}, nil
 	}
@@ -368,6 +396,7 @@ func (stderrLogger) Error(caller, msg string)   { log.Printf("error %s: %s", cal
 func (stderrLogger) Configure(string)           {}
 
 func main() {
+	rand.Reader = queued
 	log.SetOutput(os.Stderr)
 	log.SetPrefix("gomau: ")
 	var l logger.Loggable = stderrLogger{}

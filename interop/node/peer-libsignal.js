@@ -15,7 +15,8 @@
 //  - Its signatures (curve.calculateSignature) pass no random to
 //    curve25519-js, so they are deterministic; xeddsa_sign with "random" calls
 //    curve25519-js sign(priv, msg, random) directly.
-//  - No seeded randomness: keys come from node's crypto.generateKeyPairSync.
+//  - No seeded randomness: keys come from node's crypto.generateKeyPairSync, except
+//    key pairs drawn from bytes given to queue_random (see below).
 'use strict';
 
 const nodeCrypto = require('crypto');
@@ -30,6 +31,21 @@ const libsignal = require('libsignal');
 const curveJs = require('curve25519-js');
 
 const { curve, SessionBuilder, SessionCipher, SessionRecord, ProtocolAddress } = libsignal;
+
+// queue_random: key pairs the library generates (base keys, ratchet keys)
+// come from the queued bytes first, 32 per key pair, clamped, before node's
+// generator. The library calls curve.generateKeyPair through its module
+// object, so replacing the export reaches every call.
+let queued = Buffer.alloc(0);
+const originalGenerateKeyPair = curve.generateKeyPair;
+curve.generateKeyPair = function () {
+    if (queued.length >= 32) {
+        const seed = queued.subarray(0, 32);
+        queued = queued.subarray(32);
+        return keyPair(seed);
+    }
+    return originalGenerateKeyPair.apply(this, arguments);
+};
 
 const X25519_PKCS8_PREFIX = Buffer.from([48, 46, 2, 1, 0, 48, 5, 6, 3, 43, 101, 110, 4, 34, 4, 32]);
 
@@ -207,6 +223,11 @@ const ops = {
         if (sig.length !== 64) return { valid: false };
         return { valid: !!curve.verifySignature(pub, msg, sig) };
     },
+    async queue_random(req) {
+        const b = hexField(req, 'bytes', false) || Buffer.alloc(0);
+        queued = Buffer.concat([queued, b]);
+        return { pending: queued.length };
+    },
     async shutdown() { return {}; },
 };
 
@@ -221,7 +242,7 @@ async function main() {
             op = req.op;
             const fn = Object.prototype.hasOwnProperty.call(ops, op) ? ops[op] : null;
             if (!fn) throw new PeerError('unknown op ' + op);
-            if (!storage && !['init', 'xeddsa_sign', 'xeddsa_verify', 'shutdown'].includes(op)) {
+            if (!storage && !['init', 'xeddsa_sign', 'xeddsa_verify', 'queue_random', 'shutdown'].includes(op)) {
                 throw new PeerError('not initialized');
             }
             res = await fn(req);

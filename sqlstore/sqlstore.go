@@ -22,6 +22,12 @@
 // Called without a Manager's lock (a context that carries no transaction of
 // this store), each write method runs in a transaction of its own.
 //
+// On SQLite a Store runs one transaction at a time (SQLite has one writer),
+// and a DecryptWith handler runs inside one: a handler that calls the
+// Manager, or a write method of the same Store, waits forever. Keep the
+// handler to the app's own storage (on PostgreSQL the same holds for calls
+// on the same address).
+//
 // A one-time prekey (EC or KEM) can be consumed once: StoreSession fails
 // with ErrPreKeyConsumed when the key it consumes is already gone (another
 // process used it first), and the whole transaction rolls back. A
@@ -261,7 +267,10 @@ func (s *Store) q(ctx context.Context) querier {
 // begin starts a write transaction.
 func (s *Store) begin(ctx context.Context) (*txn, error) {
 	if s.dialect == Postgres {
-		tx, err := s.db.BeginTx(ctx, nil)
+		// READ COMMITTED whatever the database's default: each statement
+		// after the row lock must see what the lock's previous holder
+		// committed (a REPEATABLE READ snapshot would predate it).
+		tx, err := s.db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted})
 		if err != nil {
 			return nil, fmt.Errorf("sqlstore: begin: %w", err)
 		}

@@ -13,6 +13,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"flag"
 	"fmt"
 	"log"
@@ -52,13 +53,13 @@ func newParty(ctx context.Context, name string, regID uint32, dir, pgURL string)
 		p.driver, p.dsn, p.where = sqlstore.DriverSQLite, path, "database "+path
 	} else {
 		schema := "signal_demo_" + name
-		admin, err := sqlstore.Open(ctx, sqlstore.DriverPostgres, pgURL)
+		admin, err := sql.Open(sqlstore.DriverPostgres, pgURL)
 		if err != nil {
 			return nil, err
 		}
-		_, err = admin.DB().ExecContext(ctx, "DROP SCHEMA IF EXISTS "+schema+" CASCADE")
+		_, err = admin.ExecContext(ctx, "DROP SCHEMA IF EXISTS "+schema+" CASCADE")
 		if err == nil {
-			_, err = admin.DB().ExecContext(ctx, "CREATE SCHEMA "+schema)
+			_, err = admin.ExecContext(ctx, "CREATE SCHEMA "+schema)
 		}
 		admin.Close()
 		if err != nil {

@@ -557,3 +557,59 @@ func TestConcurrentUse(t *testing.T) {
 		}
 	})
 }
+
+func TestBadBundleSignature(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, be backend) {
+		ctx := context.Background()
+		alice, bob := newDevice(t, be, "alice"), newDevice(t, be, "bob")
+		for _, pq := range []bool{false, true} {
+			b := bob.bundle(t, false, pq)
+			b.SignedPreKey.Signature = bytes.Clone(b.SignedPreKey.Signature)
+			b.SignedPreKey.Signature[3] ^= 1
+			err := alice.m.ProcessBundle(ctx, bob.addr(), b)
+			if !errors.Is(err, session.ErrSignature) || !errors.Is(err, x3dh.ErrBadSignedPreKeySignature) {
+				t.Fatalf("bad signed-prekey signature: %v", err)
+			}
+			if pq {
+				b = bob.bundle(t, false, true)
+				b.KEMPreKey.Signature = bytes.Clone(b.KEMPreKey.Signature)
+				b.KEMPreKey.Signature[3] ^= 1
+				err := alice.m.ProcessBundle(ctx, bob.addr(), b)
+				if !errors.Is(err, session.ErrSignature) || !errors.Is(err, x3dh.ErrBadKEMSignature) {
+					t.Fatalf("bad KEM signature: %v", err)
+				}
+			}
+		}
+		if ok, _ := alice.m.HasSession(ctx, bob.addr()); ok {
+			t.Fatal("session after refused bundles")
+		}
+		if alice.sessionBytes(t, bob.addr()) != nil {
+			t.Fatal("a refused bundle stored a record")
+		}
+	})
+}
+
+func TestVersionErrors(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, be backend) {
+		ctx := context.Background()
+		alice, bob := newDevice(t, be, "alice"), newDevice(t, be, "bob")
+		if err := alice.m.ProcessBundle(ctx, bob.addr(), bob.bundle(t, false, false)); err != nil {
+			t.Fatal(err)
+		}
+		msg := send(t, alice, bob, "hi")
+		for _, b0 := range []byte{0x22, 0x23, 0x55, 0x11} {
+			bad := bytes.Clone(msg.Body)
+			bad[0] = b0
+			if _, err := bob.m.Decrypt(ctx, alice.addr(), session.Message{Type: msg.Type, Body: bad}); !errors.Is(err, session.ErrVersion) {
+				t.Errorf("first byte %#x: err = %v, want ErrVersion", b0, err)
+			}
+		}
+		if _, err := bob.m.Decrypt(ctx, alice.addr(), session.Message{Type: 9, Body: msg.Body}); !errors.Is(err, session.ErrInvalidMessage) {
+			t.Errorf("unknown type: %v", err)
+		}
+		if bob.sessionBytes(t, alice.addr()) != nil {
+			t.Fatal("refused messages stored a record")
+		}
+		recv(t, bob, alice, msg, "hi")
+	})
+}

@@ -28,6 +28,9 @@ const (
 	ErrNameBadBaseKey       = "bad_base_key"       // invalid base key in a PreKey message
 	ErrNameBadKEMCiphertext = "bad_kem_ciphertext" // KEM ciphertext of the wrong length or type
 	ErrNameMissingKEM       = "missing_kem"        // v4 PreKey message without KEM fields
+	// ErrNameReceiverChainDropped: a message on a receiving chain that was
+	// dropped (at most 5 are kept).
+	ErrNameReceiverChainDropped = "receiver_chain_dropped"
 )
 
 // SuiteHeader is the envelope every generated family file shares.

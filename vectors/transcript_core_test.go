@@ -190,6 +190,8 @@ func coreErrorMatches(name string, err error) bool {
 		return errors.Is(err, x3dh.ErrKEMCiphertextLength) || errors.Is(err, x3dh.ErrKEMCiphertextType) || errors.Is(err, x3dh.ErrUnknownKEMType)
 	case vectors.ErrNameMissingKEM:
 		return errors.Is(err, wire.ErrMissingField) || errors.Is(err, x3dh.ErrMissingKEMPreKey)
+	case vectors.ErrNameReceiverChainDropped:
+		return errors.Is(err, ratchet.ErrReceiverChainDropped)
 	}
 	return false
 }

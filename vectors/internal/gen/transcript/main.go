@@ -815,6 +815,32 @@ func (g *gen) transcript(tid int, s spec) Transcript {
 	for _, h := range held {
 		deliver(msgs[h].sender.other, h)
 	}
+	// A new message on the oldest chain of the peer that a party no longer
+	// holds (more than maxReceiverChains newer ones), after everything:
+	// correctly MACed, but its chain key is gone.
+	for _, receiver := range []*party{alice, bob} {
+		last := map[string]int{} // the peer's ratchet key -> its last message
+		var order []string
+		for mi := range msgs {
+			if msgs[mi].sender == receiver.other {
+				k := string(msgs[mi].their)
+				if _, ok := last[k]; !ok {
+					order = append(order, k)
+				}
+				last[k] = mi
+			}
+		}
+		for _, k := range order {
+			if receiver.findRecv([]byte(k)) != nil {
+				continue
+			}
+			m := msgs[last[k]]
+			g.add(&t, Invalid{Name: fmt.Sprintf("%s_receiver_chain_dropped", receiver.name), BeforeEvent: len(t.Events), Party: receiver.name,
+				Type: typeSignal, Body: x(forge(m, v, m.counter+1, []byte("on a dropped chain"))), Flags: []string{"receiver_chain_dropped"},
+				Error: "receiver_chain_dropped"})
+			break
+		}
+	}
 	// Replays of delivered messages, after everything: the first and the
 	// last message whose receiving chain the receiver still holds.
 	var replays []int
@@ -1056,17 +1082,18 @@ var conventions = map[string]string{
 }
 
 var errorNames = map[string]string{
-	"bad_mac":            "the message does not authenticate (SignalMessage MAC, or a ciphertext the MAC covers).",
-	"truncated":          "the message ends early (cannot be parsed, or what remains does not authenticate).",
-	"legacy_version":     "message version (high nibble of byte 0) below 3.",
-	"unknown_version":    "message version above 4.",
-	"wrong_version":      "a supported version that is not the session's.",
-	"counter_too_far":    "the counter is more than 25000 (MAX_FORWARD_JUMPS) ahead of the receiving chain; the MAC is valid.",
-	"duplicate_message":  "the message was already decrypted.",
-	"bad_base_key":       "the PreKey message's base key is not a valid public key (small order, not canonical).",
-	"bad_kem_ciphertext": "the KEM ciphertext has the wrong length or type byte.",
-	"missing_kem":        "a v4 PreKey message without KEM prekey id and ciphertext.",
-	"bad_signature":      "a prekey signature in the bundle does not verify.",
+	"bad_mac":                "the message does not authenticate (SignalMessage MAC, or a ciphertext the MAC covers).",
+	"truncated":              "the message ends early (cannot be parsed, or what remains does not authenticate).",
+	"legacy_version":         "message version (high nibble of byte 0) below 3.",
+	"unknown_version":        "message version above 4.",
+	"wrong_version":          "a supported version that is not the session's.",
+	"counter_too_far":        "the counter is more than 25000 (MAX_FORWARD_JUMPS) ahead of the receiving chain; the MAC is valid.",
+	"duplicate_message":      "the message was already decrypted.",
+	"receiver_chain_dropped": "a new, correctly MACed message on a peer ratchet key whose receiving chain was dropped (at most 5 receiving chains are kept); an implementation that keeps no record of dropped chains sees an unauthenticated DH ratchet step.",
+	"bad_base_key":           "the PreKey message's base key is not a valid public key (small order, not canonical).",
+	"bad_kem_ciphertext":     "the KEM ciphertext has the wrong length or type byte.",
+	"missing_kem":            "a v4 PreKey message without KEM prekey id and ciphertext.",
+	"bad_signature":          "a prekey signature in the bundle does not verify.",
 }
 
 var flagDocs = map[string]string{
@@ -1082,6 +1109,7 @@ var flagDocs = map[string]string{
 	"wrong_key": "another key under the signature.", "modified_kem_signature": "a bit of the KEM prekey signature flipped.",
 	"modified_kem_key": "a bit of the KEM prekey flipped.", "kem_ciphertext_length": "KEM ciphertext one byte short or long.",
 	"kem_ciphertext_type": "KEM ciphertext with the other type byte, or without one.", "kem_missing": "no KEM fields.",
+	"receiver_chain_dropped": "a message on a receiving chain the party no longer holds.",
 }
 
 func generate(version int) []byte {

@@ -1110,6 +1110,9 @@ var flagDocs = map[string]string{
 	"modified_kem_key": "a bit of the KEM prekey flipped.", "kem_ciphertext_length": "KEM ciphertext one byte short or long.",
 	"kem_ciphertext_type": "KEM ciphertext with the other type byte, or without one.", "kem_missing": "no KEM fields.",
 	"receiver_chain_dropped": "a message on a receiving chain the party no longer holds.",
+	"legacy_version":         "byte 0 set to 0x23 (message version 2).", "unknown_version": "byte 0 set to 0x53 (message version 5).",
+	"wrong_version": "a SignalMessage of the other supported version (0x44 in a v3 session, 0x33 in v4), correctly MACed.",
+	"bad_base_key":  "the PreKey message's base key replaced by u = 0, u = 1, u = p + 9 (non-canonical) or the genuine key with bit 255 set.",
 }
 
 func generate(version int) []byte {

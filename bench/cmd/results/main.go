@@ -192,7 +192,10 @@ func (r *results) check(w io.Writer, ts []target) {
 
 // ratios prints num/den for every row that has both.
 func (r *results) ratios(w io.Writer, title string, pairs [][2]string, unit string) {
-	fmt.Fprintf(w, "%s\n\n| scenario | store |", title)
+	if title != "" {
+		fmt.Fprintf(w, "%s\n\n", title)
+	}
+	fmt.Fprint(w, "| scenario | store |")
 	for _, p := range pairs {
 		fmt.Fprintf(w, " %s / %s |", p[0], p[1])
 	}

@@ -29,6 +29,8 @@ console.debug = console.error;
 
 const libsignal = require('libsignal');
 const curveJs = require('curve25519-js');
+const { MlKem1024 } = require('crystals-kyber-js');
+const kyberRound3 = require('crystals-kyber');
 
 const { curve, SessionBuilder, SessionCipher, SessionRecord, ProtocolAddress } = libsignal;
 
@@ -223,6 +225,49 @@ const ops = {
         if (sig.length !== 64) return { valid: false };
         return { valid: !!curve.verifySignature(pub, msg, sig) };
     },
+    // Known-answer KEM ops for the generated vectors (vectors/data/pqxdh.json,
+    // transcript_v4.json), on two independent JavaScript KEMs, not on
+    // libsignal: crystals-kyber-js (ML-KEM-1024, FIPS 203) and crystals-kyber
+    // (round-3 Kyber1024). Keys and ciphertexts are raw (no type byte). An
+    // ML-KEM-1024 decapsulation key is also a round-3 Kyber1024 secret key
+    // (same layout), so both KEMs take the key pair derived from the 64-byte
+    // seed d || z.
+    async kem_keypair(req) {
+        const seed = hexField(req, 'seed');
+        const [pk, sk] = await new MlKem1024().deriveKeyPair(new Uint8Array(seed));
+        return { public: Buffer.from(pk).toString('hex'), secret: Buffer.from(sk).toString('hex') };
+    },
+    async kem_encap(req) {
+        const pk = new Uint8Array(hexField(req, 'public'));
+        const rnd = new Uint8Array(hexField(req, 'random'));
+        if (rnd.length !== 32) throw new PeerError('random must be 32 bytes');
+        let ct, ss;
+        if (req.kem === 'ML-KEM-1024') {
+            [ct, ss] = await new MlKem1024().encap(pk, rnd); // rnd is FIPS 203's m
+        } else if (req.kem === 'Kyber1024') {
+            // crystals-kyber draws its coins from webcrypto.getRandomValues.
+            const wc = nodeCrypto.webcrypto;
+            const orig = wc.getRandomValues;
+            wc.getRandomValues = (a) => { a.set(rnd.subarray(0, a.length)); return a; };
+            try {
+                [ct, ss] = kyberRound3.Encrypt1024(pk);
+            } finally {
+                wc.getRandomValues = orig;
+            }
+        } else {
+            throw new PeerError('unknown kem ' + req.kem);
+        }
+        return { ciphertext: Buffer.from(ct).toString('hex'), shared_secret: Buffer.from(ss).toString('hex') };
+    },
+    async kem_decap(req) {
+        const sk = new Uint8Array(hexField(req, 'secret'));
+        const ct = new Uint8Array(hexField(req, 'ciphertext'));
+        let ss;
+        if (req.kem === 'ML-KEM-1024') ss = await new MlKem1024().decap(ct, sk);
+        else if (req.kem === 'Kyber1024') ss = kyberRound3.Decrypt1024(ct, sk);
+        else throw new PeerError('unknown kem ' + req.kem);
+        return { shared_secret: Buffer.from(ss).toString('hex') };
+    },
     async queue_random(req) {
         const b = hexField(req, 'bytes', false) || Buffer.alloc(0);
         queued = Buffer.concat([queued, b]);
@@ -242,7 +287,7 @@ async function main() {
             op = req.op;
             const fn = Object.prototype.hasOwnProperty.call(ops, op) ? ops[op] : null;
             if (!fn) throw new PeerError('unknown op ' + op);
-            if (!storage && !['init', 'xeddsa_sign', 'xeddsa_verify', 'queue_random', 'shutdown'].includes(op)) {
+            if (!storage && !['init', 'xeddsa_sign', 'xeddsa_verify', 'queue_random', 'kem_keypair', 'kem_encap', 'kem_decap', 'shutdown'].includes(op)) {
                 throw new PeerError('not initialized');
             }
             res = await fn(req);

@@ -355,6 +355,27 @@ class Peer:
         return {"root_key": bytes(st.getRootKey().getKeyBytes()).hex(),
                 "chain_key": bytes(st.getSenderChainKey().getKey()).hex()}
 
+    def op_pqxdh_responder(self, req):
+        # Bob's side of PQXDH (v4) from python-axolotl's primitives (its X25519
+        # and HKDF): secret = 0xFF*32 || DH(SPK, IK_A) || DH(IK_B, EK_A) ||
+        # DH(SPK, EK_A) [|| DH(OPK, EK_A)] || kem_shared_secret; okm =
+        # HKDF(salt none, secret, info, length). The KEM secret is an input
+        # (python-axolotl has no KEM).
+        ident = key_pair(self._hex(req, "identity_private"))
+        spk = key_pair(self._hex(req, "signed_prekey_private"))
+        ik_a = decode_point(self._hex(req, "their_identity"), "their_identity")
+        ek_a = decode_point(self._hex(req, "their_base_key"), "their_base_key")
+        secret = bytearray(b"\xff" * 32)
+        secret += Curve.calculateAgreement(ik_a, spk.getPrivateKey())
+        secret += Curve.calculateAgreement(ek_a, ident.getPrivateKey())
+        secret += Curve.calculateAgreement(ek_a, spk.getPrivateKey())
+        otp = self._hex(req, "one_time_prekey_private", False)
+        if otp:
+            secret += Curve.calculateAgreement(ek_a, key_pair(otp).getPrivateKey())
+        secret += self._hex(req, "kem_shared_secret")
+        okm = HKDFv3().deriveSecrets(bytes(secret), req.get("info", "").encode(), int(req.get("length", 0)))
+        return {"okm": bytes(okm).hex()}
+
     def op_queue_random(self, req):
         # The next random draws come from bytes, in order, before the usual
         # source (for replaying transcripts with listed keys).
@@ -391,7 +412,7 @@ class Peer:
         if fn is None:
             raise PeerError("unknown op %s" % (op,))
         if self.store is None and op not in ("init", "xeddsa_sign", "xeddsa_verify", "queue_random",
-                                             "root_step", "chain_keys", "x3dh_responder"):
+                                             "root_step", "chain_keys", "x3dh_responder", "pqxdh_responder"):
             raise PeerError("not initialized")
         return fn(req)
 

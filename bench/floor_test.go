@@ -27,6 +27,14 @@ import (
 // responder's base-key subgroup check), with the least state handling that
 // still works: no protobuf, no stores, no validation of local state.
 //
+// v4 also runs SPQR's symmetric part: the chain start from the PQXDH
+// authentication key, one SPQR chain step (HKDF) per message on each side,
+// and the SPQR key as the salt of the message keys. It does not run the
+// ML-KEM braid (ML-KEM-768 key generation, encapsulation and decapsulation
+// at epoch changes, erasure-coded chunks in every message), so floor-v4
+// understates a triple ratchet's work, mostly in ping-pong where epochs
+// advance.
+//
 // In "serialized" mode every party's state is written to a flat byte layout
 // and read back after each operation, as the session layer's stores do with
 // records; the ratchet private key is kept as raw bytes after a read and
@@ -49,6 +57,7 @@ func init() {
 type fskipped struct {
 	index uint32
 	seed  [32]byte
+	pqKey [32]byte // v4: the SPQR key of that message
 }
 
 // fparty is one side of a floor session.
@@ -62,6 +71,10 @@ type fparty struct {
 	hasTheirs            bool
 	id, peer             [33]byte
 	skipped              []fskipped
+	// v4: the SPQR chains (sending, receiving) and the index of their
+	// last key (keys start at 1).
+	pqSend, pqRecv   [32]byte
+	pqSendN, pqRecvN uint32
 }
 
 type fmsg struct {
@@ -107,9 +120,38 @@ func signalMAC(key []byte, sender, receiver *[33]byte, msg []byte) []byte {
 	return m.Sum(nil)[:8]
 }
 
+// spqrStep derives the next key of an SPQR chain (v4): HKDF with 32 zero
+// bytes of salt, info be32(index) || label, 64 bytes -> next chain | key.
+func spqrStep(chain *[32]byte, n *uint32) (key [32]byte) {
+	*n++
+	info := binary.BigEndian.AppendUint32(make([]byte, 0, 40), *n)
+	info = append(info, "Signal PQ Ratchet V1 Chain Next"...)
+	okm, _ := hkdf.Key(sha256.New, chain[:], zeroSalt, string(info), 64)
+	copy(chain[:], okm[:32])
+	copy(key[:], okm[32:])
+	return key
+}
+
+var zeroSalt = make([]byte, 32)
+
+// messageKeys derives cipher key | MAC key | IV from a chain seed, salted
+// with the SPQR key in v4.
+func (p *fparty) messageKeys(seed, pqKey *[32]byte) []byte {
+	var salt []byte
+	if p.version == 4 {
+		salt = pqKey[:]
+	}
+	keys, _ := hkdf.Key(sha256.New, seed[:], salt, "WhisperMessageKeys", 80)
+	return keys
+}
+
 func floorEncrypt(p *fparty, pt []byte) *fmsg {
 	seed := chainStep(&p.sendCK)
-	keys, _ := hkdf.Key(sha256.New, seed[:], nil, "WhisperMessageKeys", 80)
+	var pqKey [32]byte
+	if p.version == 4 {
+		pqKey = spqrStep(&p.pqSend, &p.pqSendN)
+	}
+	keys := p.messageKeys(&seed, &pqKey)
 	blk, _ := aes.NewCipher(keys[:32])
 	n := len(pt) - len(pt)%16 + 16
 	m := &fmsg{pub: p.pub, counter: p.sendN}
@@ -164,12 +206,20 @@ func floorReceive(b *testing.B, p *fparty, m *fmsg) []byte {
 		floorRatchet(b, p, m.pub)
 	}
 	for p.recvN < m.counter {
-		p.skipped = append(p.skipped, fskipped{index: p.recvN, seed: chainStep(&p.recvCK)})
+		sk := fskipped{index: p.recvN, seed: chainStep(&p.recvCK)}
+		if p.version == 4 {
+			sk.pqKey = spqrStep(&p.pqRecv, &p.pqRecvN)
+		}
+		p.skipped = append(p.skipped, sk)
 		p.recvN++
 	}
 	seed := chainStep(&p.recvCK)
 	p.recvN++
-	keys, _ := hkdf.Key(sha256.New, seed[:], nil, "WhisperMessageKeys", 80)
+	var pqKey [32]byte
+	if p.version == 4 {
+		pqKey = spqrStep(&p.pqRecv, &p.pqRecvN)
+	}
+	keys := p.messageKeys(&seed, &pqKey)
 	if !hmac.Equal(signalMAC(keys[32:64], &p.peer, &p.id, m.ser), m.tag) {
 		b.Fatal("floor: bad MAC")
 	}
@@ -181,7 +231,7 @@ func floorReceive(b *testing.B, p *fparty, m *fmsg) []byte {
 
 // encode writes p in a flat layout; decode reads it back.
 func (p *fparty) encode() []byte {
-	out := make([]byte, 0, 256+len(p.skipped)*36)
+	out := make([]byte, 0, 512+len(p.skipped)*68)
 	out = append(out, p.version)
 	out = append(out, p.root[:]...)
 	out = append(out, p.sendCK[:]...)
@@ -199,10 +249,17 @@ func (p *fparty) encode() []byte {
 	}
 	out = append(out, p.id[:]...)
 	out = append(out, p.peer[:]...)
+	out = append(out, p.pqSend[:]...)
+	out = append(out, p.pqRecv[:]...)
+	out = binary.BigEndian.AppendUint32(out, p.pqSendN)
+	out = binary.BigEndian.AppendUint32(out, p.pqRecvN)
 	out = binary.BigEndian.AppendUint32(out, uint32(len(p.skipped)))
 	for i := range p.skipped {
 		out = binary.BigEndian.AppendUint32(out, p.skipped[i].index)
 		out = append(out, p.skipped[i].seed[:]...)
+		if p.version == 4 {
+			out = append(out, p.skipped[i].pqKey[:]...)
+		}
 	}
 	return out
 }
@@ -223,10 +280,16 @@ func decodeParty(b []byte) *fparty {
 	b = b[1:]
 	take(p.id[:])
 	take(p.peer[:])
+	take(p.pqSend[:])
+	take(p.pqRecv[:])
+	p.pqSendN, p.pqRecvN = u32(), u32()
 	p.skipped = make([]fskipped, u32())
 	for i := range p.skipped {
 		p.skipped[i].index = u32()
 		take(p.skipped[i].seed[:])
+		if p.version == 4 {
+			take(p.skipped[i].pqKey[:])
+		}
 	}
 	return p
 }
@@ -412,6 +475,10 @@ func (f *floorFixture) handshake(b *testing.B, pt []byte, serialized bool) (alic
 	inf, n := info(v)
 	okm, _ := hkdf.Key(sha256.New, secret, nil, inf, n)
 	alice = &fparty{version: v, id: f.alicePub, peer: f.bobPub, recvCK: [32]byte(okm[32:64]), hasTheirs: true}
+	if v == 4 {
+		a2b, b2a := spqrStart(okm[64:96])
+		alice.pqSend, alice.pqRecv = a2b, b2a
+	}
 	copy(alice.theirs[:], f.spkPub[1:])
 	ra, err := ecdh.X25519().GenerateKey(nil)
 	if err != nil {
@@ -450,6 +517,10 @@ func (f *floorFixture) handshake(b *testing.B, pt []byte, serialized bool) (alic
 	}
 	okm, _ = hkdf.Key(sha256.New, secret, nil, inf, n)
 	bob = &fparty{version: v, id: f.bobPub, peer: f.alicePub, root: [32]byte(okm[:32]), sendCK: [32]byte(okm[32:64])}
+	if v == 4 {
+		a2b, b2a := spqrStart(okm[64:96])
+		bob.pqSend, bob.pqRecv = b2a, a2b
+	}
 	bob.setKey(f.spk)
 	checkPlaintext(b, floorReceive(b, bob, m), pt)
 	save(&bob, serialized)
@@ -457,6 +528,13 @@ func (f *floorFixture) handshake(b *testing.B, pt []byte, serialized bool) (alic
 }
 
 var sinkBytes []byte
+
+// spqrStart derives the SPQR chains from the PQXDH authentication key:
+// HKDF(32 zero bytes, auth key, "...Chain  Start", 96) -> root | A2B | B2A.
+func spqrStart(authKey []byte) (a2b, b2a [32]byte) {
+	okm, _ := hkdf.Key(sha256.New, authKey, zeroSalt, "Signal PQ Ratchet V1 Chain  Start", 96)
+	return [32]byte(okm[32:64]), [32]byte(okm[64:96])
+}
 
 func floorSetup(b *testing.B, v byte, serialized bool) func() {
 	f := newFloorFixture(b, v)

@@ -249,7 +249,8 @@ func (p *oursPair) record(b *testing.B, party int) (func(), int) {
 }
 
 // oursFanout: Alice has acknowledged sessions with n recipients, all served
-// by one responder device that knows Alice under n addresses.
+// by one responder device that knows Alice under n addresses. The fan-out is
+// the Manager's own EncryptMany, with one worker (seq) or GOMAXPROCS (par).
 func oursFanout(b *testing.B, v x3dh.Version, store string, n int) func([]byte, bool) {
 	ctx := context.Background()
 	alice, bob := newOursDevice(b, 1, store), newOursDevice(b, 2, store)
@@ -268,10 +269,12 @@ func oursFanout(b *testing.B, v x3dh.Version, store string, n int) func([]byte, 
 		p.send(b, 1, pt)
 	}
 	return func(pt []byte, parallel bool) {
-		each(n, parallel, func(i int) {
-			if _, err := alice.m.Encrypt(ctx, to[i], pt); err != nil {
-				b.Error(err)
-			}
-		})
+		workers := 1 // FanOutWorkers(0) means GOMAXPROCS
+		if parallel {
+			workers = 0
+		}
+		if _, err := alice.m.EncryptMany(ctx, to, pt, session.FanOutWorkers(workers)); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

@@ -3,7 +3,7 @@
 // 0.103.0, AGPL-3.0: the Rust library through its Node binding), the same
 // scenarios as bench/ (see bench/scenario_test.go), v4 only: PQXDH with a
 // Kyber1024 last-resort prekey, Double Ratchet + SPQR (libsignal always runs
-// SPQR for new sessions; this library's v4 does not have SPQR yet).
+// SPQR for new sessions, as this library's v4 does).
 //
 // Timing is done here, in Node, around the library calls: every number
 // includes the JS <-> Rust FFI crossings, the async store callbacks and the

@@ -245,14 +245,14 @@ func main() {
 
 Written by bench/run.sh (go run ./cmd/results); do not edit by hand. Scenario definitions:
 bench/scenario_test.go. Implementations: **ours-v3/v4** (this library; v4 = PQXDH +
-Double Ratchet, *without SPQR*, which the session layer does not run yet), **gomau-v3**
-(go.mau.fi/libsignal v0.2.1), **libsignal-node-v4** (official libsignal 0.103.0 through
-@signalapp/libsignal-client in Node 20, timed in Node around the calls, so FFI, async
-store callbacks and Promises are included; its v4 *includes SPQR*, so ours-v4 vs
-libsignal-node-v4 is not like for like), **floor-v3/v4** (the same primitive calls
+Double Ratchet + SPQR, the triple ratchet), **gomau-v3** (go.mau.fi/libsignal v0.2.1),
+**libsignal-node-v4** (official libsignal 0.103.0 through @signalapp/libsignal-client in
+Node 20, PQXDH + Double Ratchet + SPQR, timed in Node around the calls, so FFI, async
+store callbacks and Promises are included), **floor-v3/v4** (the same primitive calls
 written plainly with the standard library: X25519, XEdDSA verification as Ed25519,
-HKDF, HMAC chain steps, AES-CBC, HMAC MAC, the base-key subgroup check, Kyber1024 via
-crypto/mlkem for v4; no protobuf, no stores).
+HKDF, HMAC chain steps, AES-CBC, HMAC MAC, the base-key subgroup check; for v4 also
+Kyber1024 via crypto/mlkem and SPQR's chain start and per-message chain steps, but not
+the SPQR braid's ML-KEM-768 and erasure-coded chunks; no protobuf, no stores).
 
 Store modes: **objects** (live record objects; our objects store hands out its own
 object, which equals a copying store on these never-failing paths), **clone** (ours only:

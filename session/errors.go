@@ -29,8 +29,9 @@ var (
 	// ErrStaleSession is returned when encrypting with a session that has not
 	// heard from the peer for longer than MaxUnacknowledgedSessionAge.
 	ErrStaleSession = errors.New("session: unacknowledged session too old")
-	// ErrVersion is returned for a message of a version this session does not
-	// speak (legacy below 3, unknown above 4, or not the session's version).
+	// ErrVersion is returned for a message whose version byte is legacy
+	// (below 3) or unknown (above 4). A message of the other supported
+	// version than the session's is ErrInvalidMessage, as in libsignal.
 	ErrVersion = errors.New("session: unsupported message version")
 )
 

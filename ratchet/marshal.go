@@ -58,14 +58,14 @@ func (s *State) AppendBinary(b []byte) ([]byte, error) {
 		b = binary.BigEndian.AppendUint16(b, uint16(len(c.skipped)))
 		for _, sk := range c.skipped {
 			b = be32(b, sk.n)
-			if sk.legacy == nil {
+			if lk := c.legacyKeys(sk.n); lk == nil {
 				b = append(b, 0)
 				b = append(b, sk.seed[:]...)
 			} else {
 				b = append(b, 1)
-				b = append(b, sk.legacy.Cipher[:]...)
-				b = append(b, sk.legacy.MAC[:]...)
-				b = append(b, sk.legacy.IV[:]...)
+				b = append(b, lk.Cipher[:]...)
+				b = append(b, lk.MAC[:]...)
+				b = append(b, lk.IV[:]...)
 			}
 		}
 	}

@@ -115,10 +115,11 @@ func (s *State) Snapshot() *Snapshot {
 			rc.Skipped = make([]SkippedKey, len(c.skipped))
 			for j, sk := range c.skipped {
 				rc.Skipped[j] = SkippedKey{Index: sk.n, Seed: sk.seed}
-				if sk.legacy != nil {
-					keys := *sk.legacy
-					rc.Skipped[j].Keys = &keys
-				}
+			}
+			for _, lk := range c.legacy {
+				j, _ := slices.BinarySearchFunc(c.skipped, lk.n, func(sk skippedKey, n uint32) int { return cmp.Compare(sk.n, n) })
+				keys := lk.keys
+				rc.Skipped[j].Keys = &keys
 			}
 		}
 		sn.Receivers = append(sn.Receivers, rc)
@@ -137,69 +138,36 @@ func invalid(format string, args ...any) error {
 // ratchet key, a sending key pair whose halves differ, a skipped index
 // repeated or not below its chain's index.
 func FromSnapshot(sn *Snapshot) (*State, error) {
-	s := newState()
-	s.root, s.prev = sn.RootKey, sn.PreviousCounter
+	b := NewBuilder(sn.RootKey, sn.PreviousCounter)
 	if sc := sn.Sender; sc != nil {
-		kp, err := checkPair(sc.RatchetKey)
-		if err != nil {
-			return nil, invalid("sending chain: %v", err)
+		if err := b.SetSender(sc.RatchetKey, sc.ChainKey); err != nil {
+			return nil, err
 		}
-		s.hasSend, s.send = true, kp
-		s.sendCK, s.sendN = sc.ChainKey.Key, sc.ChainKey.Index
 	}
 	if len(sn.Receivers) > MaxReceiverChains {
 		return nil, invalid("%d receiving chains, more than MaxReceiverChains (%d)", len(sn.Receivers), MaxReceiverChains)
 	}
 	for i := range sn.Receivers {
 		rc := &sn.Receivers[i]
-		if rc.RatchetKey.IsZero() {
-			return nil, invalid("receiving chain %d without ratchet key", i)
+		if err := b.AddReceiver(rc.RatchetKey, rc.ChainKey, rc.SkippedFloor, len(rc.Skipped)); err != nil {
+			return nil, err
 		}
-		if s.findRecv(rc.RatchetKey) >= 0 {
-			return nil, invalid("receiving chain %d repeats a ratchet key", i)
-		}
-		if len(rc.Skipped) > MaxSkippedKeysPerChain {
-			return nil, invalid("receiving chain %d stores %d skipped keys, more than MaxSkippedKeysPerChain (%d)", i, len(rc.Skipped), MaxSkippedKeysPerChain)
-		}
-		c := recvChain{pub: rc.RatchetKey, ck: rc.ChainKey.Key, n: rc.ChainKey.Index, floor: rc.SkippedFloor}
-		if c.floor > c.n {
-			return nil, invalid("receiving chain %d: skipped floor %d above chain index %d", i, c.floor, c.n)
-		}
-		if len(rc.Skipped) > 0 {
-			c.skipped = make([]skippedKey, len(rc.Skipped))
-			for j, sk := range rc.Skipped {
-				c.skipped[j] = skippedKey{n: sk.Index, seed: sk.Seed}
-				if sk.Keys != nil {
-					keys := *sk.Keys
-					c.skipped[j].legacy = &keys
-				}
-			}
-			slices.SortFunc(c.skipped, func(a, b skippedKey) int { return cmp.Compare(a.n, b.n) })
-			for j, sk := range c.skipped {
-				if j > 0 && sk.n == c.skipped[j-1].n {
-					return nil, invalid("receiving chain %d: skipped index %d repeated", i, sk.n)
-				}
-				if sk.n >= c.n {
-					return nil, invalid("receiving chain %d: skipped index %d not below chain index %d", i, sk.n, c.n)
-				}
-				if sk.n < c.floor {
-					return nil, invalid("receiving chain %d: skipped index %d below floor %d", i, sk.n, c.floor)
-				}
-			}
-			if c.floor == 0 && len(c.skipped) == MaxSkippedKeysPerChain {
-				c.floor = c.skipped[0].n
+		for j := range rc.Skipped {
+			sk := &rc.Skipped[j]
+			if sk.Keys != nil {
+				b.AddSkippedKeys(sk.Index, sk.Keys)
+			} else {
+				b.AddSkippedSeed(sk.Index, &sk.Seed)
 			}
 		}
-		s.recv = append(s.recv, c)
 	}
 	if len(sn.DroppedRatchetKeys) > MaxReceiverChains {
 		return nil, invalid("%d dropped ratchet keys, more than MaxReceiverChains (%d)", len(sn.DroppedRatchetKeys), MaxReceiverChains)
 	}
-	for i, pub := range sn.DroppedRatchetKeys {
-		if pub.IsZero() || s.findRecv(pub) >= 0 {
-			return nil, invalid("dropped ratchet key %d is zero or belongs to a live chain", i)
+	for _, pub := range sn.DroppedRatchetKeys {
+		if err := b.AddDropped(pub); err != nil {
+			return nil, err
 		}
 	}
-	s.dropped = slices.Clone(sn.DroppedRatchetKeys)
-	return s, nil
+	return b.Build()
 }

@@ -98,14 +98,17 @@ type recvChain struct {
 	floor uint32 // every dropped skipped key has an index below floor
 	// skipped holds stored keys in ascending index order, each below n.
 	skipped []skippedKey
+	// legacy holds the whole keys of the skipped entries imported from an
+	// older libsignal record, which stored cipher key, MAC key and IV
+	// instead of the seed (those entries' seeds are unused); ascending
+	// index order, usually empty. Keeping them aside leaves skipped free of
+	// pointers (see skipped.go).
+	legacy []legacyKey
 }
 
 type skippedKey struct {
 	n    uint32
 	seed [KeySize]byte
-	// legacy holds whole keys imported from an older libsignal record that
-	// stored cipher key, MAC key and IV instead of the seed; nil otherwise.
-	legacy *MessageKeys
 }
 
 // generateKeyPair returns a new ratchet key pair. It loads 32 random bytes
@@ -400,13 +403,13 @@ func (s *State) decryptSkipped(dst []byte, c *recvChain, counter uint32, body, s
 	}
 	k := s.k
 	sk := &c.skipped[j]
-	if sk.legacy != nil {
+	if lk := c.legacyKeys(sk.n); lk != nil {
 		if len(salt) != 0 {
 			// A stored whole key predates SPQR; a salted message cannot
 			// have been made with it.
 			return nil, ErrInvalidMAC
 		}
-		k.mk = *sk.legacy
+		k.mk = *lk
 	} else {
 		k.mk = MessageKeys{}
 		k.messageKeys(&k.mk, &sk.seed, salt)
@@ -418,6 +421,7 @@ func (s *State) decryptSkipped(dst []byte, c *recvChain, counter uint32, body, s
 	if err != nil {
 		return nil, err
 	}
+	c.deleteLegacy(sk.n)
 	clear(sk.seed[:])
 	c.skipped = slices.Delete(c.skipped, j, j+1)
 	return out, nil
@@ -448,6 +452,7 @@ func (s *State) dropChain() {
 	for i := range old.skipped {
 		clear(old.skipped[i].seed[:])
 	}
+	clear(old.legacy)
 	clear(old.ck[:])
 	if len(s.dropped) == MaxReceiverChains {
 		s.dropped = slices.Delete(s.dropped, 0, 1)
@@ -465,6 +470,7 @@ func (c *recvChain) addSkipped(keys []skippedKey) {
 		for i := range over {
 			clear(c.skipped[i].seed[:])
 		}
+		c.trimLegacy(c.skipped[over].n)
 		c.skipped = slices.Delete(c.skipped, 0, over)
 	}
 }

@@ -153,16 +153,15 @@ func (r *Record) UnmarshalBinary(b []byte) error {
 
 // ParseRecord decodes a record in libsignal's storage.proto layout. The
 // current state is checked in full; archived states are kept encoded and
-// checked when they are used.
+// checked when they are used. The record does not keep b.
 func ParseRecord(b []byte) (*Record, error) {
-	wr, err := wire.ParseRecord(b)
+	// The parse aliases b: stateFromStructure copies what the state keeps,
+	// and the archived states are copied here.
+	wr, err := wire.ParseRecordDeferred(b)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidRecord, err)
 	}
-	r := &Record{previous: wr.Previous}
-	if len(r.previous) > MaxArchivedStates {
-		r.previous = r.previous[:MaxArchivedStates]
-	}
+	r := &Record{previous: copyArchived(wr.Previous)}
 	if wr.Current != nil {
 		s, err := stateFromStructure(wr.Current)
 		if err != nil {
@@ -171,6 +170,27 @@ func ParseRecord(b []byte) (*Record, error) {
 		r.current = s
 	}
 	return r, nil
+}
+
+// copyArchived copies the first MaxArchivedStates encodings of p into one
+// new buffer.
+func copyArchived(p [][]byte) [][]byte {
+	if len(p) == 0 {
+		return nil
+	}
+	p = p[:min(len(p), MaxArchivedStates)]
+	n := 0
+	for _, b := range p {
+		n += len(b)
+	}
+	buf := make([]byte, 0, n)
+	out := make([][]byte, len(p))
+	for i, b := range p {
+		start := len(buf)
+		buf = append(buf, b...)
+		out[i] = buf[start:len(buf):len(buf)]
+	}
+	return out
 }
 
 // Clone returns a deep copy of r. Stores that keep records as objects
@@ -190,11 +210,8 @@ func (r *Record) Clone() (*Record, error) {
 
 func (s *state) clone() (*state, error) {
 	c := *s
-	r, err := ratchet.FromSnapshot(s.ratchet.Snapshot())
-	if err != nil {
-		return nil, err
-	}
-	c.ratchet = r
+	c.ratchet = s.ratchet.Clone() // s.ratchet is valid: no checks needed
+	// s.pq is never modified (an SPQR step returns a new State): shared.
 	c.aliceBaseKey = bytes.Clone(s.aliceBaseKey)
 	if s.pending != nil {
 		p := *s.pending
@@ -206,16 +223,18 @@ func (s *state) clone() (*state, error) {
 
 // archived parses archived state i.
 func (r *Record) archived(i int) (*state, error) {
-	ss, err := wire.ParseSessionStructure(r.previous[i])
+	ss, err := wire.ParseSessionStructureDeferred(r.previous[i])
 	if err != nil {
 		return nil, fmt.Errorf("%w: archived state %d: %w", ErrInvalidRecord, i, err)
 	}
 	return stateFromStructure(ss)
 }
 
-// structure maps s to storage.proto's SessionStructure.
+// structure maps s to storage.proto's SessionStructure. The result reads
+// the ratchet state's skipped keys in place (see skippedWriter): encode it
+// before s changes.
 func (s *state) structure() (*wire.SessionStructure, error) {
-	sn := s.ratchet.Snapshot()
+	v := s.ratchet.View()
 	pq, err := s.pq.MarshalBinary()
 	if err != nil {
 		return nil, err
@@ -224,40 +243,29 @@ func (s *state) structure() (*wire.SessionStructure, error) {
 		Version:              uint32(s.version),
 		LocalIdentityPublic:  s.localIdentity.Bytes(),
 		RemoteIdentityPublic: s.remoteIdentity.Bytes(),
-		RootKey:              sn.RootKey[:],
-		PreviousCounter:      sn.PreviousCounter,
+		RootKey:              v.RootKey[:],
+		PreviousCounter:      v.PreviousCounter,
 		RemoteRegistrationID: s.remoteRegID,
 		LocalRegistrationID:  s.localRegID,
 		AliceBaseKey:         s.aliceBaseKey,
 		PQRatchetState:       pq,
 	}
-	if sn.Sender != nil {
-		ck := sn.Sender.ChainKey
+	if v.Sender != nil {
+		ck := &v.Sender.ChainKey
 		ss.SenderChain = &wire.Chain{
-			RatchetKey:        sn.Sender.RatchetKey.Public.Bytes(),
-			RatchetKeyPrivate: sn.Sender.RatchetKey.Private.Bytes(),
+			RatchetKey:        v.Sender.RatchetKey.Public.Bytes(),
+			RatchetKeyPrivate: v.Sender.RatchetKey.Private.Bytes(),
 			ChainKey:          &wire.ChainKey{Index: ck.Index, Key: ck.Key[:]},
 		}
 	}
-	ss.ReceiverChains = make([]wire.Chain, len(sn.Receivers))
-	for i := range sn.Receivers {
-		rc := &sn.Receivers[i]
+	ss.ReceiverChains = make([]wire.Chain, len(v.Receivers))
+	for i := range v.Receivers {
+		rc := &v.Receivers[i]
 		c := &ss.ReceiverChains[i]
 		c.RatchetKey = rc.RatchetKey.Bytes()
 		c.ChainKey = &wire.ChainKey{Index: rc.ChainKey.Index, Key: rc.ChainKey.Key[:]}
-		// libsignal stores skipped keys newest first.
-		c.MessageKeys = make([]wire.MessageKey, len(rc.Skipped))
-		for j := range rc.Skipped {
-			sk := &rc.Skipped[len(rc.Skipped)-1-j]
-			mk := &c.MessageKeys[j]
-			mk.Index = sk.Index
-			if sk.Keys != nil {
-				mk.CipherKey = sk.Keys.Cipher[:]
-				mk.MACKey = sk.Keys.MAC[:]
-				mk.IV = sk.Keys.IV[:]
-			} else {
-				mk.Seed = sk.Seed[:]
-			}
+		if rc.Skipped.Len() > 0 {
+			c.KeyWriter = newSkippedWriter(rc.Skipped)
 		}
 	}
 	if p := s.pending; p != nil {
@@ -280,15 +288,16 @@ func recordErr(format string, a ...any) error {
 }
 
 // stateFromStructure maps storage.proto's SessionStructure to a state,
-// validating every key.
+// validating every key. ss may alias a buffer the caller reuses: the state
+// copies every byte it keeps.
 func stateFromStructure(ss *wire.SessionStructure) (*state, error) {
 	s := &state{
 		version:      uint8(ss.Version),
 		localRegID:   ss.LocalRegistrationID,
 		remoteRegID:  ss.RemoteRegistrationID,
-		aliceBaseKey: ss.AliceBaseKey,
+		aliceBaseKey: bytes.Clone(ss.AliceBaseKey),
 	}
-	pq, err := spqr.ParseState(ss.PQRatchetState)
+	pq, err := spqr.ParseState(ss.PQRatchetState) // copies
 	if err != nil {
 		return nil, recordErr("pq ratchet state: %w", err)
 	}
@@ -302,11 +311,10 @@ func stateFromStructure(ss *wire.SessionStructure) (*state, error) {
 	if s.remoteIdentity, err = curve.ParsePublicKey(ss.RemoteIdentityPublic); err != nil {
 		return nil, recordErr("remote identity: %w", err)
 	}
-	sn := &ratchet.Snapshot{PreviousCounter: ss.PreviousCounter}
 	if len(ss.RootKey) != ratchet.KeySize {
 		return nil, recordErr("root key of %d bytes", len(ss.RootKey))
 	}
-	copy(sn.RootKey[:], ss.RootKey)
+	rb := ratchet.NewBuilder([ratchet.KeySize]byte(ss.RootKey), ss.PreviousCounter)
 	if c := ss.SenderChain; c != nil {
 		pub, err := curve.ParsePublicKey(c.RatchetKey)
 		if err != nil {
@@ -320,44 +328,40 @@ func stateFromStructure(ss *wire.SessionStructure) (*state, error) {
 		if err != nil {
 			return nil, err
 		}
-		sn.Sender = &ratchet.SenderChain{RatchetKey: kp, ChainKey: ck}
+		if err := rb.SetSender(kp, ck); err != nil {
+			return nil, recordErr("%w", err)
+		}
 	}
 	if len(ss.ReceiverChains) > ratchet.MaxReceiverChains {
 		return nil, recordErr("%d receiver chains exceed MaxReceiverChains (%d)", len(ss.ReceiverChains), ratchet.MaxReceiverChains)
 	}
-	sn.Receivers = make([]ratchet.ReceiverChain, len(ss.ReceiverChains))
 	for i := range ss.ReceiverChains {
 		c := &ss.ReceiverChains[i]
-		rc := &sn.Receivers[i]
-		if rc.RatchetKey, err = curve.ParsePublicKey(c.RatchetKey); err != nil {
+		pub, err := curve.ParsePublicKey(c.RatchetKey)
+		if err != nil {
 			return nil, recordErr("receiver ratchet key: %w", err)
 		}
-		if rc.ChainKey, err = chainKeyFrom(c.ChainKey); err != nil {
+		ck, err := chainKeyFrom(c.ChainKey)
+		if err != nil {
 			return nil, err
 		}
-		if len(c.MessageKeys) > ratchet.MaxSkippedKeysPerChain {
-			return nil, recordErr("%d skipped keys exceed MaxSkippedKeysPerChain (%d)", len(c.MessageKeys), ratchet.MaxSkippedKeysPerChain)
+		n := c.NumMessageKeys()
+		if n > ratchet.MaxSkippedKeysPerChain {
+			return nil, recordErr("%d skipped keys exceed MaxSkippedKeysPerChain (%d)", n, ratchet.MaxSkippedKeysPerChain)
 		}
-		rc.Skipped = make([]ratchet.SkippedKey, len(c.MessageKeys))
-		for j := range c.MessageKeys {
-			mk := &c.MessageKeys[j]
-			sk := &rc.Skipped[len(c.MessageKeys)-1-j]
-			sk.Index = mk.Index
-			switch {
-			case len(mk.Seed) == ratchet.KeySize:
-				copy(sk.Seed[:], mk.Seed)
-			case len(mk.CipherKey) == 32 && len(mk.MACKey) == 32 && len(mk.IV) == 16:
-				keys := new(ratchet.MessageKeys)
-				copy(keys.Cipher[:], mk.CipherKey)
-				copy(keys.MAC[:], mk.MACKey)
-				copy(keys.IV[:], mk.IV)
-				sk.Keys = keys
-			default:
-				return nil, recordErr("stored message key %d has neither a seed nor whole keys", mk.Index)
+		if err := rb.AddReceiver(pub, ck, 0, n); err != nil {
+			return nil, recordErr("%w", err)
+		}
+		// libsignal stores skipped keys newest first; the builder takes
+		// any order (a descending run costs one reversal).
+		if err := c.DecodeMessageKeys(rb.AddSkippedSeed, func(mk *wire.MessageKey) error { return addStoredKey(rb, mk) }); err != nil {
+			if errors.Is(err, ErrInvalidRecord) {
+				return nil, err
 			}
+			return nil, recordErr("%w", err)
 		}
 	}
-	if s.ratchet, err = ratchet.FromSnapshot(sn); err != nil {
+	if s.ratchet, err = rb.Build(); err != nil {
 		return nil, recordErr("%w", err)
 	}
 	if p := ss.PendingPreKey; p != nil {
@@ -375,10 +379,30 @@ func stateFromStructure(ss *wire.SessionStructure) (*state, error) {
 		if k := ss.PendingKyberPreKey; k != nil {
 			s.pending.hasKyber = true
 			s.pending.kyberID = k.PreKeyID
-			s.pending.kyberCT = k.Ciphertext
+			s.pending.kyberCT = bytes.Clone(k.Ciphertext)
 		}
 	}
 	return s, nil
+}
+
+// addStoredKey adds one stored message key of a receiving chain to rb: a
+// seed, or the whole keys older libsignal versions stored. A key with both
+// is taken as its seed.
+func addStoredKey(rb *ratchet.Builder, mk *wire.MessageKey) error {
+	switch {
+	case len(mk.Seed) == ratchet.KeySize:
+		return rb.AddSkippedSeed(mk.Index, (*[ratchet.KeySize]byte)(mk.Seed))
+	case len(mk.CipherKey) == 32 && len(mk.MACKey) == 32 && len(mk.IV) == 16:
+		var keys ratchet.MessageKeys
+		copy(keys.Cipher[:], mk.CipherKey)
+		copy(keys.MAC[:], mk.MACKey)
+		copy(keys.IV[:], mk.IV)
+		err := rb.AddSkippedKeys(mk.Index, &keys)
+		keys = ratchet.MessageKeys{}
+		return err
+	default:
+		return recordErr("stored message key %d has neither a seed nor whole keys", mk.Index)
+	}
 }
 
 func chainKeyFrom(c *wire.ChainKey) (ratchet.ChainKey, error) {

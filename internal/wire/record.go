@@ -64,6 +64,27 @@ type Chain struct {
 	ChainKey          *ChainKey // nil if absent
 	// MessageKeys are the stored keys of skipped messages, in order.
 	MessageKeys []MessageKey
+	// KeyWriter, if not nil, writes further message_keys fields when the
+	// chain is encoded, after those of MessageKeys: encoders that hold
+	// the keys in another form write them without building MessageKeys.
+	// Parsers never set it.
+	KeyWriter MessageKeyWriter
+
+	// deferred is the encoded chain whose message_keys fields
+	// ParseRecordDeferred left encoded, nDeferred their number.
+	deferred  []byte
+	nDeferred int
+}
+
+// A MessageKeyWriter writes the message_keys fields of a Chain (field 4:
+// tag, length, MessageKey) itself; see Chain.KeyWriter. SeedMessageKeyLen,
+// AppendSeedMessageKey, MessageKeyFieldLen and AppendMessageKeyField write
+// the fields exactly as Chain.MessageKeys would be written.
+type MessageKeyWriter interface {
+	// EncodedLen returns the length of everything AppendTo writes.
+	EncodedLen() int
+	// AppendTo appends the fields to b.
+	AppendTo(b []byte) []byte
 }
 
 // ChainKey is a chain's current key and index: {1 index, 2 key}.
@@ -195,6 +216,9 @@ func (c *Chain) size() int {
 	for i := range c.MessageKeys {
 		n += sizeBytesField(chMessageKeys, c.MessageKeys[i].size())
 	}
+	if c.KeyWriter != nil {
+		n += c.KeyWriter.EncodedLen()
+	}
 	return n
 }
 
@@ -293,15 +317,71 @@ func (c *Chain) appendTo(b []byte) []byte {
 		b = appendBytes3(b, ckKey, k.Key)
 	}
 	for i := range c.MessageKeys {
-		k := &c.MessageKeys[i]
-		b = appendLen(b, chMessageKeys, k.size())
-		b = appendVarint3(b, mkIndex, uint64(k.Index))
-		b = appendBytes3(b, mkCipherKey, k.CipherKey)
-		b = appendBytes3(b, mkMACKey, k.MACKey)
-		b = appendBytes3(b, mkIV, k.IV)
-		b = appendBytes3(b, mkSeed, k.Seed)
+		b = AppendMessageKeyField(b, &c.MessageKeys[i])
+	}
+	if c.KeyWriter != nil {
+		b = c.KeyWriter.AppendTo(b)
 	}
 	return b
+}
+
+// MessageKeyFieldLen returns the length of k encoded as a message_keys
+// field of a Chain (tag and length included).
+func MessageKeyFieldLen(k *MessageKey) int {
+	return sizeBytesField(chMessageKeys, k.size())
+}
+
+// AppendMessageKeyField appends k encoded as a message_keys field of a
+// Chain (tag and length included).
+func AppendMessageKeyField(b []byte, k *MessageKey) []byte {
+	b = appendLen(b, chMessageKeys, k.size())
+	b = appendVarint3(b, mkIndex, uint64(k.Index))
+	b = appendBytes3(b, mkCipherKey, k.CipherKey)
+	b = appendBytes3(b, mkMACKey, k.MACKey)
+	b = appendBytes3(b, mkIV, k.IV)
+	return appendBytes3(b, mkSeed, k.Seed)
+}
+
+// SeedKeySize is the size of the seed of a stored message key.
+const SeedKeySize = 32
+
+// Tags of the fields a seed-only message key is made of.
+const (
+	tagMessageKeys = chMessageKeys<<3 | 2
+	tagMKIndex     = mkIndex<<3 | 0
+	tagMKSeed      = mkSeed<<3 | 2
+)
+
+// seedKeyLen is the length of MessageKey{Index: index, Seed: 32 bytes}.
+func seedKeyLen(index uint32) int {
+	if index == 0 {
+		return 2 + SeedKeySize
+	}
+	return 1 + protowire.SizeVarint(uint64(index)) + 2 + SeedKeySize
+}
+
+// SeedMessageKeyLen returns MessageKeyFieldLen of MessageKey{Index: index,
+// Seed: seed} for a SeedKeySize-byte seed, by arithmetic.
+func SeedMessageKeyLen(index uint32) int { return 2 + seedKeyLen(index) }
+
+// AppendSeedMessageKey appends MessageKey{Index: index, Seed: seed[:]}
+// encoded as a message_keys field, exactly as AppendMessageKeyField does,
+// without building the MessageKey.
+func AppendSeedMessageKey(b []byte, index uint32, seed *[SeedKeySize]byte) []byte {
+	// The key is at most 40 bytes: its length takes one byte.
+	switch {
+	case index == 0:
+		b = append(b, tagMessageKeys, 2+SeedKeySize, tagMKSeed, SeedKeySize)
+	case index < 1<<7:
+		b = append(b, tagMessageKeys, 4+SeedKeySize, tagMKIndex, byte(index), tagMKSeed, SeedKeySize)
+	case index < 1<<14:
+		b = append(b, tagMessageKeys, 5+SeedKeySize, tagMKIndex, byte(index)|0x80, byte(index>>7), tagMKSeed, SeedKeySize)
+	default:
+		b = append(b, tagMessageKeys, byte(seedKeyLen(index)), tagMKIndex)
+		b = protowire.AppendVarint(b, uint64(index))
+		b = append(b, tagMKSeed, SeedKeySize)
+	}
+	return append(b, seed[:]...)
 }
 
 func (p *PendingPreKey) appendTo(b []byte) []byte {
@@ -324,13 +404,32 @@ func ParseRecord(b []byte) (*Record, error) {
 		return nil, ErrTooLarge
 	}
 	r := new(Record)
-	if err := r.parse(clone(b)); err != nil {
+	if err := r.parse(clone(b), false); err != nil {
 		return nil, err
 	}
 	return r, nil
 }
 
-func (rec *Record) parse(b []byte) error {
+// ParseRecordDeferred parses a session record as ParseRecord does, for
+// decoders that copy what they keep, with two differences. The result
+// aliases b, which is not copied: b must not change while the result is in
+// use. And the message keys of the receiving chains are left encoded: their
+// MessageKeys are empty, Chain.NumMessageKeys counts them and
+// Chain.DecodeMessageKeys decodes them (and reports a malformed one, which
+// ParseRecord would have reported). Everything else is checked as
+// ParseRecord checks it.
+func ParseRecordDeferred(b []byte) (*Record, error) {
+	if len(b) > MaxRecordSize {
+		return nil, ErrTooLarge
+	}
+	r := new(Record)
+	if err := r.parse(b, true); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+func (rec *Record) parse(b []byte, deferKeys bool) error {
 	if n := countField(b, recPrevious); n > 0 {
 		rec.Previous = make([][]byte, 0, n)
 	}
@@ -349,7 +448,7 @@ func (rec *Record) parse(b []byte) error {
 			if rec.Current == nil {
 				rec.Current = new(SessionStructure)
 			}
-			err = rec.Current.merge(v)
+			err = rec.Current.merge(v, deferKeys)
 		case recPrevious:
 			var v []byte
 			v, err = r.raw("previous_sessions", typ)
@@ -371,7 +470,22 @@ func ParseSessionStructure(b []byte) (*SessionStructure, error) {
 		return nil, ErrTooLarge
 	}
 	s := new(SessionStructure)
-	if err := s.merge(clone(b)); err != nil {
+	if err := s.merge(clone(b), false); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// ParseSessionStructureDeferred parses one session state as
+// ParseSessionStructure does, with the differences of ParseRecordDeferred:
+// the result aliases b, and the receiving chains' message keys are left
+// encoded.
+func ParseSessionStructureDeferred(b []byte) (*SessionStructure, error) {
+	if len(b) > MaxRecordSize {
+		return nil, ErrTooLarge
+	}
+	s := new(SessionStructure)
+	if err := s.merge(b, true); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -379,8 +493,9 @@ func ParseSessionStructure(b []byte) (*SessionStructure, error) {
 
 // merge decodes b into s with protobuf merge semantics: scalars present in
 // b overwrite, sub-messages merge, repeated fields append. The result
-// aliases b.
-func (s *SessionStructure) merge(b []byte) error {
+// aliases b. With deferKeys, the receiving chains' message keys are left
+// encoded (see ParseRecordDeferred).
+func (s *SessionStructure) merge(b []byte, deferKeys bool) error {
 	if n := countField(b, ssReceiverChains); n > 0 {
 		s.ReceiverChains = slices.Grow(s.ReceiverChains, n)
 	}
@@ -407,12 +522,12 @@ func (s *SessionStructure) merge(b []byte) error {
 				if s.SenderChain == nil {
 					s.SenderChain = new(Chain)
 				}
-				err = s.SenderChain.merge(v)
+				err = s.SenderChain.merge(v, false)
 			}
 		case ssReceiverChains:
 			if v, err = r.raw("receiver_chains", typ); err == nil {
 				s.ReceiverChains = append(s.ReceiverChains, Chain{})
-				err = s.ReceiverChains[len(s.ReceiverChains)-1].merge(v)
+				err = s.ReceiverChains[len(s.ReceiverChains)-1].merge(v, deferKeys)
 			}
 		case ssPendingPreKey:
 			if v, err = r.raw("pending_pre_key", typ); err == nil {
@@ -446,12 +561,22 @@ func (s *SessionStructure) merge(b []byte) error {
 	return nil
 }
 
-func (c *Chain) merge(b []byte) error {
-	if n := countField(b, chMessageKeys); n > 0 {
+// merge decodes b into c. With deferKeys, c must be new: the message keys
+// are counted and left encoded in c.deferred.
+func (c *Chain) merge(b []byte, deferKeys bool) error {
+	if deferKeys {
+		c.deferred = b
+	} else if n := countField(b, chMessageKeys); n > 0 {
 		c.MessageKeys = slices.Grow(c.MessageKeys, n)
 	}
 	r := reader{b: b, msg: "SessionStructure.Chain"}
 	for r.more() {
+		if deferKeys && len(r.b) >= 2 && r.b[0] == tagMessageKeys && r.b[1] < 0x80 && int(r.b[1]) <= len(r.b)-2 {
+			// The usual message key, left encoded: count it.
+			c.nDeferred++
+			r.b = r.b[2+r.b[1]:]
+			continue
+		}
 		num, typ, err := r.tag()
 		if err != nil {
 			return err
@@ -471,8 +596,12 @@ func (c *Chain) merge(b []byte) error {
 			}
 		case chMessageKeys:
 			if v, err = r.raw("message_keys", typ); err == nil {
-				c.MessageKeys = append(c.MessageKeys, MessageKey{})
-				err = c.MessageKeys[len(c.MessageKeys)-1].merge(v)
+				if deferKeys {
+					c.nDeferred++
+				} else {
+					c.MessageKeys = append(c.MessageKeys, MessageKey{})
+					err = c.MessageKeys[len(c.MessageKeys)-1].merge(v)
+				}
 			}
 		default:
 			err = r.skip(num, typ)
@@ -482,6 +611,102 @@ func (c *Chain) merge(b []byte) error {
 		}
 	}
 	return nil
+}
+
+// NumMessageKeys returns the number of message keys of c: those in
+// MessageKeys and those ParseRecordDeferred left encoded.
+func (c *Chain) NumMessageKeys() int { return len(c.MessageKeys) + c.nDeferred }
+
+// DecodeMessageKeys calls seed or other with each message key of c, in
+// order: those of MessageKeys, then those ParseRecordDeferred left encoded,
+// which it decodes. Keys that are exactly an index and a SeedKeySize-byte
+// seed (what libsignal writes) go to seed, any other key to other. The
+// arguments alias the record and are reused: they are valid only during
+// the call. It stops at the first error, a callback's or a malformed key's
+// (the error ParseRecord would have returned).
+func (c *Chain) DecodeMessageKeys(seed func(index uint32, seed *[SeedKeySize]byte) error, other func(*MessageKey) error) error {
+	for i := range c.MessageKeys {
+		k := &c.MessageKeys[i]
+		var err error
+		if len(k.Seed) == SeedKeySize && len(k.CipherKey) == 0 && len(k.MACKey) == 0 && len(k.IV) == 0 {
+			err = seed(k.Index, (*[SeedKeySize]byte)(k.Seed))
+		} else {
+			err = other(k)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if c.nDeferred == 0 {
+		return nil
+	}
+	var k *MessageKey // for the rare keys that are not just a seed
+	b := c.deferred   // checked by merge: every field is well formed
+	for len(b) > 0 {
+		var v []byte
+		if b[0] == tagMessageKeys && len(b) >= 2 && b[1] < 0x80 && int(b[1]) <= len(b)-2 {
+			// The usual case: a message key shorter than 128 bytes.
+			v, b = b[2:2+b[1]], b[2+b[1]:]
+		} else {
+			num, typ, n := protowire.ConsumeTag(b)
+			if n < 0 {
+				return protoErr("SessionStructure.Chain", n)
+			}
+			b = b[n:]
+			if num != chMessageKeys {
+				m := protowire.ConsumeFieldValue(num, typ, b)
+				if m < 0 {
+					return protoErr("SessionStructure.Chain", m)
+				}
+				b = b[m:]
+				continue
+			}
+			var m int
+			if v, m = protowire.ConsumeBytes(b); m < 0 {
+				return protoErr("SessionStructure.Chain.message_keys", m)
+			}
+			b = b[m:]
+		}
+		if index, sd, ok := decodeSeedKey(v); ok {
+			if err := seed(index, sd); err != nil {
+				return err
+			}
+			continue
+		}
+		if k == nil {
+			k = new(MessageKey)
+		}
+		*k = MessageKey{}
+		if err := k.merge(v[:len(v):len(v)]); err != nil {
+			return err
+		}
+		if err := other(k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// decodeSeedKey decodes v if it is a message key of exactly an index (if
+// not 0) and a SeedKeySize-byte seed, in this order and once each; any other
+// form is left to merge.
+func decodeSeedKey(v []byte) (uint32, *[SeedKeySize]byte, bool) {
+	var index uint64
+	if len(v) > 0 && v[0] == tagMKIndex {
+		if len(v) > 1 && v[1] < 0x80 {
+			index, v = uint64(v[1]), v[2:]
+		} else {
+			x, n := protowire.ConsumeVarint(v[1:])
+			if n < 0 {
+				return 0, nil, false
+			}
+			index, v = x, v[1+n:]
+		}
+	}
+	if len(v) != 2+SeedKeySize || v[0] != tagMKSeed || v[1] != SeedKeySize {
+		return 0, nil, false
+	}
+	return uint32(index), (*[SeedKeySize]byte)(v[2:]), true
 }
 
 func (k *ChainKey) merge(b []byte) error {

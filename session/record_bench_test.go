@@ -1,0 +1,117 @@
+package session_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/forwardsecret/signal/session"
+)
+
+// recordWithSkipped returns Bob's encoded record of a v3 session in which
+// he holds skipped message keys for skipped of Alice's messages.
+func recordWithSkipped(tb testing.TB, skipped int) []byte {
+	tb.Helper()
+	ctx := context.Background()
+	alice, bob := newDevice(tb, "alice"), newDevice(tb, "bob")
+	if err := alice.m.ProcessBundle(ctx, bob.addr(), bob.bundle(tb, false, false)); err != nil {
+		tb.Fatal(err)
+	}
+	recv(tb, bob, alice, send(tb, alice, bob, "hi"), "hi")
+	recv(tb, alice, bob, send(tb, bob, alice, "hi"), "hi")
+	for range skipped {
+		send(tb, alice, bob, "dropped")
+	}
+	recv(tb, bob, alice, send(tb, alice, bob, "last"), "last")
+	return bob.store.SessionBytes(alice.addr())
+}
+
+// cpuMeter reports the process CPU time (getrusage: user + system, the
+// garbage collector's background work included) per iteration as
+// cpu-ns/op, because wall time is unreliable on a shared machine.
+type cpuMeter struct {
+	start time.Duration
+	ok    bool
+}
+
+func startCPU() cpuMeter {
+	t, ok := processCPU()
+	return cpuMeter{start: t, ok: ok}
+}
+
+func (m cpuMeter) report(b *testing.B) {
+	if t, ok := processCPU(); ok && m.ok && b.N > 0 {
+		b.ReportMetric(float64(t-m.start)/float64(b.N), "cpu-ns/op")
+	}
+}
+
+// BenchmarkRecord measures the record codec on Bob's record with 0 and
+// 2,000 stored skipped keys: encode+decode (MarshalBinary then
+// ParseRecord, what a store that serializes records pays per operation),
+// and each half alone.
+func BenchmarkRecord(b *testing.B) {
+	for _, skipped := range []int{0, 2000} {
+		enc := recordWithSkipped(b, skipped)
+		rec, err := session.ParseRecord(enc)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(fmt.Sprintf("skipped=%d/op=encode+decode", skipped), func(b *testing.B) {
+			b.ReportAllocs()
+			b.ReportMetric(float64(len(enc)), "record-B")
+			m := startCPU()
+			for b.Loop() {
+				e, err := rec.MarshalBinary()
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := session.ParseRecord(e); err != nil {
+					b.Fatal(err)
+				}
+			}
+			m.report(b)
+		})
+		b.Run(fmt.Sprintf("skipped=%d/op=encode", skipped), func(b *testing.B) {
+			b.ReportAllocs()
+			m := startCPU()
+			for b.Loop() {
+				if _, err := rec.MarshalBinary(); err != nil {
+					b.Fatal(err)
+				}
+			}
+			m.report(b)
+		})
+		b.Run(fmt.Sprintf("skipped=%d/op=decode", skipped), func(b *testing.B) {
+			b.ReportAllocs()
+			m := startCPU()
+			for b.Loop() {
+				if _, err := session.ParseRecord(enc); err != nil {
+					b.Fatal(err)
+				}
+			}
+			m.report(b)
+		})
+	}
+}
+
+// BenchmarkRecordClone measures Record.Clone, what a store that keeps
+// record objects pays per load, with 0 and 1,500 stored skipped keys.
+func BenchmarkRecordClone(b *testing.B) {
+	for _, skipped := range []int{0, 1500} {
+		rec, err := session.ParseRecord(recordWithSkipped(b, skipped))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(fmt.Sprintf("skipped=%d", skipped), func(b *testing.B) {
+			b.ReportAllocs()
+			m := startCPU()
+			for b.Loop() {
+				if _, err := rec.Clone(); err != nil {
+					b.Fatal(err)
+				}
+			}
+			m.report(b)
+		})
+	}
+}

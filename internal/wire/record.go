@@ -619,21 +619,14 @@ func (c *Chain) NumMessageKeys() int { return len(c.MessageKeys) + c.nDeferred }
 
 // DecodeMessageKeys calls seed or other with each message key of c, in
 // order: those of MessageKeys, then those ParseRecordDeferred left encoded,
-// which it decodes. Keys that are exactly an index and a SeedKeySize-byte
+// which it decodes. Keys that hold just an index and a SeedKeySize-byte
 // seed (what libsignal writes) go to seed, any other key to other. The
 // arguments alias the record and are reused: they are valid only during
 // the call. It stops at the first error, a callback's or a malformed key's
 // (the error ParseRecord would have returned).
 func (c *Chain) DecodeMessageKeys(seed func(index uint32, seed *[SeedKeySize]byte) error, other func(*MessageKey) error) error {
 	for i := range c.MessageKeys {
-		k := &c.MessageKeys[i]
-		var err error
-		if len(k.Seed) == SeedKeySize && len(k.CipherKey) == 0 && len(k.MACKey) == 0 && len(k.IV) == 0 {
-			err = seed(k.Index, (*[SeedKeySize]byte)(k.Seed))
-		} else {
-			err = other(k)
-		}
-		if err != nil {
+		if err := c.MessageKeys[i].decoded(seed, other); err != nil {
 			return err
 		}
 	}
@@ -680,11 +673,20 @@ func (c *Chain) DecodeMessageKeys(seed func(index uint32, seed *[SeedKeySize]byt
 		if err := k.merge(v[:len(v):len(v)]); err != nil {
 			return err
 		}
-		if err := other(k); err != nil {
+		if err := k.decoded(seed, other); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// decoded passes k to seed if it holds just an index and a seed, else to
+// other.
+func (k *MessageKey) decoded(seed func(uint32, *[SeedKeySize]byte) error, other func(*MessageKey) error) error {
+	if len(k.Seed) == SeedKeySize && len(k.CipherKey) == 0 && len(k.MACKey) == 0 && len(k.IV) == 0 {
+		return seed(k.Index, (*[SeedKeySize]byte)(k.Seed))
+	}
+	return other(k)
 }
 
 // decodeSeedKey decodes v if it is a message key of exactly an index (if

@@ -87,7 +87,3 @@ func (a *authenticator) verify(label string, ep uint64, data, tag []byte) error 
 func sckaKey(ss []byte, epoch uint64) []byte {
 	return kdf(zeroSalt[:], ss, labelSCKAKey+string(be64(epoch)), 32)
 }
-
-func (a authenticator) clone() authenticator {
-	return authenticator{rootKey: append([]byte{}, a.rootKey...), macKey: append([]byte{}, a.macKey...)}
-}

@@ -183,7 +183,7 @@ func cbcDecrypt(k msgKeys, ct []byte) ([]byte, error) {
 // ---- protobuf (proto2 wire format, fields in number order) ----
 
 func pbVarint(b []byte, field int, v uint64) []byte {
-	b = binary.AppendUvarint(b, uint64(field<<3|0))
+	b = binary.AppendUvarint(b, uint64(field<<3)) // wire type 0 (varint)
 	return binary.AppendUvarint(b, v)
 }
 

@@ -17,16 +17,9 @@ import (
 )
 
 var (
-	p    = new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), 255), big.NewInt(19))
-	one  = big.NewInt(1)
-	twoB = big.NewInt(2)
-	// d = -121665/121666 mod p
-	edD = func() *big.Int {
-		n := new(big.Int).Neg(big.NewInt(121665))
-		inv := new(big.Int).ModInverse(big.NewInt(121666), p)
-		n.Mul(n, inv)
-		return n.Mod(n, p)
-	}()
+	p     = new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), 255), big.NewInt(19))
+	one   = big.NewInt(1)
+	twoB  = big.NewInt(2)
 	montA = big.NewInt(486662)
 )
 

@@ -348,7 +348,7 @@ const SeedKeySize = 32
 // Tags of the fields a seed-only message key is made of.
 const (
 	tagMessageKeys = chMessageKeys<<3 | 2
-	tagMKIndex     = mkIndex<<3
+	tagMKIndex     = mkIndex << 3
 	tagMKSeed      = mkSeed<<3 | 2
 )
 

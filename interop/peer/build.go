@@ -104,9 +104,9 @@ func buildGomau(ctx context.Context) (string, error) {
 	if _, err := os.Stat(bin); err == nil {
 		return bin, nil
 	}
-	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
-	if _, err := os.Stat(gobin); err != nil {
-		gobin = "go"
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		return "", fmt.Errorf("peer gomau: %w: no go command on PATH", ErrUnavailable)
 	}
 	if out, err := run(ctx, root, gobin, "build", "-o", bin+".tmp", "./gomau"); err != nil {
 		return "", fmt.Errorf("peer gomau: go build: %v\n%s", err, out)

@@ -307,7 +307,7 @@ func (p *Process) ProcessBundle(ctx context.Context, remote Address, b Bundle) e
 	return p.Call(ctx, "process_bundle", struct {
 		addrReq
 		Bundle Bundle `json:"bundle"`
-	}{addrReq{remote.Name, remote.DeviceID}, b}, nil)
+	}{addrReq(remote), b}, nil)
 }
 
 // Encrypt implements [Party].
@@ -316,7 +316,7 @@ func (p *Process) Encrypt(ctx context.Context, remote Address, plaintext []byte)
 	err := p.Call(ctx, "encrypt", struct {
 		addrReq
 		Plaintext Hex `json:"plaintext"`
-	}{addrReq{remote.Name, remote.DeviceID}, plaintext}, &m)
+	}{addrReq(remote), plaintext}, &m)
 	return m, err
 }
 
@@ -328,7 +328,7 @@ func (p *Process) Decrypt(ctx context.Context, remote Address, m Message) ([]byt
 	err := p.Call(ctx, "decrypt", struct {
 		addrReq
 		Message
-	}{addrReq{remote.Name, remote.DeviceID}, m}, &r)
+	}{addrReq(remote), m}, &r)
 	return r.Plaintext, err
 }
 
@@ -337,7 +337,7 @@ func (p *Process) HasSession(ctx context.Context, remote Address) (bool, error) 
 	var r struct {
 		Has bool `json:"has"`
 	}
-	err := p.Call(ctx, "has_session", addrReq{remote.Name, remote.DeviceID}, &r)
+	err := p.Call(ctx, "has_session", addrReq(remote), &r)
 	return r.Has, err
 }
 

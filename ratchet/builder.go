@@ -27,6 +27,10 @@ type Builder struct {
 	cur *recvChain // receiving chain taking skipped keys; nil if none
 }
 
+// errBuilt is the error of a Builder after Build (made once: Build runs
+// for every record decoded).
+var errBuilt = invalid("Builder used after Build")
+
 // NewBuilder starts a State with the given root key and previous counter.
 func NewBuilder(rootKey [KeySize]byte, previousCounter uint32) *Builder {
 	s := newState()
@@ -201,6 +205,6 @@ func (b *Builder) Build() (*State, error) {
 		return nil, err
 	}
 	s := b.s
-	b.s, b.err = nil, invalid("Builder used after Build")
+	b.s, b.err = nil, errBuilt
 	return s, nil
 }

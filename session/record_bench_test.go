@@ -12,10 +12,15 @@ import (
 // recordWithSkipped returns Bob's encoded record of a v3 session in which
 // he holds skipped message keys for skipped of Alice's messages.
 func recordWithSkipped(tb testing.TB, skipped int) []byte {
+	return recordWithSkippedPQ(tb, skipped, false)
+}
+
+// recordWithSkippedPQ is recordWithSkipped, for a v4 session (SPQR) if pq.
+func recordWithSkippedPQ(tb testing.TB, skipped int, pq bool) []byte {
 	tb.Helper()
 	ctx := context.Background()
 	alice, bob := newDevice(tb, "alice"), newDevice(tb, "bob")
-	if err := alice.m.ProcessBundle(ctx, bob.addr(), bob.bundle(tb, false, false)); err != nil {
+	if err := alice.m.ProcessBundle(ctx, bob.addr(), bob.bundle(tb, false, pq)); err != nil {
 		tb.Fatal(err)
 	}
 	recv(tb, bob, alice, send(tb, alice, bob, "hi"), "hi")
@@ -49,9 +54,30 @@ func (m cpuMeter) report(b *testing.B) {
 // BenchmarkRecord measures the record codec on Bob's record with 0 and
 // 2,000 stored skipped keys: encode+decode (MarshalBinary then
 // ParseRecord, what a store that serializes records pays per operation),
-// and each half alone.
+// and each half alone; v3 sessions, and v4 (whose record also holds the
+// SPQR state) for encode+decode.
 func BenchmarkRecord(b *testing.B) {
 	for _, skipped := range []int{0, 2000} {
+		enc4 := recordWithSkippedPQ(b, skipped, true)
+		rec4, err := session.ParseRecord(enc4)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(fmt.Sprintf("skipped=%d/op=encode+decode/v4", skipped), func(b *testing.B) {
+			b.ReportAllocs()
+			b.ReportMetric(float64(len(enc4)), "record-B")
+			m := startCPU()
+			for b.Loop() {
+				e, err := rec4.MarshalBinary()
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := session.ParseRecord(e); err != nil {
+					b.Fatal(err)
+				}
+			}
+			m.report(b)
+		})
 		enc := recordWithSkipped(b, skipped)
 		rec, err := session.ParseRecord(enc)
 		if err != nil {

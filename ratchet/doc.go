@@ -65,6 +65,10 @@
 // message arrives, with its salt. [State.MarshalBinary] and
 // [State.UnmarshalBinary] are this package's own versioned encoding, which
 // rejects malformed input with an error wrapping [ErrInvalidState].
+// Record codecs that must not copy every stored key twice use
+// [State.View] (reads the state in place) and [Builder] (fills a new
+// state's storage directly, with the checks of FromSnapshot);
+// [State.Clone] copies a state without either.
 //
 // # Header encryption ([HEState])
 //

@@ -51,7 +51,13 @@
 // Parse functions copy their input once and the byte-slice fields of the
 // result point into that private copy, each with its capacity capped at its
 // length (appending to one never overwrites another). The caller's buffer
-// is never retained. Empty byte fields parse as nil.
+// is never retained. Empty byte fields parse as nil. The exceptions are
+// ParseRecordDeferred and ParseSessionStructureDeferred, for decoders that
+// copy what they keep (the session layer): they do not copy, their results
+// alias the input, and they leave the receiving chains' message keys
+// encoded for Chain.DecodeMessageKeys. Encoders of many message keys can
+// likewise write them without building MessageKeys (Chain.KeyWriter,
+// AppendSeedMessageKey).
 //
 // Encoders are append-style (AppendXxx(dst) returns the extended dst) and
 // compute sizes first, so encoding into a buffer with enough capacity does

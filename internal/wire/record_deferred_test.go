@@ -2,9 +2,11 @@ package wire
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -251,6 +253,25 @@ func TestDeferredFuzzSeeds(t *testing.T) {
 		}
 		if got, err := os.ReadFile(path); err != nil || !bytes.Equal(got, want) {
 			t.Errorf("%s missing or stale (%v): run go test -run TestDeferredFuzzSeeds -update-seeds", path, err)
+		}
+	}
+}
+
+// TestDeferredRedacted checks that a deferred parse prints no key and
+// counts its encoded keys.
+func TestDeferredRedacted(t *testing.T) {
+	r, err := ParseRecordDeferred(deferredSeeds(t)[len(fuzzSeeds(t)["FuzzParseRecord"])])
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := r.Current.ReceiverChains[0]
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
+		out := fmt.Sprintf(verb+" "+verb+" "+verb, r, *r.Current, c)
+		if strings.Contains(out, "^^^^") || strings.Contains(out, "5e5e5e5e") || strings.Contains(out, "94 94 94 94") || strings.Contains(out, "0x5e, 0x5e") {
+			t.Fatalf("%s prints a seed: %s", verb, out)
+		}
+		if !strings.Contains(out, "MessageKeys: 4") {
+			t.Fatalf("%s does not count the deferred keys: %s", verb, out)
 		}
 	}
 }

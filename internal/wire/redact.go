@@ -30,7 +30,7 @@ func (c Chain) String() string {
 		ck = c.ChainKey.String()
 	}
 	return fmt.Sprintf("wire.Chain{RatchetKeyPrivate: %s, ChainKey: %s, MessageKeys: %d}",
-		secret(c.RatchetKeyPrivate), ck, len(c.MessageKeys))
+		secret(c.RatchetKeyPrivate), ck, c.NumMessageKeys())
 }
 
 // GoString is String, so that %#v does not print keys either.

@@ -16,15 +16,20 @@ import (
 //
 // Use: NewBuilder; SetSender at most once; for each receiving chain,
 // oldest first, AddReceiver followed by that chain's skipped keys
-// (AddSkippedSeed, AddSkippedKeys) in any order (ascending and descending
-// order cost one pass; any other order is sorted); AddDropped for each
-// dropped ratchet key, oldest first; then Build. The first error sticks:
-// every later call returns it and Build returns it too. A Builder is for
-// one State; do not use it after Build.
+// (AddSkippedSeed, AddSkippedKeys) in any order; AddDropped for each
+// dropped ratchet key, oldest first; then Build. Keys given newest first
+// (libsignal's record order) are stored as they come; oldest first costs
+// one reversal, any other order a sort. The first error sticks: every
+// later call returns it and Build returns it too. A Builder is for one
+// State; do not use it after Build.
 type Builder struct {
 	s   *State
 	err error
 	cur *recvChain // receiving chain taking skipped keys; nil if none
+	// free is the number of unfilled entries at the front of
+	// cur.skipped: keys are written from the back, so that keys that
+	// come newest first end up in ascending order.
+	free int
 }
 
 // errBuilt is the error of a Builder after Build (made once: Build runs
@@ -83,8 +88,9 @@ func (b *Builder) AddReceiver(ratchetKey curve.PublicKey, ck ChainKey, skippedFl
 	}
 	c := recvChain{pub: ratchetKey, ck: ck.Key, n: ck.Index, floor: skippedFloor}
 	if skipped > 0 {
-		c.skipped = make([]skippedKey, 0, skipped)
+		c.skipped = make([]skippedKey, skipped)
 	}
+	b.free = skipped
 	if s.recv == nil {
 		s.recv = make([]recvChain, 0, MaxReceiverChains)
 	}
@@ -93,39 +99,60 @@ func (b *Builder) AddReceiver(ratchetKey curve.PublicKey, ck ChainKey, skippedFl
 	return nil
 }
 
-// skippedErr records why a skipped key of index n cannot be added to the
-// chain added last.
-func (b *Builder) skippedErr(n uint32) error {
-	switch {
-	case b.err != nil:
-	case b.cur == nil:
-		b.err = invalid("skipped key %d without a receiving chain", n)
-	default:
-		b.err = invalid("receiving chain %d stores more than MaxSkippedKeysPerChain (%d) skipped keys", len(b.s.recv)-1, MaxSkippedKeysPerChain)
-	}
-	return b.err
-}
-
 // AddSkippedSeed adds the stored seed of skipped message index to the
 // receiving chain added last.
 func (b *Builder) AddSkippedSeed(index uint32, seed *[KeySize]byte) error {
 	c := b.cur
-	if b.err != nil || c == nil || len(c.skipped) == MaxSkippedKeysPerChain {
-		return b.skippedErr(index)
+	if b.free == 0 || b.err != nil || c == nil {
+		if err := b.makeRoom(index); err != nil {
+			return err
+		}
+		c = b.cur
 	}
-	c.skipped = append(c.skipped, skippedKey{n: index, seed: *seed})
+	b.free--
+	c.skipped[b.free] = skippedKey{n: index, seed: *seed}
 	return nil
 }
 
 // AddSkippedKeys adds the stored whole keys of skipped message index (as
 // older libsignal versions wrote them) to the receiving chain added last.
 func (b *Builder) AddSkippedKeys(index uint32, keys *MessageKeys) error {
-	c := b.cur
-	if b.err != nil || c == nil || len(c.skipped) == MaxSkippedKeysPerChain {
-		return b.skippedErr(index)
+	if b.free == 0 || b.err != nil || b.cur == nil {
+		if err := b.makeRoom(index); err != nil {
+			return err
+		}
 	}
-	c.skipped = append(c.skipped, skippedKey{n: index})
+	c := b.cur
+	b.free--
+	c.skipped[b.free] = skippedKey{n: index}
 	c.legacy = append(c.legacy, legacyKey{n: index, keys: *keys})
+	return nil
+}
+
+// makeRoom makes room for one more skipped key (of index n) on the chain
+// added last, when AddReceiver was told fewer keys than come, or records
+// why there is none.
+func (b *Builder) makeRoom(n uint32) error {
+	c := b.cur
+	switch {
+	case b.err != nil:
+		return b.err
+	case c == nil:
+		b.err = invalid("skipped key %d without a receiving chain", n)
+		return b.err
+	case b.free > 0:
+		return nil
+	case len(c.skipped) >= MaxSkippedKeysPerChain:
+		b.err = invalid("receiving chain %d stores more than MaxSkippedKeysPerChain (%d) skipped keys", len(b.s.recv)-1, MaxSkippedKeysPerChain)
+		return b.err
+	}
+	// Grow, keeping the filled entries at the back.
+	have := len(c.skipped)
+	m := min(max(2*have, 16), MaxSkippedKeysPerChain)
+	grown := make([]skippedKey, m)
+	copy(grown[m-have:], c.skipped)
+	clear(c.skipped)
+	c.skipped, b.free = grown, m-have
 	return nil
 }
 
@@ -137,11 +164,22 @@ func (b *Builder) finishChain() error {
 	}
 	c := b.cur
 	b.cur = nil
-	if c == nil || len(c.skipped) == 0 {
+	if c == nil {
+		return nil
+	}
+	// Drop the unfilled front (none when AddReceiver's count was right).
+	sk := c.skipped[b.free:]
+	if b.free > len(sk) { // do not keep mostly unused storage
+		old := c.skipped
+		sk = slices.Clone(sk)
+		clear(old)
+	}
+	c.skipped, b.free = sk, 0
+	if len(sk) == 0 {
+		c.skipped = nil
 		return nil
 	}
 	i := len(b.s.recv) - 1
-	sk := c.skipped
 	asc, desc := true, true
 	for j := 1; j < len(sk) && (asc || desc); j++ {
 		p, n := sk[j-1].n, sk[j].n
@@ -174,7 +212,7 @@ func (b *Builder) finishChain() error {
 		c.floor = sk[0].n
 	}
 	if !slices.IsSortedFunc(c.legacy, func(a, b legacyKey) int { return cmp.Compare(a.n, b.n) }) {
-		slices.SortFunc(c.legacy, func(a, b legacyKey) int { return cmp.Compare(a.n, b.n) })
+		slices.SortFunc(c.legacy, func(a, b legacyKey) int { return cmp.Compare(a.n, b.n) }) // (usually just reversed)
 	}
 	return nil
 }

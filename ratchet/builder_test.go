@@ -379,3 +379,37 @@ func TestViewRedacted(t *testing.T) {
 		}
 	}
 }
+
+// TestBuilderCounts feeds a chain's keys with AddReceiver told the right
+// count, none, or too many, in both orders: the state is the same.
+func TestBuilderCounts(t *testing.T) {
+	_, bob, _ := bobWithSkipped(t, 40)
+	want := encoded(t, bob.s)
+	v := bob.s.View()
+	rc := v.Receivers[0]
+	for _, count := range []int{40, 0, 1, 39, 41, 100, MaxSkippedKeysPerChain} {
+		for _, newestFirst := range []bool{true, false} {
+			b := NewBuilder(v.RootKey, v.PreviousCounter)
+			b.SetSender(v.Sender.RatchetKey, v.Sender.ChainKey)
+			b.AddReceiver(rc.RatchetKey, rc.ChainKey, rc.SkippedFloor, count)
+			for k := range rc.Skipped.Len() {
+				j := k
+				if newestFirst {
+					j = rc.Skipped.Len() - 1 - k
+				}
+				seed := rc.Skipped.Seed(j)
+				b.AddSkippedSeed(rc.Skipped.Index(j), &seed)
+			}
+			st, err := b.Build()
+			if err != nil {
+				t.Fatalf("count %d: %v", count, err)
+			}
+			if !bytes.Equal(encoded(t, st), want) {
+				t.Errorf("count %d, newest first %v: state differs", count, newestFirst)
+			}
+			if c := st.recv[0].skipped; cap(c) > 2*len(c) {
+				t.Errorf("count %d: keeps storage for %d keys, holds %d", count, cap(c), len(c))
+			}
+		}
+	}
+}

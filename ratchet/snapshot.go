@@ -152,7 +152,8 @@ func FromSnapshot(sn *Snapshot) (*State, error) {
 		if err := b.AddReceiver(rc.RatchetKey, rc.ChainKey, rc.SkippedFloor, len(rc.Skipped)); err != nil {
 			return nil, err
 		}
-		for j := range rc.Skipped {
+		// Newest first: the Builder stores that order as it comes.
+		for j := len(rc.Skipped) - 1; j >= 0; j-- {
 			sk := &rc.Skipped[j]
 			if sk.Keys != nil {
 				b.AddSkippedKeys(sk.Index, sk.Keys)

@@ -3,7 +3,8 @@
 # COUNT times (default 6) in interleaved rounds, compares them with benchstat
 # and writes RESULTS.md.
 #
-# Rounds are interleaved (round 1 of everything, then round 2, ...) and every
+# COUNT rounds of -count 1 give the same samples as -count COUNT, but
+# interleaved (round 1 of everything, then round 2, ...), and every
 # scenario runs its implementations back to back, so slow phases of a shared
 # machine hit all implementations alike. The tables use CPU time per operation
 # (cpu-ns/op); see RESULTS.md.

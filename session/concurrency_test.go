@@ -3,6 +3,7 @@ package session_test
 import (
 	"context"
 	"fmt"
+	"github.com/forwardsecret/signal/session"
 	mrand "math/rand/v2"
 	"sync"
 	"testing"
@@ -79,5 +80,21 @@ func TestConcurrentUse(t *testing.T) {
 		if n != 1 {
 			t.Fatalf("%q decrypted %d times", text, n)
 		}
+	}
+}
+
+// TestLockMapShrinks checks that the per-address locks are dropped once no
+// call holds them, so a Manager does not grow with every address it saw.
+func TestLockMapShrinks(t *testing.T) {
+	ctx := context.Background()
+	alice := newDevice(t, "alice")
+	for i := range 100 {
+		other := newDevice(t, fmt.Sprint("peer", i))
+		if err := alice.m.ProcessBundle(ctx, other.addr(), other.bundle(t, false, false)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := session.LockedAddresses(alice.m); n != 0 {
+		t.Fatalf("%d address locks kept after all calls returned", n)
 	}
 }

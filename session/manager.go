@@ -52,7 +52,8 @@ type Message struct {
 type Manager struct {
 	stores Stores
 	now    func() time.Time
-	locks  sync.Map // Address -> *sync.Mutex
+	mu     sync.Mutex // guards locks
+	locks  map[Address]*addrLock
 }
 
 // Option configures a Manager.
@@ -74,14 +75,35 @@ func NewManager(s Stores, opts ...Option) *Manager {
 	return m
 }
 
+// addrLock serializes the operations on one address. It lives in
+// Manager.locks only while some call holds or waits for it, so the map does
+// not grow with every address ever seen.
+type addrLock struct {
+	mu   sync.Mutex
+	refs int // calls holding or waiting; guarded by Manager.mu
+}
+
 func (m *Manager) lock(addr Address) func() {
-	v, ok := m.locks.Load(addr)
-	if !ok {
-		v, _ = m.locks.LoadOrStore(addr, new(sync.Mutex))
+	m.mu.Lock()
+	if m.locks == nil {
+		m.locks = make(map[Address]*addrLock)
 	}
-	mu := v.(*sync.Mutex)
-	mu.Lock()
-	return mu.Unlock
+	l := m.locks[addr]
+	if l == nil {
+		l = new(addrLock)
+		m.locks[addr] = l
+	}
+	l.refs++
+	m.mu.Unlock()
+	l.mu.Lock()
+	return func() {
+		l.mu.Unlock()
+		m.mu.Lock()
+		if l.refs--; l.refs == 0 {
+			delete(m.locks, addr)
+		}
+		m.mu.Unlock()
+	}
 }
 
 // Locker is an optional interface of a SessionStore that is shared by

@@ -355,8 +355,6 @@ func (m *Manager) Encrypt(ctx context.Context, addr Address, plaintext []byte) (
 
 // encrypt returns a serialized SignalMessage.
 func (s *state) encrypt(plaintext []byte) ([]byte, error) {
-	// Room for the body (padded to the block size) and the header fields.
-	buf := make([]byte, 0, len(plaintext)+16+96+ratchet.MACSize)
 	pqNext, pqMsg, salt, err := s.pq.Send()
 	if err != nil {
 		return nil, fmt.Errorf("session: post-quantum ratchet: %w", err)
@@ -376,7 +374,8 @@ func (s *state) encrypt(plaintext []byte) ([]byte, error) {
 		Ciphertext:      body,
 		PQRatchet:       pqMsg,
 	}
-	buf, err = sm.AppendUnsigned(buf)
+	// One allocation of the exact size: header, body, SPQR field and MAC.
+	buf, err := sm.AppendUnsigned(make([]byte, 0, sm.EncodedLen()))
 	if err != nil {
 		return nil, err
 	}

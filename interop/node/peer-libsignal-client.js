@@ -205,6 +205,30 @@ const ops = {
         }
         return out;
     },
+    // import_prekeys {signed_prekey_id, signed_prekey_private,
+    // signed_prekey_signature, kyber_prekey_record, prekey_id?,
+    // prekey_private?}: stores given prekeys (no generation), so that this
+    // peer can play Bob of a published transcript. kyber_prekey_record is a
+    // serialized KyberPreKeyRecord (libsignal's SignedPreKeyRecordStructure
+    // with the KEM keys), since the API builds KEM key pairs only by
+    // generating them.
+    async import_prekeys(req) {
+        const spkId = req.signed_prekey_id;
+        if (!Number.isInteger(spkId)) throw new PeerError('signed_prekey_id required');
+        const spkPriv = privateKey(hexField(req, 'signed_prekey_private'));
+        await st.signed.saveSignedPreKey(spkId, S.SignedPreKeyRecord.new(spkId, Date.now(),
+            spkPriv.getPublicKey(), spkPriv, hexField(req, 'signed_prekey_signature')));
+        const kr = S.KyberPreKeyRecord.deserialize(hexField(req, 'kyber_prekey_record'));
+        await st.kyber.saveKyberPreKey(kr.id(), kr);
+        const out = { signed_prekey: hex(spkPriv.getPublicKey().serialize()), kyber_prekey_id: kr.id(),
+            kyber_prekey: hex(kr.publicKey().serialize()) };
+        if (req.prekey_id != null) {
+            const pk = privateKey(hexField(req, 'prekey_private'));
+            await st.prekeys.savePreKey(req.prekey_id, S.PreKeyRecord.new(req.prekey_id, pk.getPublicKey(), pk));
+            out.prekey = hex(pk.getPublicKey().serialize());
+        }
+        return out;
+    },
     async process_bundle(req) {
         const addr = address(req);
         const b = req.bundle;

@@ -71,12 +71,12 @@ type braid struct {
 	auth  auth
 
 	// send_ek
-	keys    keys
-	hdrEnc  *encoder
-	ekEnc   *encoder
-	ct1Dec  *decoder
-	ct1     []byte
-	ct2Dec  *decoder
+	keys   keys
+	hdrEnc *encoder
+	ekEnc  *encoder
+	ct1Dec *decoder
+	ct1    []byte
+	ct2Dec *decoder
 	// send_ct
 	hdrDec *decoder
 	hdr    []byte

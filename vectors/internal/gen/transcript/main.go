@@ -7,15 +7,16 @@
 // bad KEM ciphertexts) and bundles with bad signatures, each with the error
 // it must cause.
 //
-// It is written from the X3DH, PQXDH and Double Ratchet specifications and
+// It is written from the X3DH, PQXDH, Double Ratchet and ML-KEM Braid specifications and
 // the wire facts in PROTOCOL.md with standard-library primitives (crypto/ecdh,
 // crypto/hkdf, crypto/hmac, crypto/aes, crypto/mlkem + mlkemtest, crypto/sha3)
 // and the generators' own XEdDSA (vectors/internal/gen/internal/xed) for the
 // prekey signatures; it imports none of the packages the vectors check.
 //
-// v4 transcripts carry no SPQR (SignalMessage field 5 is never sent and the
-// message-key salt is empty), because SPQR is not yet part of this
-// project's session layer; current libsignal refuses such sessions.
+// v4 transcripts run SPQR v1 (the sparse post-quantum ratchet) through the
+// generators' own implementation, vectors/internal/gen/internal/pqr: every
+// SignalMessage carries field 5 and its message keys are salted with the
+// SPQR message key, as in libsignal >= 0.92.
 //
 // Usage (from vectors/): go run ./internal/gen/transcript -v3 data/transcript_v3.json -v4 data/transcript_v4.json
 package main
@@ -42,6 +43,7 @@ import (
 	"math/rand/v2"
 	"os"
 
+	"github.com/forwardsecret/signal/vectors/internal/gen/internal/pqr"
 	"github.com/forwardsecret/signal/vectors/internal/gen/internal/xed"
 )
 
@@ -153,8 +155,10 @@ func chainStep(ck []byte) (seed, next []byte) {
 
 type msgKeys struct{ cipher, mac, iv []byte }
 
-func messageKeys(seed []byte) msgKeys {
-	k := hkdfKey(seed, nil, "WhisperMessageKeys", 80)
+// messageKeys derives the message keys from a chain's seed; salt is the
+// SPQR message key (v4) or nil (v3: HKDF's default salt).
+func messageKeys(seed, salt []byte) msgKeys {
+	k := hkdfKey(seed, salt, "WhisperMessageKeys", 80)
 	return msgKeys{k[:32], k[32:64], k[64:80]}
 }
 
@@ -193,13 +197,18 @@ func pbBytes(b []byte, field int, v []byte) []byte {
 	return append(b, v...)
 }
 
-// signalMessage returns byte0 || protobuf (without the MAC).
-func signalMessage(version int, ratchetKey []byte, counter, prev uint32, ct []byte) []byte {
+// signalMessage returns byte0 || protobuf (without the MAC); pq, if not
+// empty, is the SPQR message of field 5.
+func signalMessage(version int, ratchetKey []byte, counter, prev uint32, ct, pq []byte) []byte {
 	b := []byte{byte(version<<4 | version)}
 	b = pbBytes(b, 1, ratchetKey)
 	b = pbVarint(b, 2, uint64(counter))
 	b = pbVarint(b, 3, uint64(prev))
-	return pbBytes(b, 4, ct)
+	b = pbBytes(b, 4, ct)
+	if len(pq) > 0 {
+		b = pbBytes(b, 5, pq)
+	}
+	return b
 }
 
 type preKeyFields struct {
@@ -324,6 +333,39 @@ type Message struct {
 	IV              string `json:"iv"`
 	Body            string `json:"body"`
 	Result          string `json:"result"`
+	// SPQR is the message's SPQR part (v4).
+	SPQR *MessageSPQR `json:"spqr,omitempty"`
+}
+
+// MessageSPQR is what SPQR contributed to a message: the SignalMessage
+// field 5 bytes, the 32-byte message key that salts the message keys, the
+// parsed header, the sender's Braid state after sending, and the random
+// draw or epoch secret of this send if any.
+type MessageSPQR struct {
+	Message     string       `json:"message"`
+	Key         string       `json:"key"`
+	Epoch       uint64       `json:"epoch"`
+	Index       uint32       `json:"index"`
+	Type        string       `json:"type"`
+	ChunkIndex  *uint16      `json:"chunk_index,omitempty"`
+	SenderState string       `json:"sender_state"`
+	Draw        *SPQRDraw    `json:"draw,omitempty"`
+	EpochSecret *EpochSecret `json:"epoch_secret,omitempty"`
+}
+
+// SPQRDraw is a random draw of an SPQR send: the ML-KEM-768 key-generation
+// seed d || z (64 bytes) or the encapsulation message m (32 bytes), the
+// first bytes of the ChaCha8 stream of DrawSeed.
+type SPQRDraw struct {
+	Kind     string `json:"kind"`
+	Bytes    string `json:"bytes"`
+	DrawSeed uint64 `json:"draw_seed"`
+}
+
+// EpochSecret is a new SPQR epoch's secret, mixed into the chain.
+type EpochSecret struct {
+	Epoch  uint64 `json:"epoch"`
+	Secret string `json:"secret"`
 }
 
 // Event is one step of the replay: a party sends a message (its bytes are
@@ -335,6 +377,13 @@ type Event struct {
 	Party           string `json:"party"`
 	Message         int    `json:"message"`
 	DrawsRatchetKey *int   `json:"draws_ratchet_key,omitempty"`
+	// DrawSeed, on a send that draws SPQR randomness, is the ChaCha8 seed
+	// of the draw (the message's spqr.draw).
+	DrawSeed *uint64 `json:"draw_seed,omitempty"`
+	// SPQRState is the receiver's Braid state after a receive (v4), and
+	// SPQREpochSecret the epoch secret the receive completed, if any.
+	SPQRState       string       `json:"spqr_state,omitempty"`
+	SPQREpochSecret *EpochSecret `json:"spqr_epoch_secret,omitempty"`
 }
 
 // Invalid is an invalid message offered to Party just before event
@@ -368,12 +417,18 @@ type InvalidBundle struct {
 
 // Transcript is one whole session.
 type Transcript struct {
-	ID             int             `json:"id"`
-	Name           string          `json:"name"`
-	Version        int             `json:"version"`
-	KEM            string          `json:"kem,omitempty"`
-	SPQR           string          `json:"spqr"`
-	Flags          []string        `json:"flags"`
+	ID      int      `json:"id"`
+	Name    string   `json:"name"`
+	Version int      `json:"version"`
+	KEM     string   `json:"kem,omitempty"`
+	SPQR    string   `json:"spqr"`
+	Flags   []string `json:"flags"`
+	// BobFirstSendEvent (v4) is the index in events of Bob's first send
+	// (len(events) if he never sends): events before it are Alice's sends
+	// and Bob's receives only, the one-way prefix.
+	BobFirstSendEvent *int `json:"bob_first_send_event,omitempty"`
+	// SPQRFinal (v4) is both Braids' epochs and states after the last event.
+	SPQRFinal      *SPQRFinal      `json:"spqr_final,omitempty"`
 	Alice          Alice           `json:"alice"`
 	Bob            Bob             `json:"bob"`
 	Handshake      Handshake       `json:"handshake"`
@@ -381,6 +436,18 @@ type Transcript struct {
 	Events         []Event         `json:"events"`
 	Invalid        []Invalid       `json:"invalid"`
 	InvalidBundles []InvalidBundle `json:"invalid_bundles"`
+}
+
+// SPQRFinal is the parties' SPQR state after the last event: Braid epoch
+// and state, and the newest epoch mixed into the chain.
+type SPQRFinal struct {
+	AliceEpoch      uint64         `json:"alice_epoch"`
+	AliceState      string         `json:"alice_state"`
+	AliceChainEpoch uint64         `json:"alice_chain_epoch"`
+	BobEpoch        uint64         `json:"bob_epoch"`
+	BobState        string         `json:"bob_state"`
+	BobChainEpoch   uint64         `json:"bob_chain_epoch"`
+	MessageTypes    map[string]int `json:"message_types"`
 }
 
 // File is the whole of a transcript file.
@@ -424,6 +491,41 @@ type party struct {
 	pending     *preKeyFields // Alice, until she receives
 	version     int
 	hasSession  bool
+	pq          *pqr.State // v4
+	authKey     []byte     // v4: the SPQR auth key of the handshake
+	drawLabel   string     // label prefix of the SPQR draw seeds
+	sends       int
+}
+
+// spqrSend is what one SPQR send produced.
+type spqrSend struct {
+	msg, key []byte
+	info     pqr.SendInfo
+	seed     uint64 // draw seed, meaningful when info.Drawn is set
+}
+
+// pqSend runs SPQR for the next outgoing message (v4). Randomness comes
+// from the ChaCha8 stream of a per-send seed.
+func (p *party) pqSend() *spqrSend {
+	if p.pq == nil {
+		return nil
+	}
+	seed := drawSeed(fmt.Sprintf("%s spqr send %d", p.drawLabel, p.sends))
+	p.sends++
+	stream := chacha8Stream(seed, 96)
+	used := 0
+	msg, key, info, err := p.pq.Send(func(n int) ([]byte, error) {
+		b := stream[used : used+n]
+		used += n
+		return b, nil
+	})
+	if err != nil {
+		log.Fatalf("%s: SPQR send: %v", p.name, err)
+	}
+	if used != 0 && used != pqr.KeygenSeedSize && used != pqr.EncapsRandSize {
+		log.Fatalf("%s: SPQR drew %d bytes", p.name, used)
+	}
+	return &spqrSend{msg: msg, key: key, info: info, seed: seed}
 }
 
 func (p *party) draw() (keyPair, int) {
@@ -441,26 +543,41 @@ func (p *party) findRecv(their []byte) *recvChain {
 	return nil
 }
 
-func (p *party) encrypt(pt []byte) (typ int, body []byte, mk msgKeys, counter uint32) {
+func (p *party) encrypt(pt []byte) (typ int, body []byte, mk msgKeys, counter uint32, pq *spqrSend) {
+	pq = p.pqSend()
+	var salt, pqMsg []byte
+	if pq != nil {
+		salt, pqMsg = pq.key, pq.msg
+	}
 	seed, next := chainStep(p.sendCK)
-	mk = messageKeys(seed)
+	mk = messageKeys(seed, salt)
 	counter = p.sendN
 	p.sendCK, p.sendN = next, p.sendN+1
 	ct := cbcEncrypt(mk, pt)
-	sm := signalMessage(p.version, p.sendKey.pub, counter, p.prev, ct)
+	sm := signalMessage(p.version, p.sendKey.pub, counter, p.prev, ct, pqMsg)
 	mac := hmacSHA256(mk.mac, p.identity.pub, p.other.identity.pub, sm)[:8]
 	sm = append(sm, mac...)
 	if p.pending != nil {
 		f := *p.pending
 		f.message = sm
-		return typePreKey, f.encode(), mk, counter
+		return typePreKey, f.encode(), mk, counter, pq
 	}
-	return typeSignal, sm, mk, counter
+	return typeSignal, sm, mk, counter, pq
 }
 
 // receive decrypts a SignalMessage (already unwrapped), given its fields.
-// It returns the plaintext and the index of the ratchet key it drew, or -1.
-func (p *party) receive(their []byte, counter uint32, sm []byte) ([]byte, int) {
+// It returns the plaintext, the index of the ratchet key it drew (or -1)
+// and what SPQR reported (v4).
+func (p *party) receive(their []byte, counter uint32, sm []byte) ([]byte, int, *pqr.RecvInfo) {
+	var salt []byte
+	var pqInfo *pqr.RecvInfo
+	if p.pq != nil {
+		key, info, err := p.pq.Recv(field(sm[:len(sm)-8], 5))
+		if err != nil {
+			log.Fatalf("%s: SPQR receive: %v", p.name, err)
+		}
+		salt, pqInfo = key, &info
+	}
 	drew := -1
 	c := p.findRecv(their)
 	if c == nil {
@@ -500,26 +617,23 @@ func (p *party) receive(their []byte, counter uint32, sm []byte) ([]byte, int) {
 		seed = s
 		c.ck, c.n = next, c.n+1
 	}
-	mk := messageKeys(seed)
+	mk := messageKeys(seed, salt)
 	body, mac := sm[:len(sm)-8], sm[len(sm)-8:]
 	if !hmac.Equal(mac, hmacSHA256(mk.mac, p.other.identity.pub, p.identity.pub, body)[:8]) {
 		log.Fatalf("%s: MAC check failed on own transcript", p.name)
 	}
-	// The ciphertext is the last field; the generator knows its layout.
-	ct := lastField(body)
-	pt, err := cbcDecrypt(mk, ct)
+	pt, err := cbcDecrypt(mk, field(body, 4))
 	if err != nil {
 		log.Fatal(err)
 	}
 	p.pending = nil
-	return pt, drew
+	return pt, drew, pqInfo
 }
 
-// lastField returns the value of the final length-delimited field of a
-// protobuf message written by signalMessage (field 4).
-func lastField(b []byte) []byte {
+// field returns the value of length-delimited field num of byte0 ||
+// protobuf as this generator writes it (nil if absent).
+func field(b []byte, num uint64) []byte {
 	i := 1
-	var last []byte
 	for i < len(b) {
 		tag, n := binary.Uvarint(b[i:])
 		i += n
@@ -530,11 +644,13 @@ func lastField(b []byte) []byte {
 		case 2:
 			l, n := binary.Uvarint(b[i:])
 			i += n
-			last = b[i : i+int(l)]
+			if tag>>3 == num {
+				return b[i : i+int(l)]
+			}
 			i += int(l)
 		}
 	}
-	return last
+	return nil
 }
 
 // ---- conversation scripts ----
@@ -562,7 +678,34 @@ func patterns() map[string][]turn {
 		"alice_twice": {{"alice", 2}, {"alice", 3}, {"bob", 2}, {"alice", 2}, {"alice", 1}, {"bob", 1}},
 		"long_chain":  {{"alice", 3}, {"bob", 40}, {"alice", 2}},
 		"many_turns":  {{"alice", 2}, {"bob", 1}, {"alice", 1}, {"bob", 2}, {"alice", 1}, {"bob", 1}, {"alice", 2}, {"bob", 1}, {"alice", 1}, {"bob", 1}, {"alice", 1}, {"bob", 1}, {"alice", 1}, {"bob", 1}, {"alice", 1}},
+		// v4 only (SPQR): a long one-way prefix before Bob's first send,
+		// in one turn or two.
+		"long_one_way":       {{"alice", 50}, {"bob", 2}, {"alice", 2}, {"bob", 1}},
+		"long_one_way_twice": {{"alice", 24}, {"alice", 24}, {"bob", 3}, {"alice", 1}},
+		// v4 only: enough traffic for several SPQR epochs.
+		"epochs": epochTurns(),
 	}
+}
+
+// epochTurns is 40 exchanges of three messages each way.
+func epochTurns() []turn {
+	var t []turn
+	for i := 0; i < 40; i++ {
+		t = append(t, turn{"alice", 3}, turn{"bob", 3})
+	}
+	return t
+}
+
+// spqrSpecs are the v4-only transcripts (Kyber1024, which the official
+// libsignal accepts): long one-way prefixes and several SPQR epochs.
+var spqrSpecs = []struct {
+	pattern, delivery string
+	oneTime           bool
+}{
+	{"long_one_way", "shuffled", true},
+	{"long_one_way_twice", "held_back", false},
+	{"epochs", "in_order", true},
+	{"epochs", "reversed", false},
 }
 
 var patternOrder = []string{"one_way", "ping_pong", "bursts", "alice_twice", "long_chain", "many_turns"}
@@ -610,6 +753,8 @@ type sent struct {
 	ck      []byte // sender's chain key at counter
 	sender  *party
 	pk      *preKeyFields // the PreKey fields, for type 3
+	pq      []byte        // SPQR message (field 5), v4
+	salt    []byte        // SPQR message key, v4
 }
 
 func (g *gen) transcript(tid int, s spec) Transcript {
@@ -621,8 +766,8 @@ func (g *gen) transcript(tid int, s spec) Transcript {
 	base := keyFromRaw(hs[:32])
 	kemM := hs[32:64]
 	spk := newKey(label("bob signed prekey"))
-	alice := &party{name: "alice", identity: aliceID, version: v}
-	bob := &party{name: "bob", identity: bobID, version: v}
+	alice := &party{name: "alice", identity: aliceID, version: v, drawLabel: label("alice")}
+	bob := &party{name: "bob", identity: bobID, version: v, drawLabel: label("bob")}
 	alice.other, bob.other = bob, alice
 	first := hs[32:64]
 	if v == 4 {
@@ -640,7 +785,7 @@ func (g *gen) transcript(tid int, s spec) Transcript {
 	t := Transcript{ID: tid, Name: s.name, Version: v, KEM: s.kem, Flags: s.flags, Invalid: []Invalid{}, InvalidBundles: []InvalidBundle{}}
 	t.SPQR = "not_applicable"
 	if v == 4 {
-		t.SPQR = "absent"
+		t.SPQR = "v1"
 	}
 	t.Alice = Alice{RegistrationID: uint32(1000 + tid), DeviceID: 1, Name: "alice", Identity: aliceID.json(), HandshakeDrawSeed: hsSeed, BaseKey: base.json()}
 	spkZ := fixed(label("spk signature Z"), 64)
@@ -729,8 +874,13 @@ func (g *gen) transcript(tid int, s spec) Transcript {
 	alice.sendKey = a0
 	alice.pending = pk
 	alice.hasSession = true
+	if v == 4 {
+		alice.pq = pqr.New(okm[64:96], true)
+		alice.authKey, bob.authKey = okm[64:96], okm[64:96]
+	}
 
 	parties := map[string]*party{"alice": alice, "bob": bob}
+	typeCount := map[string]int{}
 	var msgs []sent
 	var held []int
 	invalidsFor := map[string]int{} // per receiver: how many messages got invalid variants
@@ -741,8 +891,11 @@ func (g *gen) transcript(tid int, s spec) Transcript {
 			bob.root = okm[:32]
 			bob.sendKey, bob.sendCK, bob.sendN = spk, okm[32:64], 0
 			bob.hasSession = true
+			if v == 4 {
+				bob.pq = pqr.New(okm[64:96], false)
+			}
 		}
-		pt, drew := receiver.receive(m.their, m.counter, m.sm)
+		pt, drew, pqInfo := receiver.receive(m.their, m.counter, m.sm)
 		if x(pt) != t.Messages[mi].Plaintext {
 			log.Fatalf("%s: message %d decrypts wrongly", s.name, mi)
 		}
@@ -750,6 +903,12 @@ func (g *gen) transcript(tid int, s spec) Transcript {
 		if drew >= 0 {
 			d := drew
 			e.DrawsRatchetKey = &d
+		}
+		if pqInfo != nil {
+			e.SPQRState = pqInfo.Phase.String()
+			if es := pqInfo.Secret; es != nil {
+				e.SPQREpochSecret = &EpochSecret{Epoch: es.Epoch, Secret: x(es.Secret)}
+			}
 		}
 		t.Events = append(t.Events, e)
 	}
@@ -776,10 +935,22 @@ func (g *gen) transcript(tid int, s spec) Transcript {
 		for i := 0; i < tr.count; i++ {
 			pt := fixed(label(fmt.Sprintf("plaintext %d", len(msgs))), 1+(len(msgs)*7)%90)
 			ck := sender.sendCK
-			typ, body, mk, counter := sender.encrypt(pt)
-			t.Messages = append(t.Messages, Message{ID: len(msgs), Sender: sender.name, Type: typ, RatchetKey: x(sender.sendKey.pub),
+			typ, body, mk, counter, pq := sender.encrypt(pt)
+			msg := Message{ID: len(msgs), Sender: sender.name, Type: typ, RatchetKey: x(sender.sendKey.pub),
 				Counter: counter, PreviousCounter: sender.prev, Plaintext: x(pt),
-				CipherKey: x(mk.cipher), MACKey: x(mk.mac), IV: x(mk.iv), Body: x(body), Result: "valid"})
+				CipherKey: x(mk.cipher), MACKey: x(mk.mac), IV: x(mk.iv), Body: x(body), Result: "valid"}
+			ev := Event{Op: "send", Party: sender.name, Message: len(msgs)}
+			var pqMsg, salt []byte
+			if pq != nil {
+				pqMsg, salt = pq.msg, pq.key
+				msg.SPQR = spqrJSON(pq)
+				typeCount[msg.SPQR.Type]++
+				if pq.info.Drawn != nil {
+					seed := pq.seed
+					ev.DrawSeed = &seed
+				}
+			}
+			t.Messages = append(t.Messages, msg)
 			sm := body
 			var mpk *preKeyFields
 			if typ == typePreKey {
@@ -787,8 +958,12 @@ func (g *gen) transcript(tid int, s spec) Transcript {
 				mpk = pk
 			}
 			msgs = append(msgs, sent{typ: typ, body: body, sm: sm, their: sender.sendKey.pub, counter: counter,
-				prev: sender.prev, ck: ck, sender: sender, pk: mpk})
-			t.Events = append(t.Events, Event{Op: "send", Party: sender.name, Message: len(msgs) - 1})
+				prev: sender.prev, ck: ck, sender: sender, pk: mpk, pq: pqMsg, salt: salt})
+			if sender == bob && t.BobFirstSendEvent == nil && v == 4 {
+				n := len(t.Events)
+				t.BobFirstSendEvent = &n
+			}
+			t.Events = append(t.Events, ev)
 			batch = append(batch, len(msgs)-1)
 		}
 		order, hold := deliveryOrder(s.delivery, len(batch), tid*100+ti)
@@ -835,8 +1010,12 @@ func (g *gen) transcript(tid int, s spec) Transcript {
 				continue
 			}
 			m := msgs[last[k]]
+			pq, salt, ok := freshPQ(receiver.other, receiver)
+			if !ok {
+				break
+			}
 			g.add(&t, Invalid{Name: fmt.Sprintf("%s_receiver_chain_dropped", receiver.name), BeforeEvent: len(t.Events), Party: receiver.name,
-				Type: typeSignal, Body: x(forge(m, v, m.counter+1, []byte("on a dropped chain"))), Flags: []string{"receiver_chain_dropped"},
+				Type: typeSignal, Body: x(forge(m, v, m.counter+1, []byte("on a dropped chain"), pq, salt)), Flags: []string{"receiver_chain_dropped"},
 				Error: "receiver_chain_dropped"})
 			break
 		}
@@ -854,6 +1033,15 @@ func (g *gen) transcript(tid int, s spec) Transcript {
 		replays = append(replays, last)
 	}
 	for _, mi := range replays {
+		if r := msgs[mi].sender.other; r.pq != nil {
+			// SPQR refuses the replayed key first; a replay whose SPQR
+			// epoch the receiver no longer holds would fail otherwise.
+			_, _, err := r.pq.Clone().Recv(msgs[mi].pq)
+			var ke *pqr.KeyError
+			if !errors.As(err, &ke) || ke.Kind != "already_requested" {
+				continue
+			}
+		}
 		g.add(&t, Invalid{Name: fmt.Sprintf("duplicate_message_%d", mi), BeforeEvent: len(t.Events), Party: msgs[mi].sender.other.name,
 			Type: msgs[mi].typ, Body: x(msgs[mi].body), Flags: []string{"duplicate"}, Error: "duplicate_message"})
 	}
@@ -865,6 +1053,14 @@ func (g *gen) transcript(tid int, s spec) Transcript {
 		t.Bob.RatchetKeys = append(t.Bob.RatchetKeys, bob.ratchetPool[i].jsonSeed(bob.seeds[i]))
 	}
 	g.messages += len(t.Messages)
+	if v == 4 {
+		if t.BobFirstSendEvent == nil {
+			n := len(t.Events)
+			t.BobFirstSendEvent = &n
+		}
+		t.SPQRFinal = &SPQRFinal{AliceEpoch: alice.pq.Epoch(), AliceState: alice.pq.Phase().String(), AliceChainEpoch: alice.pq.ChainEpoch(),
+			BobEpoch: bob.pq.Epoch(), BobState: bob.pq.Phase().String(), BobChainEpoch: bob.pq.ChainEpoch(), MessageTypes: typeCount}
+	}
 
 	// Invalid bundles.
 	bundle := func(name, flag string, spkPub, spkSig, kemPub, kemSig []byte) {
@@ -936,16 +1132,104 @@ func rebuild(m sent, sm2 []byte) []byte {
 }
 
 // forge returns a correctly MACed SignalMessage from m's sender on m's chain
-// with the given counter, byte0 version and plaintext.
-func forge(m sent, version int, counter uint32, pt []byte) []byte {
+// with the given counter, byte0 version and plaintext, carrying the SPQR
+// message pq whose key is salt (v4).
+func forge(m sent, version int, counter uint32, pt, pq, salt []byte) []byte {
 	ck := m.ck
 	for i := m.counter; i < counter; i++ {
 		_, ck = chainStep(ck)
 	}
 	seed, _ := chainStep(ck)
-	mk := messageKeys(seed)
-	sm := signalMessage(version, m.their, counter, m.prev, cbcEncrypt(mk, pt))
+	mk := messageKeys(seed, salt)
+	sm := signalMessage(version, m.their, counter, m.prev, cbcEncrypt(mk, pt), pq)
 	return append(sm, hmacSHA256(mk.mac, m.sender.identity.pub, m.sender.other.identity.pub, sm)[:8]...)
+}
+
+// freshPQ returns an SPQR message that sender could send next and
+// receiver would accept now, with its key, from copies of their states
+// (the draw, if any, is a throwaway stream). ok is false in v3 (nil
+// message) only when receiver would refuse it.
+func freshPQ(sender, receiver *party) (pq, salt []byte, ok bool) {
+	if sender.pq == nil {
+		return nil, nil, true
+	}
+	stream := chacha8Stream(drawSeed("throwaway "+sender.drawLabel), 96)
+	msg, key, _, err := sender.pq.Clone().Send(func(n int) ([]byte, error) { return stream[:n], nil })
+	if err != nil {
+		log.Fatal(err)
+	}
+	got, _, err := receiver.pq.Clone().Recv(msg)
+	if err != nil || !bytes.Equal(got, key) {
+		return nil, nil, false
+	}
+	return msg, key, true
+}
+
+func spqrJSON(pq *spqrSend) *MessageSPQR {
+	m := pq.info.Message
+	j := &MessageSPQR{Message: x(pq.msg), Key: x(pq.key), Epoch: m.Epoch, Index: m.Index, Type: m.Type.String(), SenderState: pq.info.Phase.String()}
+	if m.Type != pqr.TypeNone && m.Type != pqr.TypeCt1Ack {
+		ci := m.Chunk.Index
+		j.ChunkIndex = &ci
+	}
+	if pq.info.Drawn != nil {
+		kind := "mlkem768_keygen_seed"
+		if len(pq.info.Drawn) == pqr.EncapsRandSize {
+			kind = "mlkem768_encaps_m"
+		}
+		j.Draw = &SPQRDraw{Kind: kind, Bytes: x(pq.info.Drawn), DrawSeed: pq.seed}
+	}
+	if es := pq.info.Secret; es != nil {
+		j.EpochSecret = &EpochSecret{Epoch: es.Epoch, Secret: x(es.Secret)}
+	}
+	return j
+}
+
+// invalidSPQR adds variants of m's SPQR field (SignalMessage field 5) with
+// m's MAC kept: each is checked against a copy of the receiver's SPQR state.
+func (g *gen) invalidSPQR(m sent, receiver *party, add func(name, flag, errName string, body []byte)) {
+	state := func() *pqr.State {
+		if receiver.pq != nil {
+			return receiver.pq.Clone()
+		}
+		return pqr.New(receiver.authKey, receiver.name == "alice")
+	}
+	body := m.sm[:len(m.sm)-8]
+	with := func(pq []byte) []byte {
+		sm := signalMessage(m.sender.version, m.their, m.counter, m.prev, field(body, 4), pq)
+		return rebuild(m, append(sm, m.sm[len(m.sm)-8:]...))
+	}
+	parsed, err := pqr.Parse(m.pq)
+	if err != nil {
+		log.Fatal(err)
+	}
+	try := func(name, flag, errName string, pq []byte, want func([]byte, error) bool) {
+		key, _, err := state().Recv(pq)
+		if want(key, err) {
+			add(name, flag, errName, with(pq))
+		}
+	}
+	accepted := func(key []byte, err error) bool { return err == nil }
+	if parsed.Type != pqr.TypeNone && parsed.Type != pqr.TypeCt1Ack {
+		// A bit of the chunk flipped: SPQR takes it (the chunk does not
+		// complete a decoding), the MAC, which covers field 5, fails.
+		try("spqr_modified_chunk", "modified_spqr", "bad_mac", flipByte(m.pq, len(m.pq)-1, 0x01), accepted)
+		try("spqr_truncated", "spqr_malformed", "spqr_malformed", m.pq[:len(m.pq)-1],
+			func(_ []byte, err error) bool { return errors.Is(err, pqr.ErrDecode) })
+	}
+	idx := parsed
+	idx.Index++
+	try("spqr_modified_index", "modified_spqr", "bad_mac", idx.Marshal(), accepted)
+	ep := parsed
+	ep.Epoch = state().Epoch() + 2
+	try("spqr_epoch_too_far", "spqr_epoch", "spqr_epoch", ep.Marshal(),
+		func(_ []byte, err error) bool { return errors.Is(err, pqr.ErrEpochOutOfRange) })
+	try("spqr_unknown_version", "spqr_unknown_version", "bad_mac", append([]byte{2}, m.pq[1:]...),
+		func(key []byte, err error) bool { return err == nil && key == nil })
+	try("spqr_missing", "spqr_missing", "spqr_missing", nil,
+		func(_ []byte, err error) bool {
+			return errors.Is(err, pqr.ErrMinimumVersion) || errors.Is(err, pqr.ErrVersionMismatch)
+		})
 }
 
 // invalidMessages adds the invalid variants of message m, offered to
@@ -959,7 +1243,11 @@ func (g *gen) invalidMessages(t *Transcript, s spec, m sent, receiver *party, n 
 	// Tampered MAC: last byte of the SignalMessage's tag.
 	add("bad_mac", "modified_mac", "bad_mac", rebuild(m, flipByte(m.sm, len(m.sm)-1, 0x01)))
 	// Tampered ciphertext (the MAC covers it).
-	add("modified_ciphertext", "modified_ciphertext", "bad_mac", rebuild(m, flipByte(m.sm, len(m.sm)-9-3, 0x80)))
+	ctEnd := len(m.sm) - 8
+	if len(m.pq) > 0 {
+		ctEnd -= len(pbBytes(nil, 5, m.pq))
+	}
+	add("modified_ciphertext", "modified_ciphertext", "bad_mac", rebuild(m, flipByte(m.sm, ctEnd-4, 0x80)))
 	// Truncations of the whole message.
 	add("truncated_by_one", "truncated", "truncated", m.body[:len(m.body)-1])
 	add("truncated_to_version", "truncated", "truncated", m.body[:1])
@@ -978,11 +1266,15 @@ func (g *gen) invalidMessages(t *Transcript, s spec, m sent, receiver *party, n 
 			other = 4
 		}
 		add("wrong_session_version", "wrong_version", "wrong_version",
-			forge(m, other, m.counter, []byte("wrong version")))
+			forge(m, other, m.counter, []byte("wrong version"), m.pq, m.salt))
 	}
-	// A counter just past the forward-jump limit, correctly MACed.
+	// A counter just past the forward-jump limit, correctly MACed (v4: with
+	// m's SPQR message and key, which the receiver has not seen yet).
 	add("counter_too_far", "counter_past_limit", "counter_too_far",
-		rebuild(m, forge(m, v, n+maxForwardJump+1, []byte("too far"))))
+		rebuild(m, forge(m, v, n+maxForwardJump+1, []byte("too far"), m.pq, m.salt)))
+	if v == 4 && full {
+		g.invalidSPQR(m, receiver, add)
+	}
 	if m.typ == typePreKey && full {
 		base := func(name string, key []byte) {
 			f := *m.pk
@@ -1056,6 +1348,21 @@ func specs() []spec {
 				}
 			}
 		}
+		if v != 4 {
+			continue
+		}
+		for _, sp := range spqrSpecs {
+			name := fmt.Sprintf("v4_kyber1024_%s_%s", sp.pattern, sp.delivery)
+			flags := []string{sp.pattern, sp.delivery}
+			if sp.oneTime {
+				name += "_one_time"
+				flags = append(flags, "one_time_prekey")
+			} else {
+				flags = append(flags, "no_one_time_prekey")
+			}
+			out = append(out, spec{name: name, version: 4, kem: "Kyber1024", oneTime: sp.oneTime, turns: patterns()[sp.pattern],
+				delivery: sp.delivery, flags: flags})
+		}
 	}
 	return out
 }
@@ -1115,6 +1422,31 @@ var flagDocs = map[string]string{
 	"bad_base_key":  "the PreKey message's base key replaced by u = 0, u = 1, u = p + 9 (non-canonical) or the genuine key with bit 255 set.",
 }
 
+// v4Conventions replace or add conventions in the v4 file (the v3 file
+// keeps the base texts).
+var v4Conventions = map[string]string{
+	"random_draws": "Every random draw is listed: alice.base_key and alice.kem_m (the handshake), alice.ratchet_keys[0] (drawn right after the handshake, her first ratchet key), each further ratchet key that a party draws when it receives a message on a new ratchet key of the peer (a DH ratchet step; event.draws_ratchet_key gives its index), and SPQR's draws on send: an ML-KEM-768 key-generation seed d || z (64 bytes) when the sender's Braid leaves KeysUnsampled, or an encapsulation message m (32 bytes) when it leaves HeaderReceived (message spqr.draw, event draw_seed). Bob's first ratchet key is his signed prekey. kem_m is the message m of FIPS 203 ML-KEM.Encaps_internal for both KEM types (for round-3 Kyber1024, m = SHA3-256(coins); the coins are not known, so a Kyber implementation that only takes coins cannot reproduce Alice's first message but can decrypt it). Prekey signatures are XEdDSA (libsignal's sign-bit convention) with the listed 64-byte Z. Sends draw only SPQR randomness, receives only ratchet keys.",
+	"draw_seeds":   "The draws are ChaCha8 streams (C2SP chacha8rand, Go's math/rand/v2 ChaCha8, key = LE64(seed) || 24 zero bytes): base_key || kem_m || ratchet_keys[0] are the first 96 bytes of the stream of alice.handshake_draw_seed, every other ratchet key is the first 32 bytes of the stream of its draw_seed, and an SPQR draw is the first 64 or 32 bytes of the stream of its send event's draw_seed. In a Go test, testing/cryptotest.SetGlobalRandom(t, seed) before the call that draws (ProcessBundle, the Decrypt of a receive with draws_ratchet_key, the Encrypt of a send with draw_seed) makes crypto/rand yield exactly these bytes. Other implementations use the listed keys and draws directly.",
+	"messages":     "body is the whole serialized message. SignalMessage (type 2): byte0 = 0x44, protobuf {1 ratchet_key, 2 counter, 3 previous_counter, 4 AES-256-CBC/PKCS#7 ciphertext, 5 SPQR message (spqr.message)}, then HMAC-SHA256(mac_key, sender identity || receiver identity || byte0 || protobuf)[:8] (the MAC covers field 5). Message keys = HKDF-SHA256(salt = spqr.key, seed, WhisperMessageKeys, 80). PreKeySignalMessage (type 3), sent by Alice until she has received a message: byte0 || {1 one-time prekey id (if any), 2 base key, 3 identity key, 4 SignalMessage, 5 registration id, 6 signed prekey id, 7 KEM prekey id, 8 KEM ciphertext}. Fields in number order, counters written even when 0. cipher_key, mac_key, iv are given for debugging.",
+	"spqr":         "v1: every v4 transcript runs SPQR v1 (the ML-KEM Braid with its chain, signal.org/docs/specifications/mlkembraid), as libsignal >= 0.92 does (version V1, minimum version V1). Alice starts in KeysUnsampled (she sends the ML-KEM-768 encapsulation key), Bob in NoHeaderReceived, both in epoch 1, with the handshake's auth_key. Each message's spqr object lists: message (field 5: 0x01 || varint epoch || varint index || type byte (0 None, 1 Hdr, 2 Ek, 3 EkCt1Ack, 4 Ct1Ack, 5 Ct1, 6 Ct2) || for chunk types varint chunk index || 32-byte chunk), key (the 32-byte message key, the salt of the message-key HKDF), epoch, index, type, chunk_index, sender_state (the sender's Braid state after sending), draw (its random draw, if any) and epoch_secret (the new epoch's secret when this send encapsulated). Receive events list spqr_state (the receiver's Braid state after it) and spqr_epoch_secret when the receive completed an epoch (decapsulation). Chunks: the header rho || SHA3-256(ek) with its 32-byte MAC (96 bytes), ek's 1152-byte vector t, ct1 (960 bytes) and ct2 with its MAC (160 bytes), Reed-Solomon coded over GF(2^16) (x^16 + x^12 + x^3 + x + 1) in 32-byte chunks (chunk c = the 16 interleaved polynomials at x = c; the first chunks are the data). spqr_final gives both Braids' epochs and states after the last event and how many messages of each type were sent. bob_first_send_event is the index of Bob's first send event (len(events) if none): the events before it are a one-way prefix (Alice sends, Bob receives) that a receive-only Bob can replay. The SPQR values come from the generators' own SPQR (vectors/internal/gen/internal/pqr, standard library only).",
+	"events":       "Replay the events in order: send (the sender's implementation, given the listed draws, should produce body byte for byte; a receive-only replay skips sends) and receive (decrypt body; the plaintext must be the listed one). Delivery is out of order in some transcripts (flags shuffled, reversed, held_back). A receive-only Bob (an implementation whose randomness cannot be set) replays the events before bob_first_send_event.",
+}
+
+var v4Errors = map[string]string{
+	"spqr_missing":   "a v4 SignalMessage without the SPQR field (field 5 removed, MAC unchanged): SPQR refuses it (minimum version V1 while negotiating, version mismatch after) before the MAC is checked.",
+	"spqr_epoch":     "the SPQR message names an epoch two past the receiver's Braid epoch (MAC unchanged): SPQR refuses it (epoch out of range).",
+	"spqr_malformed": "the SPQR field does not parse (a chunk one byte short; MAC unchanged).",
+}
+
+var v4Flags = map[string]string{
+	"long_one_way": "50 messages from Alice before Bob's first send.", "long_one_way_twice": "Alice sends two turns of 24 before Bob's first send.",
+	"epochs":         "40 exchanges of three messages each way: SPQR completes two epochs and starts a third.",
+	"modified_spqr":  "a bit of the SPQR chunk flipped, or the SPQR index changed; SPQR accepts it, the MAC (which covers field 5) fails.",
+	"spqr_malformed": "the SPQR field cut by one byte.", "spqr_epoch": "the SPQR epoch set two past the receiver's.",
+	"spqr_unknown_version": "the SPQR field's version byte set to 2: SPQR ignores a message of a newer version (no key), so the message keys are unsalted and the MAC fails.",
+	"spqr_missing":         "SignalMessage field 5 removed.",
+}
+
 func generate(version int) []byte {
 	f := File{
 		Family:        "transcript",
@@ -1125,10 +1457,14 @@ func generate(version int) []byte {
 		Errors:        errorNames,
 		Flags:         flagDocs,
 	}
+	if version == 4 {
+		f.Conventions, f.Errors, f.Flags = merged(conventions, v4Conventions), merged(errorNames, v4Errors), merged(flagDocs, v4Flags)
+		f.Source = "Generated by vectors/internal/gen/transcript from the X3DH, PQXDH, Double Ratchet and ML-KEM Braid specifications (signal.org/docs/specifications) and PROTOCOL.md, with Go standard-library primitives, the generators' own XEdDSA and the generators' own SPQR v1 (vectors/internal/gen/internal/pqr); not from any library's code. Regenerate with go generate in vectors/."
+	}
 	if version == 3 {
 		f.Description = "Whole v3 sessions (X3DH + Double Ratchet, byte 0x33) on the wire with every key and random draw of both parties, plus invalid messages and bundles with their expected errors."
 	} else {
-		f.Description = "Whole v4 sessions (PQXDH with Kyber1024 or ML-KEM-1024 + Double Ratchet, byte 0x44) WITHOUT SPQR, with every key and random draw of both parties, plus invalid messages and bundles with their expected errors. Current libsignal, and this project's session layer, require SPQR and refuse these sessions (see conventions.spqr)."
+		f.Description = "Whole v4 sessions (PQXDH with Kyber1024 or ML-KEM-1024 + Double Ratchet + SPQR v1, the triple ratchet, byte 0x44) on the wire with every key and random draw of both parties, every SPQR message, key and epoch secret, plus invalid messages and bundles with their expected errors."
 	}
 	g := &gen{}
 	tid := 0
@@ -1146,6 +1482,17 @@ func generate(version int) []byte {
 		log.Fatal(err)
 	}
 	return append(out, '\n')
+}
+
+func merged(base, over map[string]string) map[string]string {
+	out := make(map[string]string, len(base)+len(over))
+	for k, v := range base {
+		out[k] = v
+	}
+	for k, v := range over {
+		out[k] = v
+	}
+	return out
 }
 
 func main() {

@@ -31,6 +31,15 @@ const (
 	// ErrNameReceiverChainDropped: a message on a receiving chain that was
 	// dropped (at most 5 are kept).
 	ErrNameReceiverChainDropped = "receiver_chain_dropped"
+	// ErrNameSPQRMissing: a v4 SignalMessage without its SPQR field (SPQR
+	// refuses it: minimum version V1, or version mismatch after
+	// negotiation).
+	ErrNameSPQRMissing = "spqr_missing"
+	// ErrNameSPQREpoch: an SPQR message of an epoch the receiver cannot
+	// handle (epoch out of range).
+	ErrNameSPQREpoch = "spqr_epoch"
+	// ErrNameSPQRMalformed: an SPQR field that does not parse.
+	ErrNameSPQRMalformed = "spqr_malformed"
 )
 
 // SuiteHeader is the envelope every generated family file shares.
@@ -272,6 +281,43 @@ type TranscriptMessage struct {
 	IV              Hex    `json:"iv"`
 	Body            Hex    `json:"body"`
 	Result          string `json:"result"`
+	// SPQR is the message's SPQR part (v4; nil in v3).
+	SPQR *TranscriptSPQR `json:"spqr"`
+}
+
+// TranscriptSPQR is what SPQR v1 contributed to a v4 message.
+type TranscriptSPQR struct {
+	// Message is SignalMessage field 5.
+	Message Hex `json:"message"`
+	// Key is the 32-byte SPQR message key: the salt of the message-key HKDF.
+	Key Hex `json:"key"`
+	// Epoch, Index, Type ("None", "Hdr", "Ek", "EkCt1Ack", "Ct1Ack", "Ct1",
+	// "Ct2") and ChunkIndex are Message parsed.
+	Epoch      uint64  `json:"epoch"`
+	Index      uint32  `json:"index"`
+	Type       string  `json:"type"`
+	ChunkIndex *uint16 `json:"chunk_index"`
+	// SenderState is the sender's Braid state after sending.
+	SenderState string `json:"sender_state"`
+	// Draw is the send's random draw, if any.
+	Draw *TranscriptSPQRDraw `json:"draw"`
+	// EpochSecret is the new epoch's secret when this send encapsulated.
+	EpochSecret *TranscriptEpochSecret `json:"epoch_secret"`
+}
+
+// TranscriptSPQRDraw is an SPQR send's random draw: Kind
+// "mlkem768_keygen_seed" (64 bytes d || z) or "mlkem768_encaps_m" (32
+// bytes), the start of the ChaCha8 stream of DrawSeed.
+type TranscriptSPQRDraw struct {
+	Kind     string `json:"kind"`
+	Bytes    Hex    `json:"bytes"`
+	DrawSeed uint64 `json:"draw_seed"`
+}
+
+// TranscriptEpochSecret is a new SPQR epoch's secret.
+type TranscriptEpochSecret struct {
+	Epoch  uint64 `json:"epoch"`
+	Secret Hex    `json:"secret"`
 }
 
 // TranscriptEvent is one replay step.
@@ -282,6 +328,13 @@ type TranscriptEvent struct {
 	// DrawsRatchetKey is, for a receive that performs a DH ratchet step,
 	// the index in the receiver's RatchetKeys of the key it draws.
 	DrawsRatchetKey *int `json:"draws_ratchet_key"`
+	// DrawSeed is, for a v4 send whose SPQR draws randomness, the ChaCha8
+	// seed of that draw (the message's SPQR.Draw).
+	DrawSeed *uint64 `json:"draw_seed"`
+	// SPQRState is the receiver's Braid state after a v4 receive, and
+	// SPQREpochSecret the epoch secret the receive completed, if any.
+	SPQRState       string                 `json:"spqr_state"`
+	SPQREpochSecret *TranscriptEpochSecret `json:"spqr_epoch_secret"`
 }
 
 // TranscriptInvalid is an invalid message offered to Party before event
@@ -318,9 +371,15 @@ type Transcript struct {
 	Name    string `json:"name"`
 	Version int    `json:"version"`
 	KEM     string `json:"kem"` // "Kyber1024", "ML-KEM-1024" or "" (v3)
-	// SPQR is "not_applicable" (v3) or "absent" (v4 without SPQR).
-	SPQR           string                    `json:"spqr"`
-	Flags          []string                  `json:"flags"`
+	// SPQR is "not_applicable" (v3) or "v1" (v4 with SPQR v1).
+	SPQR  string   `json:"spqr"`
+	Flags []string `json:"flags"`
+	// BobFirstSendEvent (v4) is the index in Events of Bob's first send,
+	// len(Events) if he never sends: the events before it are the one-way
+	// prefix (Alice sends, Bob receives) that a receive-only Bob replays.
+	BobFirstSendEvent *int `json:"bob_first_send_event"`
+	// SPQRFinal (v4) is both parties' SPQR state after the last event.
+	SPQRFinal      *TranscriptSPQRFinal      `json:"spqr_final"`
 	Alice          TranscriptAlice           `json:"alice"`
 	Bob            TranscriptBob             `json:"bob"`
 	Handshake      TranscriptHandshake       `json:"handshake"`
@@ -328,6 +387,19 @@ type Transcript struct {
 	Events         []TranscriptEvent         `json:"events"`
 	Invalid        []TranscriptInvalid       `json:"invalid"`
 	InvalidBundles []TranscriptInvalidBundle `json:"invalid_bundles"`
+}
+
+// TranscriptSPQRFinal is both Braids' epoch and state, and the newest
+// epoch mixed into each chain, after a transcript's last event, with the
+// number of SPQR messages of each type sent.
+type TranscriptSPQRFinal struct {
+	AliceEpoch      uint64         `json:"alice_epoch"`
+	AliceState      string         `json:"alice_state"`
+	AliceChainEpoch uint64         `json:"alice_chain_epoch"`
+	BobEpoch        uint64         `json:"bob_epoch"`
+	BobState        string         `json:"bob_state"`
+	BobChainEpoch   uint64         `json:"bob_chain_epoch"`
+	MessageTypes    map[string]int `json:"message_types"`
 }
 
 // Transcripts loads data/transcript_v3.json (version 3) or

@@ -12,6 +12,7 @@ var knownErrors = map[string]bool{
 	vectors.ErrNameLegacyVersion: true, vectors.ErrNameUnknownVersion: true, vectors.ErrNameWrongVersion: true,
 	vectors.ErrNameCounterTooFar: true, vectors.ErrNameDuplicateMessage: true, vectors.ErrNameBadBaseKey: true,
 	vectors.ErrNameBadKEMCiphertext: true, vectors.ErrNameMissingKEM: true, vectors.ErrNameReceiverChainDropped: true,
+	vectors.ErrNameSPQRMissing: true, vectors.ErrNameSPQREpoch: true, vectors.ErrNameSPQRMalformed: true,
 }
 
 // TestSuiteFilesDescribeThemselves checks that every generated file

@@ -9,6 +9,7 @@ import (
 	"github.com/forwardsecret/signal/curve"
 	"github.com/forwardsecret/signal/internal/wire"
 	"github.com/forwardsecret/signal/ratchet"
+	"github.com/forwardsecret/signal/spqr"
 	"github.com/forwardsecret/signal/vectors"
 	"github.com/forwardsecret/signal/x3dh"
 )
@@ -19,9 +20,9 @@ import (
 // internal/wire, with this harness doing the session's bookkeeping (PreKey
 // wrapping until Alice hears from Bob, MACs over the identity keys).
 //
-// This is how the v4 transcripts, which carry no SPQR, are checked: since
-// the session layer runs SPQR in every v4 session (minimum version V1, as
-// libsignal), it refuses them, which suiteTranscripts checks instead.
+// In v4 the harness also runs package spqr (libsignal's settings, minimum
+// version V1) beside the ratchet, with the listed SPQR draws, and checks
+// every SPQR message key against the transcript's.
 func suiteTranscriptsCore(t *testing.T) {
 	for _, v := range []int{3, 4} {
 		f, err := vectors.Transcripts(v)
@@ -46,6 +47,7 @@ type coreParty struct {
 	baseKey   curve.PublicKey // Bob: the base key of his session
 	responder *x3dh.ResponderKeys
 	version   uint8
+	pq        *spqr.State // v4
 }
 
 var errWrongVersion = errors.New("harness: message version is not the session's")
@@ -53,35 +55,46 @@ var errWrongVersion = errors.New("harness: message version is not the session's"
 // decrypt is the receiving side of a session, below the session layer. It
 // works on the party's state only if everything succeeds.
 func (p *coreParty) decrypt(t *testing.T, typ int, body []byte, drawSeed *uint64) ([]byte, error) {
-	st := p.st
+	pt, _, err := p.decryptSalt(t, typ, body, drawSeed)
+	return pt, err
+}
+
+// decryptSalt is decrypt, also returning the SPQR message key used (v4).
+func (p *coreParty) decryptSalt(t *testing.T, typ int, body []byte, drawSeed *uint64) ([]byte, []byte, error) {
+	st, pq := p.st, p.pq
 	var sm *wire.ReceivedSignalMessage
 	newBase := curve.PublicKey{}
 	switch typ {
 	case 3:
 		pm, err := wire.ParsePreKeySignalMessage(body)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if pm.Version != p.version || pm.Inner.Version != p.version {
-			return nil, errWrongVersion
+			return nil, nil, errWrongVersion
 		}
 		base, err := curve.ParsePublicKey(pm.BaseKey)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if st == nil || !base.Equal(p.baseKey) {
 			ik, err := curve.ParsePublicKey(pm.IdentityKey)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			msg := &x3dh.Message{IdentityKey: ik, BaseKey: base, SignedPreKeyID: pm.SignedPreKeyID,
 				HasOneTimePreKey: pm.HasPreKeyID, OneTimePreKeyID: pm.PreKeyID, KEMPreKeyID: pm.KyberPreKeyID, KEMCiphertext: pm.KyberCiphertext}
 			keys, err := x3dh.Respond(x3dh.Version(p.version), p.responder, msg)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			if st, err = ratchet.NewBob(keys.RootKey[:], keys.ChainKey[:], p.responder.SignedPreKey); err != nil {
-				return nil, err
+				return nil, nil, err
+			}
+			if p.version == 4 {
+				if pq, err = spqr.NewInitialState(keys.AuthKey[:], false); err != nil {
+					return nil, nil, err
+				}
 			}
 			newBase = base
 		}
@@ -89,35 +102,41 @@ func (p *coreParty) decrypt(t *testing.T, typ int, body []byte, drawSeed *uint64
 	case 2:
 		m, err := wire.ParseSignalMessage(body)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		sm = m
 	default:
-		return nil, fmt.Errorf("type %d", typ)
+		return nil, nil, fmt.Errorf("type %d", typ)
 	}
 	if st == nil {
-		return nil, errors.New("harness: no session")
+		return nil, nil, errors.New("harness: no session")
 	}
 	if sm.Version != p.version {
-		return nil, errWrongVersion
+		return nil, nil, errWrongVersion
 	}
 	rk, err := curve.ParsePublicKey(sm.RatchetKey)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	var salt []byte
+	if pq != nil {
+		if pq, salt, err = pq.Recv(sm.PQRatchet); err != nil {
+			return nil, nil, err
+		}
 	}
 	// Decrypt on a copy: a new state from the handshake is kept only on
 	// success, and an existing one must not change on failure (checked).
 	enc, err := st.MarshalBinary()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	work := new(ratchet.State)
 	if err := work.UnmarshalBinary(enc); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var pt []byte
 	decrypt := func() {
-		pt, err = work.Decrypt(nil, ratchet.Header{RatchetKey: rk, Counter: sm.Counter, PreviousCounter: sm.PreviousCounter}, sm.Ciphertext, nil,
+		pt, err = work.Decrypt(nil, ratchet.Header{RatchetKey: rk, Counter: sm.Counter, PreviousCounter: sm.PreviousCounter}, sm.Ciphertext, salt,
 			func(k *ratchet.MACKey) error {
 				return work.VerifySignalMAC(k, p.peerID, p.id.PublicKey(), sm.MACInput, sm.MAC[:])
 			})
@@ -131,36 +150,54 @@ func (p *coreParty) decrypt(t *testing.T, typ int, body []byte, drawSeed *uint64
 		t.Errorf("%s: Decrypt changed the state it was not called on", p.name)
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	p.st = work
+	p.st, p.pq = work, pq
 	if newBase != (curve.PublicKey{}) {
 		p.baseKey = newBase
 	}
 	p.pending = nil
-	return pt, nil
+	return pt, salt, nil
 }
 
-func (p *coreParty) encrypt(pt []byte) (int, []byte, error) {
-	h, body, mk, err := p.st.Encrypt(nil, pt, nil)
+// encrypt returns the message type and body; in v4 it runs SPQR first,
+// with crypto/rand set to the send's listed draw seed if it has one, and
+// returns the SPQR message key.
+func (p *coreParty) encrypt(t *testing.T, pt []byte, drawSeed *uint64) (int, []byte, []byte, error) {
+	var salt, pqMsg []byte
+	if p.pq != nil {
+		var next *spqr.State
+		var err error
+		send := func() { next, pqMsg, salt, err = p.pq.Send() }
+		if drawSeed != nil {
+			withDraws(t, *drawSeed, send)
+		} else {
+			send()
+		}
+		if err != nil {
+			return 0, nil, nil, err
+		}
+		p.pq = next
+	}
+	h, body, mk, err := p.st.Encrypt(nil, pt, salt)
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, nil, err
 	}
 	sm := wire.SignalMessage{Version: p.version, CurrentVersion: p.version, RatchetKey: h.RatchetKey.Bytes(),
-		Counter: h.Counter, PreviousCounter: h.PreviousCounter, Ciphertext: body}
+		Counter: h.Counter, PreviousCounter: h.PreviousCounter, Ciphertext: body, PQRatchet: pqMsg}
 	b, err := sm.AppendUnsigned(nil)
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, nil, err
 	}
 	tag := p.st.SignalMAC(&mk, p.id.PublicKey(), p.peerID, b)
 	b = append(b, tag[:]...)
 	if p.pending == nil {
-		return 2, b, nil
+		return 2, b, salt, nil
 	}
 	pm := *p.pending
 	pm.Message = b
 	out, err := pm.Append(nil)
-	return 3, out, err
+	return 3, out, salt, err
 }
 
 // coreErrorMatches maps error names to the errors of the core packages.
@@ -183,7 +220,8 @@ func coreErrorMatches(name string, err error) bool {
 	case vectors.ErrNameCounterTooFar:
 		return errors.Is(err, ratchet.ErrForwardJumpTooLarge)
 	case vectors.ErrNameDuplicateMessage:
-		return errors.Is(err, ratchet.ErrDuplicateMessage)
+		// v4: SPQR refuses a message key it already gave out, first.
+		return errors.Is(err, ratchet.ErrDuplicateMessage) || errors.Is(err, spqr.ErrKeyAlreadyRequested)
 	case vectors.ErrNameBadBaseKey:
 		return errors.Is(err, x3dh.ErrInvalidBaseKey) || errors.Is(err, curve.ErrInvalidPublicKey)
 	case vectors.ErrNameBadKEMCiphertext:
@@ -192,6 +230,12 @@ func coreErrorMatches(name string, err error) bool {
 		return errors.Is(err, wire.ErrMissingField) || errors.Is(err, x3dh.ErrMissingKEMPreKey)
 	case vectors.ErrNameReceiverChainDropped:
 		return errors.Is(err, ratchet.ErrReceiverChainDropped)
+	case vectors.ErrNameSPQRMissing:
+		return errors.Is(err, spqr.ErrMinimumVersion) || errors.Is(err, spqr.ErrVersionMismatch)
+	case vectors.ErrNameSPQREpoch:
+		return errors.Is(err, spqr.ErrEpochOutOfRange)
+	case vectors.ErrNameSPQRMalformed:
+		return errors.Is(err, spqr.ErrMessageDecode)
 	}
 	return false
 }
@@ -266,9 +310,18 @@ func replayCore(t *testing.T, tr *vectors.Transcript) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var alicePQ *spqr.State
+	if v == 4 {
+		if alicePQ, err = spqr.NewInitialState(in.Keys.AuthKey[:], true); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(in.Keys.AuthKey[:], tr.Handshake.AuthKey) {
+			t.Fatal("SPQR auth key differs from the transcript")
+		}
+	}
 	m := &in.Message
 	parties := map[string]*coreParty{
-		"alice": {name: "alice", id: aliceID, peerID: bobID.PublicKey(), st: ast, keys: tr.Alice.RatchetKeys, version: v,
+		"alice": {name: "alice", id: aliceID, peerID: bobID.PublicKey(), st: ast, keys: tr.Alice.RatchetKeys, version: v, pq: alicePQ,
 			pending: &wire.PreKeySignalMessage{Version: v, CurrentVersion: v, RegistrationID: tr.Alice.RegistrationID,
 				PreKeyID: m.OneTimePreKeyID, HasPreKeyID: m.HasOneTimePreKey, SignedPreKeyID: m.SignedPreKeyID,
 				KyberPreKeyID: m.KEMPreKeyID, KyberCiphertext: m.KEMCiphertext, BaseKey: m.BaseKey.Bytes(), IdentityKey: m.IdentityKey.Bytes()}},
@@ -283,9 +336,9 @@ func replayCore(t *testing.T, tr *vectors.Transcript) {
 	tryInvalid := func(k int) {
 		for _, inv := range invalidAt[k] {
 			p := parties[inv.Party]
-			before := p.st
+			before, beforePQ := p.st, p.pq
 			_, err := p.decrypt(t, inv.Type, inv.Body, nil)
-			ok := coreErrorMatches(inv.Error, err) && p.st == before
+			ok := coreErrorMatches(inv.Error, err) && p.st == before && p.pq == beforePQ
 			if !ok {
 				t.Errorf("invalid %d %s (%v): error %v, want %s", inv.ID, inv.Name, inv.Flags, err, inv.Error)
 			}
@@ -298,9 +351,13 @@ func replayCore(t *testing.T, tr *vectors.Transcript) {
 		p := parties[e.Party]
 		switch e.Op {
 		case "send":
-			typ, body, err := p.encrypt(msg.Plaintext)
+			typ, body, salt, err := p.encrypt(t, msg.Plaintext, e.DrawSeed)
 			if err != nil || typ != msg.Type || !bytes.Equal(body, msg.Body) {
 				t.Errorf("event %d: %s sends message %d: type %d, %v; bodies differ: %v", k, e.Party, msg.ID, typ, err, !bytes.Equal(body, msg.Body))
+				continue
+			}
+			if !spqrKeyMatches(msg, salt) {
+				t.Errorf("event %d: message %d: SPQR key %x, listed %v", k, msg.ID, salt, msg.SPQR)
 				continue
 			}
 			sentOK[msg.ID] = true
@@ -309,9 +366,9 @@ func replayCore(t *testing.T, tr *vectors.Transcript) {
 			if e.DrawsRatchetKey != nil {
 				seed = p.keys[*e.DrawsRatchetKey].DrawSeed
 			}
-			pt, err := p.decrypt(t, msg.Type, msg.Body, seed)
-			if err != nil || !bytes.Equal(pt, msg.Plaintext) {
-				t.Errorf("event %d: %s receives message %d: %v", k, e.Party, msg.ID, err)
+			pt, salt, err := p.decryptSalt(t, msg.Type, msg.Body, seed)
+			if err != nil || !bytes.Equal(pt, msg.Plaintext) || !spqrKeyMatches(msg, salt) {
+				t.Errorf("event %d: %s receives message %d: %v (SPQR key %x, listed %v)", k, e.Party, msg.ID, err, salt, msg.SPQR)
 				continue
 			}
 			recvOK[msg.ID] = true
@@ -321,4 +378,13 @@ func replayCore(t *testing.T, tr *vectors.Transcript) {
 	for i := range tr.Messages {
 		count(family+"/message", sentOK[i] && recvOK[i], tr.Messages[i].Result)
 	}
+}
+
+// spqrKeyMatches says whether salt is the message's listed SPQR key (v4), or
+// absent in v3.
+func spqrKeyMatches(m *vectors.TranscriptMessage, salt []byte) bool {
+	if m.SPQR == nil {
+		return salt == nil
+	}
+	return bytes.Equal(salt, m.SPQR.Key)
 }

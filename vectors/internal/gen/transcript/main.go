@@ -42,6 +42,7 @@ import (
 	"math/big"
 	"math/rand/v2"
 	"os"
+	"slices"
 
 	"github.com/forwardsecret/signal/vectors/internal/gen/internal/pqr"
 	"github.com/forwardsecret/signal/vectors/internal/gen/internal/xed"
@@ -1004,6 +1005,13 @@ func (g *gen) transcript(tid int, s spec) Transcript {
 				}
 				last[k] = mi
 			}
+		}
+		if v == 4 {
+			// The most recently dropped chain: an implementation may
+			// remember a bounded number of dropped chains (this library's
+			// ratchet keeps five), and the long v4 transcripts drop many.
+			// (v3 keeps the oldest, as it always did.)
+			slices.Reverse(order)
 		}
 		for _, k := range order {
 			if receiver.findRecv([]byte(k)) != nil {

@@ -1,0 +1,45 @@
+package storetest_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/forwardsecret/signal/curve"
+	"github.com/forwardsecret/signal/session"
+	"github.com/forwardsecret/signal/session/memstore"
+	"github.com/forwardsecret/signal/session/storetest"
+	"github.com/forwardsecret/signal/x3dh"
+)
+
+// newDevice makes the stores of one device for the suite, here with package
+// memstore. A store that keeps its data elsewhere opens an empty database
+// (or key prefix) per device, holding identity and regID, closes it with
+// t.Cleanup, and sets Device.Reopen to open the same data again.
+func newDevice(t *testing.T, identity *curve.IdentityKeyPair, regID uint32) storetest.Device {
+	st := memstore.New(identity, regID)
+	return storetest.Device{
+		Stores: session.StoresOf(st),
+		AddPreKey: func(_ context.Context, k *x3dh.OneTimePreKey) error {
+			st.AddPreKey(k)
+			return nil
+		},
+		AddSignedPreKey: func(_ context.Context, k *x3dh.SignedPreKey) error {
+			st.AddSignedPreKey(k)
+			return nil
+		},
+		AddKEMPreKey: func(_ context.Context, k *x3dh.KEMPreKey, lastResort bool) error {
+			st.AddKEMPreKey(k, lastResort)
+			return nil
+		},
+	}
+}
+
+// A store package runs the suite from one of its tests, with a function
+// that makes the stores of a new device.
+func Example() {
+	// In a _test.go file of the store's package:
+	testConformance := func(t *testing.T) {
+		storetest.Run(t, newDevice)
+	}
+	_ = testConformance
+}

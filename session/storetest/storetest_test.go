@@ -1,0 +1,261 @@
+package storetest_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/forwardsecret/signal/curve"
+	"github.com/forwardsecret/signal/session"
+	"github.com/forwardsecret/signal/session/memstore"
+	"github.com/forwardsecret/signal/session/storetest"
+	"github.com/forwardsecret/signal/x3dh"
+)
+
+// faultEnv names the fault that TestBrokenStoreChild puts into the store.
+const faultEnv = "STORETEST_FAULT"
+
+// brokenStore is a memstore with one deliberate fault, to show that the
+// suite catches it.
+type brokenStore struct {
+	*memstore.Store
+	fault string
+
+	mu    sync.Mutex
+	first map[session.Address][]byte          // stale-record: the first record stored
+	kept  map[session.Address]*session.Record // shares-record, keeps-caller-record
+	gone  map[uint32]bool                     // removes-last-resort: KEM prekeys dropped
+}
+
+// faults maps each fault to the subtests of the suite that must fail with
+// it ("none" must pass).
+var faults = map[string][]string{
+	"none": nil,
+	// StoreSession does nothing.
+	"drops-writes": {"Sessions/Contract", "Conversation/v3", "ArchiveAndDelete"},
+	// LoadSession returns the first record ever stored for the address.
+	"stale-record": {"Sessions/Contract", "Conversation/v3", "Conversation/v4-last-resort"},
+	// StoreSession ignores the consumed prekeys.
+	"keeps-prekeys": {"Sessions/Consumed", "Conversation/v3-one-time", "Conversation/v4-one-time-kem",
+		"PreKeyUsedOnce/one-time", "PreKeyUsedOnce/one-time-kem", "FailedHandlerChangesNothing"},
+	// StoreSession removes a last-resort KEM prekey too.
+	"removes-last-resort": {"Sessions/Consumed", "Conversation/v4-last-resort", "PreKeyUsedOnce/last-resort-kem"},
+	// A missing prekey is an error that does not wrap session.ErrNotFound.
+	"untyped-not-found": {"PreKeys/NotFound", "Sessions/Consumed", "Conversation/v3-one-time"},
+	// LoadSession hands out the record the store keeps.
+	"shares-record": {"Sessions/Contract"},
+	// StoreSession keeps the caller's record.
+	"keeps-caller-record": {"Sessions/Contract"},
+	// Addresses are told apart by name only.
+	"ignores-device-id": {"Identity", "Sessions/Addresses"},
+	// DeleteSession does nothing.
+	"deletes-nothing": {"Sessions/Contract", "ArchiveAndDelete"},
+	// IsTrustedIdentity trusts every key.
+	"trusts-everyone": {"Identity", "UntrustedIdentity"},
+}
+
+func newBroken(t *testing.T, fault string) storetest.NewDevice {
+	if _, ok := faults[fault]; !ok {
+		t.Fatalf("unknown fault %q", fault)
+	}
+	return func(t *testing.T, id *curve.IdentityKeyPair, regID uint32) storetest.Device {
+		b := &brokenStore{Store: memstore.New(id, regID), fault: fault,
+			first: map[session.Address][]byte{}, kept: map[session.Address]*session.Record{}, gone: map[uint32]bool{}}
+		return storetest.Device{
+			Stores: session.StoresOf(b),
+			AddPreKey: func(_ context.Context, k *x3dh.OneTimePreKey) error {
+				b.Store.AddPreKey(k)
+				return nil
+			},
+			AddSignedPreKey: func(_ context.Context, k *x3dh.SignedPreKey) error {
+				b.Store.AddSignedPreKey(k)
+				return nil
+			},
+			AddKEMPreKey: func(_ context.Context, k *x3dh.KEMPreKey, lastResort bool) error {
+				b.Store.AddKEMPreKey(k, lastResort)
+				return nil
+			},
+		}
+	}
+}
+
+func (b *brokenStore) addr(a session.Address) session.Address {
+	if b.fault == "ignores-device-id" {
+		a.DeviceID = 0
+	}
+	return a
+}
+
+func (b *brokenStore) notFound(err error) error {
+	if err != nil && b.fault == "untyped-not-found" {
+		return errors.New("no such key")
+	}
+	return err
+}
+
+func (b *brokenStore) IsTrustedIdentity(ctx context.Context, a session.Address, id curve.PublicKey, dir session.Direction) (bool, error) {
+	if b.fault == "trusts-everyone" {
+		return true, nil
+	}
+	return b.Store.IsTrustedIdentity(ctx, b.addr(a), id, dir)
+}
+
+func (b *brokenStore) SaveIdentity(ctx context.Context, a session.Address, id curve.PublicKey) error {
+	return b.Store.SaveIdentity(ctx, b.addr(a), id)
+}
+
+func (b *brokenStore) LoadPreKey(ctx context.Context, id uint32) (*x3dh.OneTimePreKey, error) {
+	k, err := b.Store.LoadPreKey(ctx, id)
+	return k, b.notFound(err)
+}
+
+func (b *brokenStore) LoadSignedPreKey(ctx context.Context, id uint32) (*x3dh.SignedPreKey, error) {
+	k, err := b.Store.LoadSignedPreKey(ctx, id)
+	return k, b.notFound(err)
+}
+
+func (b *brokenStore) LoadKEMPreKey(ctx context.Context, id uint32) (*x3dh.KEMPreKey, error) {
+	b.mu.Lock()
+	gone := b.gone[id]
+	b.mu.Unlock()
+	if gone {
+		return nil, fmt.Errorf("KEM prekey %d: %w", id, session.ErrNotFound)
+	}
+	k, err := b.Store.LoadKEMPreKey(ctx, id)
+	return k, b.notFound(err)
+}
+
+func (b *brokenStore) LoadSession(ctx context.Context, a session.Address) (*session.Record, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	switch b.fault {
+	case "stale-record":
+		if enc, ok := b.first[a]; ok {
+			return session.ParseRecord(enc)
+		}
+	case "shares-record":
+		return b.kept[a], nil
+	case "keeps-caller-record":
+		if r := b.kept[a]; r != nil {
+			return r.Clone()
+		}
+		return nil, nil
+	}
+	return b.Store.LoadSession(ctx, b.addr(a))
+}
+
+func (b *brokenStore) StoreSession(ctx context.Context, a session.Address, rec *session.Record, c session.Consumed) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	switch b.fault {
+	case "drops-writes":
+		return nil
+	case "stale-record":
+		if _, ok := b.first[a]; !ok {
+			enc, err := rec.MarshalBinary()
+			if err != nil {
+				return err
+			}
+			b.first[a] = enc
+		}
+	case "keeps-prekeys":
+		c = session.Consumed{}
+	case "removes-last-resort":
+		if c.HasKEMPreKey {
+			b.gone[c.KEMPreKeyID] = true
+		}
+	case "shares-record":
+		r, err := rec.Clone()
+		if err != nil {
+			return err
+		}
+		b.kept[a] = r
+	case "keeps-caller-record":
+		b.kept[a] = rec
+	}
+	return b.Store.StoreSession(ctx, b.addr(a), rec, c)
+}
+
+func (b *brokenStore) DeleteSession(ctx context.Context, a session.Address) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.fault == "deletes-nothing" {
+		return nil
+	}
+	delete(b.kept, a)
+	delete(b.first, a)
+	return b.Store.DeleteSession(ctx, b.addr(a))
+}
+
+// TestBrokenStoreChild runs the suite against a broken store, in the
+// process that TestSuiteCatchesBrokenStores starts.
+func TestBrokenStoreChild(t *testing.T) {
+	fault := os.Getenv(faultEnv)
+	if fault == "" {
+		t.Skip("run by TestSuiteCatchesBrokenStores")
+	}
+	storetest.Run(t, newBroken(t, fault))
+}
+
+var failLine = regexp.MustCompile(`(?m)^\s*--- FAIL: TestBrokenStoreChild/(\S+)`)
+
+// TestSuiteCatchesBrokenStores runs the suite against a store with each
+// fault in turn (in a child process, as a failing suite fails its test) and
+// checks that the subtests meant to catch the fault fail, and that the
+// wrapper without a fault passes.
+func TestSuiteCatchesBrokenStores(t *testing.T) {
+	if os.Getenv(faultEnv) != "" {
+		t.Skip("in the child")
+	}
+	names := make([]string, 0, len(faults))
+	for f := range faults {
+		names = append(names, f)
+	}
+	slices.Sort(names)
+	for _, fault := range names {
+		t.Run(fault, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestBrokenStoreChild$", "-test.v", "-test.short", "-test.count=1")
+			cmd.Env = append(os.Environ(), faultEnv+"="+fault)
+			out, err := cmd.CombinedOutput()
+			if strings.Contains(string(out), "panic:") {
+				t.Fatalf("the suite panicked on a store that %s:\n%s", fault, out)
+			}
+			failed := map[string]bool{}
+			for _, m := range failLine.FindAllStringSubmatch(string(out), -1) {
+				failed[m[1]] = true
+			}
+			if fault == "none" {
+				if err != nil || len(failed) > 0 {
+					t.Fatalf("the suite fails on the wrapper without a fault (%v):\n%s", err, out)
+				}
+				if !strings.Contains(string(out), "--- PASS: TestBrokenStoreChild/ConcurrentUse") {
+					t.Fatalf("the suite did not run in the child:\n%s", out)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("the suite passes on a store that %s", fault)
+			}
+			for _, want := range faults[fault] {
+				if !failed[want] {
+					t.Errorf("subtest %s does not catch a store that %s", want, fault)
+				}
+			}
+			if t.Failed() {
+				t.Logf("failed subtests: %v\n%s", failed, out)
+			} else {
+				t.Logf("caught by %d subtests", len(failed))
+			}
+		})
+	}
+}

@@ -281,6 +281,10 @@ type TranscriptMessage struct {
 	IV              Hex    `json:"iv"`
 	Body            Hex    `json:"body"`
 	Result          string `json:"result"`
+	// Undelivered marks a message that is sent but never decrypted: in the
+	// skipped-keys sessions, the one whose key the receiver evicted (it is
+	// offered as an invalid message, flag "evicted_key", instead).
+	Undelivered bool `json:"undelivered"`
 	// SPQR is the message's SPQR part (v4; nil in v3).
 	SPQR *TranscriptSPQR `json:"spqr"`
 }

@@ -39,10 +39,12 @@ import (
 	"flag"
 	"fmt"
 	"log"
+	"maps"
 	"math/big"
 	"math/rand/v2"
 	"os"
 	"slices"
+	"strings"
 
 	"github.com/forwardsecret/signal/vectors/internal/gen/internal/pqr"
 	"github.com/forwardsecret/signal/vectors/internal/gen/internal/xed"
@@ -52,6 +54,7 @@ import (
 const (
 	maxForwardJump    = 25000
 	maxReceiverChains = 5
+	maxMessageKeys    = 2000 // skipped keys kept per receiving chain; the oldest goes first
 	typeSignal        = 2
 	typePreKey        = 3
 	infoV3            = "WhisperText"
@@ -329,11 +332,15 @@ type Message struct {
 	Counter         uint32 `json:"counter"`
 	PreviousCounter uint32 `json:"previous_counter"`
 	Plaintext       string `json:"plaintext"`
-	CipherKey       string `json:"cipher_key"`
-	MACKey          string `json:"mac_key"`
-	IV              string `json:"iv"`
+	CipherKey       string `json:"cipher_key,omitempty"` // omitted in the skipped-keys turn (size)
+	MACKey          string `json:"mac_key,omitempty"`
+	IV              string `json:"iv,omitempty"`
 	Body            string `json:"body"`
 	Result          string `json:"result"`
+	// Undelivered marks the one message of the skipped-keys session that is
+	// never decrypted: its key was evicted (it is offered as an invalid
+	// message instead).
+	Undelivered bool `json:"undelivered,omitempty"`
 	// SPQR is the message's SPQR part (v4).
 	SPQR *MessageSPQR `json:"spqr,omitempty"`
 }
@@ -613,6 +620,9 @@ func (p *party) receive(their []byte, counter uint32, sm []byte) ([]byte, int, *
 			s, next := chainStep(c.ck)
 			c.skipped[c.n] = s
 			c.ck, c.n = next, c.n+1
+			if len(c.skipped) > maxMessageKeys {
+				delete(c.skipped, slices.Min(slices.Collect(maps.Keys(c.skipped))))
+			}
 		}
 		s, next := chainStep(c.ck)
 		seed = s
@@ -667,7 +677,7 @@ type spec struct {
 	kem      string
 	oneTime  bool
 	turns    []turn
-	delivery string // "in_order", "reversed", "shuffled", "held_back"
+	delivery string // "in_order", "reversed", "shuffled", "held_back", "evict"
 	flags    []string
 }
 
@@ -685,6 +695,9 @@ func patterns() map[string][]turn {
 		"long_one_way_twice": {{"alice", 24}, {"alice", 24}, {"bob", 3}, {"alice", 1}},
 		// v4 only: enough traffic for several SPQR epochs.
 		"epochs": epochTurns(),
+		// Both versions: a chain of 2,005 messages (v3; v4 2,003, see the
+		// evict delivery).
+		"skipped_keys_bound": {{"alice", 1}, {"bob", 1}, {"alice", maxMessageKeys + 5}},
 	}
 }
 
@@ -915,6 +928,9 @@ func (g *gen) transcript(tid int, s spec) Transcript {
 	}
 	deliver := func(receiver *party, mi int) {
 		m := msgs[mi]
+		if t.Messages[mi].Undelivered {
+			log.Fatalf("%s: message %d is undelivered", s.name, mi)
+		}
 		// Invalid variants of the first two messages each party receives
 		// of each type, offered just before the genuine one.
 		key := fmt.Sprintf("%s %d", receiver.name, m.typ)
@@ -933,8 +949,12 @@ func (g *gen) transcript(tid int, s spec) Transcript {
 		sender := parties[tr.sender]
 		receiver := sender.other
 		var batch []int
+		evict := s.delivery == "evict" && tr.count > maxMessageKeys
 		for i := 0; i < tr.count; i++ {
 			pt := fixed(label(fmt.Sprintf("plaintext %d", len(msgs))), 1+(len(msgs)*7)%90)
+			if evict {
+				pt = []byte{} // keeps the 2,000-key session small
+			}
 			ck := sender.sendCK
 			typ, body, mk, counter, pq := sender.encrypt(pt)
 			msg := Message{ID: len(msgs), Sender: sender.name, Type: typ, RatchetKey: x(sender.sendKey.pub),
@@ -950,6 +970,9 @@ func (g *gen) transcript(tid int, s spec) Transcript {
 					seed := pq.seed
 					ev.DrawSeed = &seed
 				}
+			}
+			if evict && i > 2 && i < tr.count-5 && i != tr.count-3 {
+				msg.CipherKey, msg.MACKey, msg.IV = "", "", "" // debugging values; keeps the file small
 			}
 			t.Messages = append(t.Messages, msg)
 			sm := body
@@ -968,7 +991,47 @@ func (g *gen) transcript(tid int, s spec) Transcript {
 			batch = append(batch, len(msgs)-1)
 		}
 		order, hold := deliveryOrder(s.delivery, len(batch), tid*100+ti)
+		if evict {
+			// v3: counters 0, 2000, 2002, 2004 (n = 2005): the receiver
+			// skips 1..1999, 2001 and 2003, one key more than
+			// maxMessageKeys, in jumps of at most 2,000 (libsignal-protocol-c
+			// and python-axolotl refuse longer ones). v4: counters 0, 2002
+			// (n = 2003), one jump of 2,002: SPQR's chain keeps keys by
+			// distance (index + 2000 >= newest), so only this order trims
+			// exactly the SPQR index of counter 1 too. Either way the oldest
+			// key, counter 1, is evicted and then fails as a duplicate
+			// (libsignal's verdict for a key it no longer has below the chain
+			// index); every other skipped counter still decrypts.
+			n := len(batch)
+			first := []int{0, n - 5, n - 3, n - 1}
+			if v == 4 {
+				first = []int{0, n - 1}
+			}
+			order = first
+			for i := 2; i < n-1; i++ {
+				if !slices.Contains(first, i) {
+					order = append(order, i)
+				}
+			}
+			t.Messages[batch[1]].Undelivered = true
+		}
 		for k, o := range order {
+			if evict && k == 4-2*(v-3) {
+				m := msgs[batch[1]]
+				c := receiver.findRecv(m.their)
+				if _, ok := c.skipped[m.counter]; ok || m.counter != 1 || len(c.skipped) != maxMessageKeys {
+					log.Fatalf("%s: key %d not evicted (%d keys)", s.name, m.counter, len(c.skipped))
+				}
+				if receiver.pq != nil {
+					_, _, err := receiver.pq.Clone().Recv(m.pq)
+					var ke *pqr.KeyError
+					if !errors.As(err, &ke) || ke.Kind != "trimmed" {
+						log.Fatalf("%s: SPQR key of the evicted message: %v", s.name, err)
+					}
+				}
+				g.add(&t, Invalid{Name: fmt.Sprintf("%s_evicted_key_%d", receiver.name, m.counter), BeforeEvent: len(t.Events), Party: receiver.name,
+					Type: m.typ, Body: x(m.body), Flags: []string{"evicted_key"}, Error: "duplicate_message"})
+			}
 			deliver(receiver, batch[o])
 			if k == 0 {
 				// Messages held back from an earlier turn of this
@@ -1322,7 +1385,7 @@ func (g *gen) invalidMessages(t *Transcript, s spec, m sent, receiver *party, n 
 }
 
 func specs() []spec {
-	var out []spec
+	var out, bounds []spec
 	modes := []string{"in_order", "shuffled", "reversed", "held_back"}
 	i := 0
 	for _, v := range []int{3, 4} {
@@ -1356,6 +1419,13 @@ func specs() []spec {
 				}
 			}
 		}
+		bound := spec{name: fmt.Sprintf("v%d_skipped_keys_bound_evict", v), version: v, turns: patterns()["skipped_keys_bound"],
+			delivery: "evict", flags: []string{"skipped_keys_bound", "evict", "no_one_time_prekey"}}
+		if v == 4 {
+			bound.name, bound.kem = "v4_kyber1024_skipped_keys_bound_evict", "Kyber1024"
+			bound.turns = []turn{{"alice", 1}, {"bob", 1}, {"alice", maxMessageKeys + 3}}
+		}
+		bounds = append(bounds, bound)
 		if v != 4 {
 			continue
 		}
@@ -1372,7 +1442,7 @@ func specs() []spec {
 				delivery: sp.delivery, flags: flags})
 		}
 	}
-	return out
+	return append(out, bounds...)
 }
 
 func kemName(k string) string {
@@ -1485,11 +1555,96 @@ func generate(version int) []byte {
 	}
 	f.NumberOfVectors = g.messages + g.invalid
 	f.NumberInvalid = g.invalid
+	if version == 4 {
+		return encodeCompactLists(f)
+	}
 	out, err := json.MarshalIndent(f, "", " ")
 	if err != nil {
 		log.Fatal(err)
 	}
 	return append(out, '\n')
+}
+
+// encodeCompactLists writes f like json.MarshalIndent(f, "", " "), except
+// that each element of a transcript's messages, events, invalid and
+// invalid_bundles is one compact line: the v4 file stays under 6 MB and
+// line-oriented.
+func encodeCompactLists(f File) []byte {
+	mustJSON := func(v any, indent bool) []byte {
+		var b []byte
+		var err error
+		if indent {
+			b, err = json.MarshalIndent(v, "", " ")
+		} else {
+			b, err = json.Marshal(v)
+		}
+		if err != nil {
+			log.Fatal(err)
+		}
+		return b
+	}
+	lines := func(prefix string, n int, elem func(i int) any) string {
+		if n == 0 {
+			return "[]"
+		}
+		var sb strings.Builder
+		sb.WriteString("[\n")
+		for i := 0; i < n; i++ {
+			sb.WriteString(prefix + " ")
+			sb.Write(mustJSON(elem(i), false))
+			if i < n-1 {
+				sb.WriteByte(',')
+			}
+			sb.WriteByte('\n')
+		}
+		sb.WriteString(prefix + "]")
+		return sb.String()
+	}
+	trs := f.Transcripts
+	f.Transcripts = nil
+	head := string(mustJSON(f, true))
+	const placeholder = `"transcripts": null`
+	if strings.Count(head, placeholder) != 1 {
+		log.Fatal("transcripts placeholder")
+	}
+	var body strings.Builder
+	body.WriteString("[\n")
+	for i, t := range trs {
+		ms, es, is, bs := t.Messages, t.Events, t.Invalid, t.InvalidBundles
+		t.Messages, t.Events, t.Invalid, t.InvalidBundles = nil, nil, nil, nil
+		tj, err := json.MarshalIndent(t, "  ", " ")
+		if err != nil {
+			log.Fatal(err)
+		}
+		text := "  " + string(tj)
+		for _, r := range []struct {
+			key  string
+			list string
+		}{
+			{"messages", lines("   ", len(ms), func(i int) any { return ms[i] })},
+			{"events", lines("   ", len(es), func(i int) any { return es[i] })},
+			{"invalid", lines("   ", len(is), func(i int) any { return is[i] })},
+			{"invalid_bundles", lines("   ", len(bs), func(i int) any { return bs[i] })},
+		} {
+			ph := `"` + r.key + `": null`
+			if strings.Count(text, ph) != 1 {
+				log.Fatalf("placeholder %s", ph)
+			}
+			text = strings.Replace(text, ph, `"`+r.key+`": `+r.list, 1)
+		}
+		body.WriteString(text)
+		if i < len(trs)-1 {
+			body.WriteByte(',')
+		}
+		body.WriteByte('\n')
+	}
+	body.WriteString(" ]")
+	out := strings.Replace(head, placeholder, `"transcripts": `+body.String(), 1)
+	var check File
+	if err := json.Unmarshal([]byte(out), &check); err != nil || len(check.Transcripts) != len(trs) {
+		log.Fatalf("compact encoding does not parse back: %v", err)
+	}
+	return []byte(out + "\n")
 }
 
 func merged(base, over map[string]string) map[string]string {

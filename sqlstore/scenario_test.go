@@ -10,7 +10,7 @@ import (
 
 // TestConformance runs the store conformance suite on each backend: every
 // device gets a fresh database, and Reopen opens another handle (*sql.DB) on
-// it, as a second process of the device would.
+// it, as a restarted or second process of the device would.
 func TestConformance(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, be backend) {
 		storetest.Run(t, func(t *testing.T, id *curve.IdentityKeyPair, regID uint32) storetest.Device {
@@ -19,15 +19,17 @@ func TestConformance(t *testing.T) {
 			if err := st.Init(t.Context(), id, regID); err != nil {
 				t.Fatal(err)
 			}
-			return storetest.Device{
-				Stores:          session.StoresOf(st),
-				AddPreKey:       st.AddPreKey,
-				AddSignedPreKey: st.AddSignedPreKey,
-				AddKEMPreKey:    st.AddKEMPreKey,
-				Reopen: func(t *testing.T) session.Stores {
-					return session.StoresOf(openStore(t, driver, dsn))
-				},
+			var device func(*Store) storetest.Device
+			device = func(st *Store) storetest.Device {
+				return storetest.Device{
+					Stores:          session.StoresOf(st),
+					AddPreKey:       st.AddPreKey,
+					AddSignedPreKey: st.AddSignedPreKey,
+					AddKEMPreKey:    st.AddKEMPreKey,
+					Reopen:          func(t *testing.T) storetest.Device { return device(openStore(t, driver, dsn)) },
+				}
 			}
+			return device(st)
 		})
 	})
 }

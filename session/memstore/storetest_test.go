@@ -11,26 +11,53 @@ import (
 	"github.com/forwardsecret/signal/x3dh"
 )
 
-// TestConformance runs the store conformance suite against memstore. A
-// restart is a new Manager over the same Store (Reopen is nil): memstore is
-// one process's memory.
-func TestConformance(t *testing.T) {
-	storetest.Run(t, func(t *testing.T, id *curve.IdentityKeyPair, regID uint32) storetest.Device {
-		st := memstore.New(id, regID)
-		return storetest.Device{
-			Stores: session.StoresOf(st),
-			AddPreKey: func(_ context.Context, k *x3dh.OneTimePreKey) error {
-				st.AddPreKey(k)
-				return nil
-			},
-			AddSignedPreKey: func(_ context.Context, k *x3dh.SignedPreKey) error {
-				st.AddSignedPreKey(k)
-				return nil
-			},
-			AddKEMPreKey: func(_ context.Context, k *x3dh.KEMPreKey, lastResort bool) error {
-				st.AddKEMPreKey(k, lastResort)
-				return nil
-			},
+// device adapts st to the suite. With snapshots, a restart carries the
+// store over in a snapshot (MarshalBinary, then Unmarshal), as an app that
+// keeps its memstore in a file does; without, a restart is a new Manager
+// over the same Store.
+func device(t *testing.T, st *memstore.Store, snapshots bool) storetest.Device {
+	d := storetest.Device{
+		Stores: session.StoresOf(st),
+		AddPreKey: func(_ context.Context, k *x3dh.OneTimePreKey) error {
+			st.AddPreKey(k)
+			return nil
+		},
+		AddSignedPreKey: func(_ context.Context, k *x3dh.SignedPreKey) error {
+			st.AddSignedPreKey(k)
+			return nil
+		},
+		AddKEMPreKey: func(_ context.Context, k *x3dh.KEMPreKey, lastResort bool) error {
+			st.AddKEMPreKey(k, lastResort)
+			return nil
+		},
+	}
+	if snapshots {
+		d.Reopen = func(t *testing.T) storetest.Device {
+			snap, err := st.MarshalBinary()
+			if err != nil {
+				t.Fatal(err)
+			}
+			restored, err := memstore.Unmarshal(snap)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return device(t, restored, true)
 		}
-	})
+	}
+	return d
+}
+
+// TestConformance runs the store conformance suite against memstore.
+func TestConformance(t *testing.T) {
+	for _, snapshots := range []bool{false, true} {
+		name := "shared"
+		if snapshots {
+			name = "snapshots"
+		}
+		t.Run(name, func(t *testing.T) {
+			storetest.Run(t, func(t *testing.T, id *curve.IdentityKeyPair, regID uint32) storetest.Device {
+				return device(t, memstore.New(id, regID), snapshots)
+			})
+		})
+	}
 }

@@ -63,7 +63,7 @@ func (s *suite) testIdentity(t *testing.T) {
 	trusted(d.st, peer, k2.Public, true, "SaveIdentity must replace the saved key")
 	trusted(d.st, peer, k1.Public, false, "a replaced key must no longer be trusted")
 
-	st := d.reopen(t)
+	st := d.reopen(t).Stores
 	check(st, "after a restart")
 	trusted(st, peer, k2.Public, true, "the saved key must survive a restart")
 	trusted(st, peer, k1.Public, false, "after a restart, only the saved key is trusted")
@@ -75,7 +75,7 @@ var preKeyIDs = []uint32{0, 5, 0x00ffffff, math.MaxUint32}
 func (s *suite) testPreKeysNotFound(t *testing.T) {
 	ctx := context.Background()
 	d := s.device(t, "self")
-	for _, st := range []session.Stores{d.st, d.reopen(t)} {
+	for _, st := range []session.Stores{d.st, d.reopen(t).Stores} {
 		for _, id := range preKeyIDs {
 			if k, err := st.PreKeys.LoadPreKey(ctx, id); found(t, "PreKey", id, err) {
 				t.Fatalf("LoadPreKey(%d) of an empty store returned %v", id, k)
@@ -124,7 +124,7 @@ func (s *suite) testPreKeysRoundTrip(t *testing.T) {
 		}
 		otks, spks, kems = append(otks, otk), append(spks, spk), append(kems, kem)
 	}
-	for _, st := range []session.Stores{d.st, d.reopen(t)} {
+	for _, st := range []session.Stores{d.st, d.reopen(t).Stores} {
 		for i, id := range preKeyIDs {
 			otk, err := st.PreKeys.LoadPreKey(ctx, id)
 			if err != nil {
@@ -229,7 +229,7 @@ func (s *suite) testSessionsContract(t *testing.T) {
 	if got := recordBytes(t, d.st, addr); !bytes.Equal(got, want1) {
 		t.Fatal("a second StoreSession did not replace the record")
 	}
-	if got := recordBytes(t, d.reopen(t), addr); !bytes.Equal(got, want1) {
+	if got := recordBytes(t, d.reopen(t).Stores, addr); !bytes.Equal(got, want1) {
 		t.Fatal("the record did not survive a restart")
 	}
 	if err := d.st.Sessions.DeleteSession(ctx, addr); err != nil {
@@ -238,7 +238,7 @@ func (s *suite) testSessionsContract(t *testing.T) {
 	if got := recordBytes(t, d.st, addr); got != nil {
 		t.Fatal("LoadSession after DeleteSession returned a record")
 	}
-	if got := recordBytes(t, d.reopen(t), addr); got != nil {
+	if got := recordBytes(t, d.reopen(t).Stores, addr); got != nil {
 		t.Fatal("a deleted record came back after a restart")
 	}
 }
@@ -289,7 +289,7 @@ func (s *suite) testSessionsAddresses(t *testing.T) {
 		t.Fatal(err)
 	}
 	check(d.st, 0)
-	check(d.reopen(t), 0)
+	check(d.reopen(t).Stores, 0)
 
 	// The Manager uses the same addresses through every store.
 	for i, addr := range addresses[1:4] {
@@ -366,6 +366,6 @@ func (s *suite) testConsumed(t *testing.T) {
 		t.Fatalf("StoreSession consuming the last-resort KEM prekey: %v", err)
 	}
 	present([2]bool{false, true}, [2]bool{false, true}, true, "after StoreSession used the last-resort KEM prekey")
-	d.st = d.reopen(t)
+	d.restart(t)
 	present([2]bool{false, true}, [2]bool{false, true}, true, "after a restart")
 }

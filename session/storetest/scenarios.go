@@ -445,7 +445,7 @@ func (s *suite) testConcurrentUse(t *testing.T) {
 	}
 	hubs := []*session.Manager{hub.m}
 	if _, ok := hub.st.Sessions.(session.Locker); ok && hub.dev.Reopen != nil {
-		hubs = append(hubs, session.NewManager(hub.reopen(t)))
+		hubs = append(hubs, session.NewManager(hub.reopen(t).Stores))
 	}
 	var (
 		mu   sync.Mutex

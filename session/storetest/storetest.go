@@ -75,13 +75,14 @@ type Device struct {
 	// AddKEMPreKey stores a KEM prekey: a last-resort one stays after use, a
 	// one-time one is removed by the StoreSession that consumes it.
 	AddKEMPreKey func(ctx context.Context, k *x3dh.KEMPreKey, lastResort bool) error
-	// Reopen, if set, returns new stores over the same data, as a restarted
-	// process (or a second process of the same device) opens them; writes
-	// through either handle must be seen through the other. The suite uses
-	// it to restart a device and, when Stores.Sessions is a session.Locker,
-	// to use one device through two handles at once. If Reopen is nil, a
-	// restart is a new session.Manager over Stores.
-	Reopen func(t *testing.T) session.Stores
+	// Reopen, if set, opens the device again, as a restarted app does: new
+	// stores (and provisioning) over everything written so far. After a
+	// restart the suite uses the new Device only. When Stores.Sessions is a
+	// session.Locker, the suite also uses a reopened Device alongside the
+	// first, as a second process of the device: the two must then see each
+	// other's writes (as two connections to one database do). If Reopen is
+	// nil, a restart is a new session.Manager over the same Stores.
+	Reopen func(t *testing.T) Device
 }
 
 // NewDevice makes the stores of a new device: holding identity and regID
@@ -159,15 +160,7 @@ func (s *suite) device(t *testing.T, name string) *device {
 	}
 	regID := 1 + s.regIDs.Add(1)%0x3fff // registration ids are 14 bits in Signal
 	dev := s.newDevice(t, id, regID)
-	checkStores(t, "Device.Stores", dev.Stores)
-	switch {
-	case dev.AddPreKey == nil:
-		t.Fatal("storetest: Device.AddPreKey is nil")
-	case dev.AddSignedPreKey == nil:
-		t.Fatal("storetest: Device.AddSignedPreKey is nil")
-	case dev.AddKEMPreKey == nil:
-		t.Fatal("storetest: Device.AddKEMPreKey is nil")
-	}
+	checkDevice(t, "NewDevice", dev)
 	d := &device{name: name, id: id, regID: regID, dev: dev, st: dev.Stores, next: firstFreshPreKey}
 	d.m = session.NewManager(d.st)
 	if d.spk, err = x3dh.GenerateSignedPreKey(id, signedPreKeyID); err != nil {
@@ -185,30 +178,37 @@ func (s *suite) device(t *testing.T, name string) *device {
 	return d
 }
 
-func checkStores(t *testing.T, what string, st session.Stores) {
+// checkDevice ends the test if dev, made by what, lacks a store or a
+// provisioning function.
+func checkDevice(t *testing.T, what string, dev Device) {
 	t.Helper()
-	if st.Identity == nil || st.PreKeys == nil || st.SignedPreKeys == nil || st.KEMPreKeys == nil || st.Sessions == nil {
-		t.Fatalf("storetest: %s lacks a store: %+v", what, st)
+	st := dev.Stores
+	switch {
+	case st.Identity == nil || st.PreKeys == nil || st.SignedPreKeys == nil || st.KEMPreKeys == nil || st.Sessions == nil:
+		t.Fatalf("storetest: the Device from %s lacks a store: %+v", what, st)
+	case dev.AddPreKey == nil || dev.AddSignedPreKey == nil || dev.AddKEMPreKey == nil:
+		t.Fatalf("storetest: the Device from %s lacks a function to add prekeys", what)
 	}
 }
 
 func (d *device) addr() session.Address { return session.Address{Name: d.name, DeviceID: 1} }
 
-// reopen returns a new handle on d's stores (d's own if Reopen is nil).
-func (d *device) reopen(t *testing.T) session.Stores {
+// reopen opens d again (returns d's own Device if it has no Reopen).
+func (d *device) reopen(t *testing.T) Device {
 	t.Helper()
 	if d.dev.Reopen == nil {
-		return d.dev.Stores
+		return d.dev
 	}
-	st := d.dev.Reopen(t)
-	checkStores(t, "Device.Reopen's stores", st)
-	return st
+	dev := d.dev.Reopen(t)
+	checkDevice(t, "Device.Reopen", dev)
+	return dev
 }
 
-// restart replaces d's handle and Manager by new ones over the same data.
+// restart replaces d's stores and Manager by new ones over the same data.
 func (d *device) restart(t *testing.T) {
 	t.Helper()
-	d.st = d.reopen(t)
+	d.dev = d.reopen(t)
+	d.st = d.dev.Stores
 	d.m = session.NewManager(d.st)
 }
 

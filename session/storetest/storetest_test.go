@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -36,7 +37,7 @@ type brokenStore struct {
 }
 
 // faults maps each fault to the subtests of the suite that must fail with
-// it ("none" must pass).
+// it; the suite must pass with "none" and "locker", which are not broken.
 var faults = map[string][]string{
 	"none": nil,
 	// StoreSession does nothing.
@@ -60,6 +61,11 @@ var faults = map[string][]string{
 	"deletes-nothing": {"Sessions/Contract", "ArchiveAndDelete"},
 	// IsTrustedIdentity trusts every key.
 	"trusts-everyone": {"Identity", "UntrustedIdentity"},
+	// A session.Locker shared by two handles of the device, as a database
+	// is by two processes: with a lock per address ("locker" must pass),
+	// or with a LockAddress that locks nothing.
+	"locker":               nil,
+	"locker-locks-nothing": {"ConcurrentUse"},
 }
 
 func newBroken(t *testing.T, fault string) storetest.NewDevice {
@@ -69,8 +75,13 @@ func newBroken(t *testing.T, fault string) storetest.NewDevice {
 	return func(t *testing.T, id *curve.IdentityKeyPair, regID uint32) storetest.Device {
 		b := &brokenStore{Store: memstore.New(id, regID), fault: fault,
 			first: map[session.Address][]byte{}, kept: map[session.Address]*session.Record{}, gone: map[uint32]bool{}}
-		return storetest.Device{
-			Stores: session.StoresOf(b),
+		var all session.AllStores = b
+		var reopen func(*testing.T) storetest.Device
+		if strings.HasPrefix(fault, "locker") {
+			all = lockerStore{b, new(sync.Map)}
+		}
+		dev := storetest.Device{
+			Stores: session.StoresOf(all),
 			AddPreKey: func(_ context.Context, k *x3dh.OneTimePreKey) error {
 				b.Store.AddPreKey(k)
 				return nil
@@ -84,7 +95,30 @@ func newBroken(t *testing.T, fault string) storetest.NewDevice {
 				return nil
 			},
 		}
+		if _, ok := all.(lockerStore); ok {
+			// Another handle on the same data and locks.
+			reopen = func(*testing.T) storetest.Device { return dev }
+			dev.Reopen = reopen
+		}
+		return dev
 	}
+}
+
+// lockerStore is a brokenStore with a session.Locker.
+type lockerStore struct {
+	*brokenStore
+	locks *sync.Map // session.Address → *sync.Mutex, shared by the handles
+}
+
+// LockAddress implements session.Locker.
+func (l lockerStore) LockAddress(ctx context.Context, a session.Address) (context.Context, func(bool) error, error) {
+	if l.fault == "locker-locks-nothing" {
+		return ctx, func(bool) error { return nil }, nil
+	}
+	v, _ := l.locks.LoadOrStore(a, new(sync.Mutex))
+	mu := v.(*sync.Mutex)
+	mu.Lock()
+	return ctx, func(bool) error { mu.Unlock(); return nil }, nil
 }
 
 func (b *brokenStore) addr(a session.Address) session.Address {
@@ -134,6 +168,11 @@ func (b *brokenStore) LoadKEMPreKey(ctx context.Context, id uint32) (*x3dh.KEMPr
 }
 
 func (b *brokenStore) LoadSession(ctx context.Context, a session.Address) (*session.Record, error) {
+	if strings.HasPrefix(b.fault, "locker") {
+		// Let another handle's operation run between this load and the
+		// store that follows, as a database client waiting on I/O does.
+		defer runtime.Gosched()
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	switch b.fault {
@@ -234,9 +273,9 @@ func TestSuiteCatchesBrokenStores(t *testing.T) {
 			for _, m := range failLine.FindAllStringSubmatch(string(out), -1) {
 				failed[m[1]] = true
 			}
-			if fault == "none" {
+			if faults[fault] == nil {
 				if err != nil || len(failed) > 0 {
-					t.Fatalf("the suite fails on the wrapper without a fault (%v):\n%s", err, out)
+					t.Fatalf("the suite fails on a store without a fault (%v):\n%s", err, out)
 				}
 				if !strings.Contains(string(out), "--- PASS: TestBrokenStoreChild/ConcurrentUse") {
 					t.Fatalf("the suite did not run in the child:\n%s", out)

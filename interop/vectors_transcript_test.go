@@ -36,11 +36,12 @@ var skipInvalid = map[string]string{
 // does accept it, so that the list stays true.
 var legacyAcceptsMessage = map[string]map[string]string{
 	peer.KindC:      {"bob_base_key_high_bit": baseKeyHighBit},
-	peer.KindPython: {"bob_base_key_high_bit": baseKeyHighBit},
+	peer.KindPython: {"bob_base_key_high_bit": baseKeyHighBit, "bob_evicted_key": noKeyBound},
 	peer.KindNode: {
 		"bob_base_key_high_bit": baseKeyHighBit,
 		"bob_unknown_version":   unknownVersion,
 		"alice_unknown_version": unknownVersion,
+		"bob_evicted_key":       noKeyBound,
 	},
 	peer.KindGomau: {"bob_base_key_high_bit": baseKeyHighBit},
 }
@@ -54,6 +55,11 @@ const (
 	// unknownVersion: npm libsignal refuses versions below 3 but not above,
 	// and computes the MAC over its own version byte, not the received one.
 	unknownVersion = "ignores a version nibble above 3 (the MAC input uses its own version byte)"
+	// noKeyBound: python-axolotl (SessionState.setMessageKeys) and npm
+	// libsignal store every skipped message key, with no MAX_MESSAGE_KEYS
+	// (2,000) eviction, so the key the libsignal family evicts in the
+	// skipped-keys transcript still decrypts its message.
+	noKeyBound = "keeps every skipped message key (no 2,000-key bound): the evicted key's message decrypts"
 )
 
 // knownSendDeviation lists peers whose sent bytes may differ from the

@@ -1464,6 +1464,7 @@ var conventions = map[string]string{
 	"invalid_bundles": "Bob's bundle with the listed fields replaced; an initiator must refuse it (error bad_signature) and build no session.",
 	"spqr":            "not_applicable (v3), or absent: v4 transcripts carry no SPQR (no SignalMessage field 5; the message-key salt is empty, as in v3). Current libsignal requires SPQR (minimum version V1) and refuses these sessions, and so does this project's session layer since it runs SPQR: the v4 transcripts check PQXDH, the Double Ratchet and the v4 wire layout below the session layer, and that a session layer requiring SPQR refuses them. Transcripts with SPQR need an independent SPQR generator, which does not exist yet.",
 	"ids":             "registration ids, device ids (1) and prekey ids are listed; names (alice, bob) are the addresses each side uses for the other.",
+	"skipped_keys":    "The skipped_keys_bound transcript: Alice sends one message, Bob one, then Alice a chain of 2,005 (v3) or 2,003 (v4) messages with empty plaintexts. Bob receives counter 0, then (v3) counters 2000, 2002 and 2004 (jumps of at most 2,000, which libsignal-protocol-c and python-axolotl require) or (v4) counter 2002, so that 2,001 keys are skipped; at most 2,000 skipped keys are kept per chain (libsignal's MAX_MESSAGE_KEYS), so the oldest, counter 1, is evicted. That message is marked undelivered: it is offered as an invalid message (flag evicted_key) and must fail as a duplicate (libsignal: DuplicatedMessage, 'message with old counter'); every other skipped counter then decrypts. In v4 SPQR's chain has trimmed the same index (it keeps keys whose index + 2000 >= its newest), but libsignal looks the Double Ratchet key up first. cipher_key, mac_key and iv are omitted for most of the chain's messages (size).",
 }
 
 var errorNames = map[string]string{
@@ -1496,8 +1497,11 @@ var flagDocs = map[string]string{
 	"kem_ciphertext_type": "KEM ciphertext with the other type byte, or without one.", "kem_missing": "no KEM fields.",
 	"receiver_chain_dropped": "a message on a receiving chain the party no longer holds.",
 	"legacy_version":         "byte 0 set to 0x23 (message version 2).", "unknown_version": "byte 0 set to 0x53 (message version 5).",
-	"wrong_version": "a SignalMessage of the other supported version (0x44 in a v3 session, 0x33 in v4), correctly MACed.",
-	"bad_base_key":  "the PreKey message's base key replaced by u = 0, u = 1, u = p + 9 (non-canonical) or the genuine key with bit 255 set.",
+	"wrong_version":      "a SignalMessage of the other supported version (0x44 in a v3 session, 0x33 in v4), correctly MACed.",
+	"bad_base_key":       "the PreKey message's base key replaced by u = 0, u = 1, u = p + 9 (non-canonical) or the genuine key with bit 255 set.",
+	"skipped_keys_bound": "a chain of more than 2,000 messages from Alice after one exchange (see conventions.skipped_keys).",
+	"evict":              "the long chain is received so that 2,001 keys are skipped and the oldest is evicted (see conventions.skipped_keys).",
+	"evicted_key":        "the message whose key the receiver evicted (more than 2,000 skipped keys on its chain): refused as a duplicate.",
 }
 
 // v4Conventions replace or add conventions in the v4 file (the v3 file

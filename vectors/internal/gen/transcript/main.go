@@ -1104,17 +1104,24 @@ func (g *gen) transcript(tid int, s spec) Transcript {
 		replays = append(replays, last)
 	}
 	for _, mi := range replays {
+		flags := []string{"duplicate"}
 		if r := msgs[mi].sender.other; r.pq != nil {
-			// SPQR refuses the replayed key first; a replay whose SPQR
-			// epoch the receiver no longer holds would fail otherwise.
+			// SPQR refuses the replayed key as already requested, or as
+			// trimmed when its index is more than 2,000 behind (libsignal
+			// looks the Double Ratchet key up first and reports a
+			// duplicate either way); a replay whose SPQR epoch the
+			// receiver no longer holds is left out.
 			_, _, err := r.pq.Clone().Recv(msgs[mi].pq)
 			var ke *pqr.KeyError
-			if !errors.As(err, &ke) || ke.Kind != "already_requested" {
+			if !errors.As(err, &ke) {
 				continue
+			}
+			if ke.Kind == "trimmed" {
+				flags = append(flags, "spqr_trimmed")
 			}
 		}
 		g.add(&t, Invalid{Name: fmt.Sprintf("duplicate_message_%d", mi), BeforeEvent: len(t.Events), Party: msgs[mi].sender.other.name,
-			Type: msgs[mi].typ, Body: x(msgs[mi].body), Flags: []string{"duplicate"}, Error: "duplicate_message"})
+			Type: msgs[mi].typ, Body: x(msgs[mi].body), Flags: flags, Error: "duplicate_message"})
 	}
 
 	for i := 0; i < alice.drawn; i++ {
@@ -1527,6 +1534,7 @@ var v4Flags = map[string]string{
 	"spqr_malformed": "the SPQR field cut by one byte.", "spqr_epoch": "the SPQR epoch set two past the receiver's.",
 	"spqr_unknown_version": "the SPQR field's version byte set to 2: SPQR ignores a message of a newer version (no key), so the message keys are unsalted and the MAC fails.",
 	"spqr_missing":         "SignalMessage field 5 removed.",
+	"spqr_trimmed":         "a replay whose SPQR index is more than 2,000 behind the receiver's SPQR chain: SPQR has trimmed it, the Double Ratchet knows it as used; libsignal checks the latter first and reports a duplicate.",
 }
 
 func generate(version int) []byte {

@@ -5,8 +5,9 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
+
+	"github.com/forwardsecret/signal/internal/cputime"
 )
 
 // The scenarios. Each one runs, one after the other, for every
@@ -72,29 +73,14 @@ func forEach(b *testing.B, f func(b *testing.B, im *impl, store string)) {
 }
 
 // loop times op with b.Loop and reports allocations and process CPU time
-// per operation (cpu-ns/op, see processCPU).
+// per operation (cpu-ns/op: getrusage user+system, see cputime.Process).
+// With GOMAXPROCS=1 (-cpu 1) that is the benchmark's own work (including
+// the garbage collector's) even when other processes compete for the
+// machine, where wall time does not. In the parallel fan-out it is the sum
+// over all threads.
 func loop(b *testing.B, op func()) {
 	b.ReportAllocs()
-	start := processCPU()
-	for b.Loop() {
-		op()
-	}
-	if start != 0 && b.N > 0 {
-		b.ReportMetric(float64(processCPU()-start)/float64(b.N), "cpu-ns/op")
-	}
-}
-
-// processCPU returns the process's user+system CPU time in nanoseconds.
-// With GOMAXPROCS=1 (-cpu 1) it measures the benchmark's own work
-// (including the garbage collector's) even when other processes compete for
-// the machine, where wall time does not. In the parallel fan-out it is the
-// sum over all threads.
-func processCPU() int64 {
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
-		return 0
-	}
-	return ru.Utime.Nano() + ru.Stime.Nano()
+	cputime.ProcessLoop(b, op)
 }
 
 func checkPlaintext(b *testing.B, got, want []byte) {

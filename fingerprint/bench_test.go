@@ -1,6 +1,10 @@
 package fingerprint
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/forwardsecret/signal/internal/cputime"
+)
 
 var sinkFingerprint *Fingerprint
 
@@ -10,7 +14,7 @@ func BenchmarkNewFingerprint(b *testing.B) {
 	alice, bob := mustKey(b, libsignalAliceIdentity), mustKey(b, libsignalBobIdentity)
 	aID, bID := []byte(libsignalAliceStableID), []byte(libsignalBobStableID)
 	b.ReportAllocs()
-	defer reportCPU(b)()
+	defer cputime.MeasureThread(b)()
 	for b.Loop() {
 		f, err := NewFingerprint(Version2, DefaultIterations, aID, alice, bID, bob)
 		if err != nil {
@@ -31,7 +35,7 @@ func BenchmarkCompare(b *testing.B) {
 	}
 	scan := mustHex(b, libsignalBobScanV1)
 	b.ReportAllocs()
-	defer reportCPU(b)()
+	defer cputime.MeasureThread(b)()
 	for b.Loop() {
 		ok, err := f.Compare(scan)
 		if err != nil || !ok {

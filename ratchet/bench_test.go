@@ -8,6 +8,8 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"testing"
+
+	"github.com/forwardsecret/signal/internal/cputime"
 )
 
 // The benchmarks come in pairs: the package's path for one message
@@ -24,11 +26,11 @@ func benchOneWay(b *testing.B, size int) {
 	encDec(b, alice.s, bob.s, alice.id, bob.id, pt, ser) // Bob's DH step
 	b.SetBytes(int64(size))
 	b.ReportAllocs()
-	start := processCPU()
+	stop := cputime.MeasureProcess(b)
 	for b.Loop() {
 		encDec(b, alice.s, bob.s, alice.id, bob.id, pt, ser)
 	}
-	cpuMetric(b, start)
+	stop()
 }
 
 func BenchmarkEncryptDecrypt100(b *testing.B)   { benchOneWay(b, 100) }
@@ -45,22 +47,13 @@ func BenchmarkPingPong100(b *testing.B) {
 	b.SetBytes(100)
 	b.ReportAllocs()
 	i := 0
-	start := processCPU()
+	stop := cputime.MeasureProcess(b)
 	for b.Loop() {
 		from, to := p[i&1], p[1-i&1]
 		encDec(b, from.s, to.s, from.id, to.id, pt, ser)
 		i++
 	}
-	cpuMetric(b, start)
-}
-
-// cpuMetric reports the process CPU time per operation as "cpu-ns/op"
-// (see processCPU). Call it with the value of processCPU taken just before
-// the b.Loop loop.
-func cpuMetric(b *testing.B, start int64) {
-	if start != 0 && b.N > 0 {
-		b.ReportMetric(float64(processCPU()-start)/float64(b.N), "cpu-ns/op")
-	}
+	stop()
 }
 
 // floorParty is the primitive floor's state: just keys.
@@ -156,12 +149,12 @@ func benchFloorOneWay(b *testing.B, size int) {
 	floorDecrypt(b, bob, body, tag, ser)
 	b.SetBytes(int64(size))
 	b.ReportAllocs()
-	start := processCPU()
+	stop := cputime.MeasureProcess(b)
 	for b.Loop() {
 		body, tag := floorEncrypt(alice, pt, ser)
 		floorDecrypt(b, bob, body, tag, ser)
 	}
-	cpuMetric(b, start)
+	stop()
 }
 
 func BenchmarkFloorEncryptDecrypt100(b *testing.B)   { benchFloorOneWay(b, 100) }
@@ -175,7 +168,7 @@ func BenchmarkFloorPingPong100(b *testing.B) {
 	b.SetBytes(100)
 	b.ReportAllocs()
 	i := 0
-	start := processCPU()
+	stop := cputime.MeasureProcess(b)
 	for b.Loop() {
 		from, to := p[i&1], p[1-i&1]
 		body, tag := floorEncrypt(from, pt, ser)
@@ -185,5 +178,5 @@ func BenchmarkFloorPingPong100(b *testing.B) {
 		floorDecrypt(b, to, body, tag, ser)
 		i++
 	}
-	cpuMetric(b, start)
+	stop()
 }

@@ -1,17 +1,21 @@
 package ratchet
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/forwardsecret/signal/internal/cputime"
+)
 
 // BenchmarkChainStep is one receiving-chain step that keeps its seed (two
 // HMACs), the unit of work a forward jump multiplies.
 func BenchmarkChainStep(b *testing.B) {
 	s := newState()
 	b.ReportAllocs()
-	start := processCPU()
+	stop := cputime.MeasureProcess(b)
 	for b.Loop() {
 		s.k.chainStep(&s.k.rck, &s.k.seed)
 	}
-	cpuMetric(b, start)
+	stop()
 }
 
 // BenchmarkChainStepNoSeed is a step whose key is dropped (one HMAC): most
@@ -19,20 +23,20 @@ func BenchmarkChainStep(b *testing.B) {
 func BenchmarkChainStepNoSeed(b *testing.B) {
 	s := newState()
 	b.ReportAllocs()
-	start := processCPU()
+	stop := cputime.MeasureProcess(b)
 	for b.Loop() {
 		s.k.chainStep(&s.k.rck, nil)
 	}
-	cpuMetric(b, start)
+	stop()
 }
 
 // BenchmarkMessageKeys is the message-key HKDF (80 bytes).
 func BenchmarkMessageKeys(b *testing.B) {
 	s := newState()
 	b.ReportAllocs()
-	start := processCPU()
+	stop := cputime.MeasureProcess(b)
 	for b.Loop() {
 		s.k.messageKeys(&s.k.mk, &s.k.seed, nil)
 	}
-	cpuMetric(b, start)
+	stop()
 }

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"testing"
+
+	"github.com/forwardsecret/signal/internal/cputime"
 )
 
 var sinkBytes []byte
@@ -16,7 +18,7 @@ func BenchmarkEncrypt100(b *testing.B) {
 	pt := bytes.Repeat([]byte{'a'}, 100)
 	ctx := context.Background()
 	b.ReportAllocs()
-	defer reportCPU(b)()
+	defer cputime.MeasureThread(b)()
 	b.SetBytes(100)
 	for b.Loop() {
 		ct, err := alice.c.Encrypt(ctx, alice.addr, testDist, pt)
@@ -39,7 +41,7 @@ func BenchmarkDecrypt100(b *testing.B) {
 	}
 	ctx := context.Background()
 	b.ReportAllocs()
-	defer reportCPU(b)()
+	defer cputime.MeasureThread(b)()
 	b.SetBytes(100)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -69,7 +71,7 @@ func BenchmarkDecryptOutOfOrder100(b *testing.B) {
 	}
 	ctx := context.Background()
 	b.ReportAllocs()
-	defer reportCPU(b)()
+	defer cputime.MeasureThread(b)()
 	b.SetBytes(100)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -90,7 +92,7 @@ func BenchmarkRejectForwardJump(b *testing.B) {
 	msg := signedMessage(b, alice, MaxForwardJump+1, make([]byte, 16))
 	ctx := context.Background()
 	b.ReportAllocs()
-	defer reportCPU(b)()
+	defer cputime.MeasureThread(b)()
 	for b.Loop() {
 		_, sinkErr = bob.c.Decrypt(ctx, alice.addr, msg)
 		if sinkErr == nil {

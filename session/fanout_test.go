@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/forwardsecret/signal/curve"
+	"github.com/forwardsecret/signal/internal/cputime"
 	"github.com/forwardsecret/signal/session"
 	"github.com/forwardsecret/signal/session/memstore"
 	"github.com/forwardsecret/signal/x3dh"
@@ -423,15 +424,15 @@ func BenchmarkFanOut1000(b *testing.B) {
 		b.ReportAllocs()
 		var wall, cpu [2]time.Duration // [0] parallel, [1] sequential
 		measure := func(k int, f func()) {
-			c0, _ := processCPU()
+			c0, _ := cputime.Process()
 			w0 := time.Now()
 			f()
 			wall[k] += time.Since(w0)
-			c1, _ := processCPU()
+			c1, _ := cputime.Process()
 			cpu[k] += c1 - c0
 		}
-		m0, mok := machineCPU()
-		p0, pok := processCPU()
+		m0, mok := cputime.Machine()
+		p0, pok := cputime.Process()
 		w0 := time.Now()
 		i := 0
 		for b.Loop() {
@@ -445,8 +446,8 @@ func BenchmarkFanOut1000(b *testing.B) {
 			i++
 		}
 		total := time.Since(w0)
-		m1, mok1 := machineCPU()
-		p1, pok1 := processCPU()
+		m1, mok1 := cputime.Machine()
+		p1, pok1 := cputime.Process()
 		if mok && mok1 && pok && pok1 && total > 0 {
 			others := max(0, (m1-m0)-(p1-p0))
 			b.ReportMetric(float64(others)/float64(total), "others-cores")
@@ -467,16 +468,16 @@ func BenchmarkFanOut1000(b *testing.B) {
 // reportProcessCPU returns a function to call after the benchmark loop that
 // reports the process's CPU time per op and its ratio to the wall time.
 func reportProcessCPU(b *testing.B) func() {
-	cpu0, ok := processCPU()
+	cpu0, ok := cputime.Process()
 	wall0 := time.Now()
 	return func() {
-		cpu1, ok1 := processCPU()
+		cpu1, ok1 := cputime.Process()
 		wall := time.Since(wall0)
 		if !ok || !ok1 || b.N == 0 || wall <= 0 {
 			return
 		}
 		cpu := cpu1 - cpu0
-		b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
+		cputime.ReportPerOp(b, cpu)
 		b.ReportMetric(float64(cpu)/float64(wall), "cores")
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/forwardsecret/signal/internal/cputime"
 	"github.com/forwardsecret/signal/session"
 )
 
@@ -41,12 +42,12 @@ type cpuMeter struct {
 }
 
 func startCPU() cpuMeter {
-	t, ok := processCPU()
+	t, ok := cputime.Process()
 	return cpuMeter{start: t, ok: ok}
 }
 
 func (m cpuMeter) report(b *testing.B) {
-	if t, ok := processCPU(); ok && m.ok && b.N > 0 {
+	if t, ok := cputime.Process(); ok && m.ok && b.N > 0 {
 		b.ReportMetric(float64(t-m.start)/float64(b.N), "cpu-ns/op")
 	}
 }

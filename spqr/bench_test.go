@@ -2,6 +2,8 @@ package spqr
 
 import (
 	"testing"
+
+	"github.com/forwardsecret/signal/internal/cputime"
 )
 
 // warmPair returns two states 200 lockstep round trips into a conversation
@@ -26,7 +28,7 @@ func BenchmarkPingPong(b *testing.B) {
 	a, c := warmPair(b)
 	b.ReportAllocs()
 	var msgBytes, n int
-	reportCPU(b, func() {
+	cputime.ThreadLoop(b, func() {
 		var m []byte
 		a, m, _, _ = a.Send()
 		msgBytes += len(m)
@@ -53,7 +55,7 @@ func BenchmarkOneWay(b *testing.B) {
 	a, c := warmPair(b)
 	b.ReportAllocs()
 	var msgBytes, n int
-	reportCPU(b, func() {
+	cputime.ThreadLoop(b, func() {
 		var m []byte
 		a, m, _, _ = a.Send()
 		msgBytes += len(m)
@@ -71,7 +73,7 @@ func BenchmarkParseMessage(b *testing.B) {
 	a, _ := warmPair(b)
 	_, m, _, _ := a.Send()
 	b.ReportAllocs()
-	reportCPU(b, func() {
+	cputime.ThreadLoop(b, func() {
 		if _, err := ParseMessage(m); err != nil {
 			b.Fatal(err)
 		}

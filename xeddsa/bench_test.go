@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/forwardsecret/signal/internal/cputime"
 	"github.com/forwardsecret/signal/xeddsa"
 )
 
@@ -25,7 +26,7 @@ var (
 
 func BenchmarkSign(b *testing.B) {
 	b.ReportAllocs()
-	defer reportCPU(b)()
+	defer cputime.MeasureThread(b)()
 	for b.Loop() {
 		sinkBytes = benchXPriv.Sign(benchMsg, xeddsa.SignBit)
 	}
@@ -35,7 +36,7 @@ func BenchmarkVerify(b *testing.B) {
 	sig := benchXPriv.Sign(benchMsg, xeddsa.SignBit)
 	pub := benchXPriv.PublicKey()
 	b.ReportAllocs()
-	defer reportCPU(b)()
+	defer cputime.MeasureThread(b)()
 	for b.Loop() {
 		sinkBool = xeddsa.Verify(pub, benchMsg, sig, xeddsa.SignBit)
 	}
@@ -46,7 +47,7 @@ func BenchmarkVerify(b *testing.B) {
 
 func BenchmarkVRFSign(b *testing.B) {
 	b.ReportAllocs()
-	defer reportCPU(b)()
+	defer cputime.MeasureThread(b)()
 	for b.Loop() {
 		_, sinkBytes, _ = benchXPriv.VRFSign(benchMsg)
 	}
@@ -59,7 +60,7 @@ func BenchmarkVRFVerify(b *testing.B) {
 	}
 	pub := benchXPriv.PublicKey()
 	b.ReportAllocs()
-	defer reportCPU(b)()
+	defer cputime.MeasureThread(b)()
 	for b.Loop() {
 		sinkBytes, err = xeddsa.VRFVerify(pub, benchMsg, sig)
 	}
@@ -73,7 +74,7 @@ func BenchmarkVRFVerify(b *testing.B) {
 func BenchmarkEd25519Sign(b *testing.B) {
 	priv := ed25519.NewKeyFromSeed(benchSeed)
 	b.ReportAllocs()
-	defer reportCPU(b)()
+	defer cputime.MeasureThread(b)()
 	for b.Loop() {
 		sinkBytes = ed25519.Sign(priv, benchMsg)
 	}
@@ -84,7 +85,7 @@ func BenchmarkEd25519Verify(b *testing.B) {
 	pub := priv.Public().(ed25519.PublicKey)
 	sig := ed25519.Sign(priv, benchMsg)
 	b.ReportAllocs()
-	defer reportCPU(b)()
+	defer cputime.MeasureThread(b)()
 	for b.Loop() {
 		sinkBool = ed25519.Verify(pub, benchMsg, sig)
 	}
@@ -93,31 +94,22 @@ func BenchmarkEd25519Verify(b *testing.B) {
 	}
 }
 
-// reportCPU locks the benchmark to its OS thread and returns a function that
-// reports the thread's CPU time per iteration ("cpu-ns/op"). Unlike ns/op it
-// leaves out time spent waiting for a CPU, which dominates on a shared
-// machine.
-func reportCPU(b *testing.B) func() {
-	runtime.LockOSThread()
-	start := threadCPU()
-	return func() {
-		d := threadCPU() - start
-		runtime.UnlockOSThread()
-		if b.N > 0 {
-			b.ReportMetric(float64(d.Nanoseconds())/float64(b.N), "cpu-ns/op")
-		}
-	}
-}
-
 // pairedRatio times xed and ed alternately within one loop (swapping their
 // order every iteration) on one locked OS thread, measuring that thread's
 // CPU time, and reports the ratio of the totals. Time spent waiting for a
 // CPU is not counted and both functions see the same cache and frequency
 // conditions, so the ratio is stable on a loaded machine where separately
-// run benchmarks are not.
+// run benchmarks are not. Where there is no thread CPU clock (outside
+// Linux) it falls back to wall-clock time.
 func pairedRatio(b *testing.B, xed, ed func()) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
+	threadCPU := func() time.Duration {
+		if d, ok := cputime.Thread(); ok {
+			return d
+		}
+		return time.Duration(time.Now().UnixNano())
+	}
 	var tx, te time.Duration
 	i := 0
 	b.ReportAllocs()

@@ -3,6 +3,8 @@ package erasure
 import (
 	"math/rand/v2"
 	"testing"
+
+	"github.com/forwardsecret/signal/internal/cputime"
 )
 
 var sinkChunk Chunk
@@ -14,7 +16,7 @@ func BenchmarkEncode(b *testing.B) {
 	msg := randMsg(rand.New(rand.NewPCG(1, 1)), 1152)
 	b.Run("systematic-36", func(b *testing.B) {
 		b.ReportAllocs()
-		reportCPU(b, func() {
+		cputime.ThreadLoop(b, func() {
 			e, _ := NewEncoder(msg)
 			for range 36 {
 				sinkChunk = e.Next()
@@ -23,7 +25,7 @@ func BenchmarkEncode(b *testing.B) {
 	})
 	b.Run("parity-36", func(b *testing.B) {
 		b.ReportAllocs()
-		reportCPU(b, func() {
+		cputime.ThreadLoop(b, func() {
 			e, _ := NewEncoder(msg)
 			for i := range 36 {
 				sinkChunk = e.Chunk(uint16(36 + i))
@@ -48,7 +50,7 @@ func BenchmarkDecode(b *testing.B) {
 	}{{"systematic", sys}, {"parity", par}} {
 		b.Run(c.name, func(b *testing.B) {
 			b.ReportAllocs()
-			reportCPU(b, func() {
+			cputime.ThreadLoop(b, func() {
 				d, _ := NewDecoder(1152)
 				for _, ch := range c.chunks {
 					d.Add(ch)

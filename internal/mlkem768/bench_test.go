@@ -3,6 +3,8 @@ package mlkem768
 import (
 	"crypto/mlkem"
 	"testing"
+
+	"github.com/forwardsecret/signal/internal/cputime"
 )
 
 var sink []byte
@@ -13,14 +15,14 @@ func BenchmarkKeyGen(b *testing.B) {
 	seed := make([]byte, SeedSize)
 	b.Run("impl=ours", func(b *testing.B) {
 		b.ReportAllocs()
-		reportCPU(b, func() {
+		cputime.ThreadLoop(b, func() {
 			dk, _ := NewKeyFromSeed(seed)
 			sink = dk.h[:]
 		})
 	})
 	b.Run("impl=crypto-mlkem", func(b *testing.B) {
 		b.ReportAllocs()
-		reportCPU(b, func() {
+		cputime.ThreadLoop(b, func() {
 			dk, _ := mlkem.NewDecapsulationKey768(seed)
 			sink = dk.EncapsulationKey().Bytes()
 		})
@@ -34,7 +36,7 @@ func BenchmarkEncapsulate(b *testing.B) {
 	hdr, ek := dk.Header(), dk.EncapsulationKey()
 	b.Run("impl=ours", func(b *testing.B) {
 		b.ReportAllocs()
-		reportCPU(b, func() {
+		cputime.ThreadLoop(b, func() {
 			_, st, _, _ := Encapsulate1(hdr)
 			sink, _ = st.Encapsulate2(ek)
 		})
@@ -43,7 +45,7 @@ func BenchmarkEncapsulate(b *testing.B) {
 	ref, _ := mlkem.NewEncapsulationKey768(full)
 	b.Run("impl=crypto-mlkem", func(b *testing.B) {
 		b.ReportAllocs()
-		reportCPU(b, func() {
+		cputime.ThreadLoop(b, func() {
 			_, sink = ref.Encapsulate()
 		})
 	})
@@ -51,7 +53,7 @@ func BenchmarkEncapsulate(b *testing.B) {
 	// Braid has no earlier chance); crypto/mlkem does that when parsing ek.
 	b.Run("impl=crypto-mlkem-with-parse", func(b *testing.B) {
 		b.ReportAllocs()
-		reportCPU(b, func() {
+		cputime.ThreadLoop(b, func() {
 			k, _ := mlkem.NewEncapsulationKey768(full)
 			_, sink = k.Encapsulate()
 		})
@@ -64,7 +66,7 @@ func BenchmarkCheckEncapsulationKey(b *testing.B) {
 	dk, _ := NewKeyFromSeed(make([]byte, SeedSize))
 	hdr, ek := dk.Header(), dk.EncapsulationKey()
 	b.ReportAllocs()
-	reportCPU(b, func() {
+	cputime.ThreadLoop(b, func() {
 		if CheckEncapsulationKey(hdr, ek) != nil {
 			b.Fatal("check failed")
 		}
@@ -78,7 +80,7 @@ func BenchmarkDecapsulate(b *testing.B) {
 	ct2, _ := st.Encapsulate2(dk.EncapsulationKey())
 	b.Run("impl=ours", func(b *testing.B) {
 		b.ReportAllocs()
-		reportCPU(b, func() {
+		cputime.ThreadLoop(b, func() {
 			sink, _ = dk.Decapsulate(ct1, ct2)
 		})
 	})
@@ -86,7 +88,7 @@ func BenchmarkDecapsulate(b *testing.B) {
 	ct := append(append([]byte{}, ct1...), ct2...)
 	b.Run("impl=crypto-mlkem", func(b *testing.B) {
 		b.ReportAllocs()
-		reportCPU(b, func() {
+		cputime.ThreadLoop(b, func() {
 			sink, _ = ref.Decapsulate(ct)
 		})
 	})

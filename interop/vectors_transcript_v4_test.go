@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,6 +15,7 @@ import (
 	"github.com/forwardsecret/signal/curve"
 	"github.com/forwardsecret/signal/interop/libparty"
 	"github.com/forwardsecret/signal/interop/peer"
+	"github.com/forwardsecret/signal/session"
 	"github.com/forwardsecret/signal/vectors"
 	"github.com/forwardsecret/signal/x3dh"
 )
@@ -292,4 +295,73 @@ func TestVectorsTranscriptsV4Official(t *testing.T) {
 	}
 	t.Logf("official libsignal as Bob: %d v4 transcripts with SPQR, %d messages decrypted (longest one-way stretch %d), %d invalid messages refused; not offered: %v",
 		transcripts, msgs, longest, invalid, skipped)
+}
+
+// TestEvictedKeyIsDuplicateBothWays checks live what the v4 skipped-keys
+// transcript expects: after a jump that skips 2,001 message keys the oldest
+// is evicted (libsignal keeps 2,000), and the evicted message is reported as
+// a duplicate, by the official libsignal ("old counter") and by this
+// library (session.ErrDuplicateMessage, although SPQR, which this library
+// asks first, reports the index as trimmed); the other skipped messages
+// still decrypt. Both directions.
+func TestEvictedKeyIsDuplicateBothWays(t *testing.T) {
+	const jump = 2001 // skipped keys; one more than the 2,000 kept
+	for _, officialSends := range []bool{true, false} {
+		t.Run(fmt.Sprintf("official-sends=%v", officialSends), func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+			defer cancel()
+			lp, err := libparty.New("lib", nextRegID(), 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			off := needPeer(t, peer.KindNodeV4)
+			off.SetLabel("node-v4")
+			if _, err := off.Init(ctx, peer.InitRequest{RegistrationID: nextRegID(), DeviceID: 2, Name: "official"}); err != nil {
+				t.Fatal(err)
+			}
+			libSide := peer.Side{Party: lp, Addr: peer.Address{Name: "lib", DeviceID: 1}}
+			offSide := peer.Side{Party: off, Addr: peer.Address{Name: "official", DeviceID: 2}}
+			sender, receiver := libSide, offSide
+			if officialSends {
+				sender, receiver = offSide, libSide
+			}
+			if _, err := peer.Establish(ctx, sender, receiver, peer.BundleRequest{SignedPreKeyID: 5, Kyber: true}); err != nil {
+				t.Fatal(err)
+			}
+			msgs := make([]peer.Message, jump+2)
+			for i := range msgs {
+				if msgs[i], err = sender.Party.Encrypt(ctx, receiver.Addr, []byte(fmt.Sprint(i))); err != nil {
+					t.Fatal(err)
+				}
+			}
+			deliver := func(i int) error {
+				pt, err := receiver.Party.Decrypt(ctx, sender.Addr, msgs[i])
+				if err == nil && string(pt) != fmt.Sprint(i) {
+					t.Fatalf("message %d decrypted to %q", i, pt)
+				}
+				return err
+			}
+			if err := deliver(0); err != nil {
+				t.Fatalf("message 0: %v", err)
+			}
+			if err := deliver(jump + 1); err != nil { // skips 1..jump
+				t.Fatalf("message %d: %v", jump+1, err)
+			}
+			err = deliver(1) // the evicted one
+			switch {
+			case err == nil:
+				t.Fatal("the evicted message 1 decrypted")
+			case officialSends && !errors.Is(err, session.ErrDuplicateMessage):
+				t.Fatalf("library: evicted message: %v, want session.ErrDuplicateMessage", err)
+			case !officialSends && !strings.Contains(err.Error(), "old counter"):
+				t.Fatalf("official: evicted message: %v, want its duplicate (old counter) error", err)
+			}
+			t.Logf("evicted message refused: %v", err)
+			for _, i := range []int{2, jump / 2, jump} {
+				if err := deliver(i); err != nil {
+					t.Fatalf("skipped message %d: %v", i, err)
+				}
+			}
+		})
+	}
 }

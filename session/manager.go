@@ -516,7 +516,12 @@ func (s *state) decrypt(sm *wire.ReceivedSignalMessage) ([]byte, error) {
 	r := s.ratchet
 	pqNext, salt, err := s.pq.Recv(sm.PQRatchet)
 	if err != nil {
-		if errors.Is(err, spqr.ErrKeyAlreadyRequested) && s.ratchetSaysDuplicate(h, sm.Ciphertext) {
+		// libsignal looks the message key up in the Double Ratchet before
+		// SPQR, so a message whose ratchet key is already used or evicted
+		// is a duplicate there, whatever SPQR would say; SPQR refuses the
+		// same index as already requested, or, once it is more than
+		// spqr's trim distance behind, as trimmed.
+		if (errors.Is(err, spqr.ErrKeyAlreadyRequested) || errors.Is(err, spqr.ErrKeyTrimmed)) && s.ratchetSaysDuplicate(h, sm.Ciphertext) {
 			return nil, fmt.Errorf("%w: %w", ErrDuplicateMessage, err)
 		}
 		return nil, fmt.Errorf("%w: post-quantum ratchet: %w", ErrInvalidMessage, err)

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"testing"
 	"testing/cryptotest"
 
@@ -238,7 +237,7 @@ func replayTranscript(t *testing.T, tr *vectors.Transcript) {
 			sd := sides[inv.Party]
 			before := sd.store.SessionBytes(sd.peer)
 			_, derr := sd.mgr.Decrypt(ctx, sd.peer, session.Message{Type: session.MessageType(inv.Type), Body: inv.Body})
-			ok := errorMatches(inv.Error, derr) || evictedUnderSPQR(t, inv, derr)
+			ok := errorMatches(inv.Error, derr)
 			if !ok {
 				t.Errorf("invalid %d %s (%v): error %v, want %s", inv.ID, inv.Name, inv.Flags, derr, inv.Error)
 			}
@@ -290,20 +289,4 @@ func replayTranscript(t *testing.T, tr *vectors.Transcript) {
 	for i := range tr.Messages {
 		count(family+"/message", sentOK[i] && (recvOK[i] || tr.Messages[i].Undelivered), tr.Messages[i].Result)
 	}
-}
-
-// evictedUnderSPQR accepts, for the v4 message whose Double Ratchet key was
-// evicted (flag evicted_key) and a replay whose SPQR index was trimmed
-// (flag spqr_trimmed), this library's error: SPQR's "key trimmed". libsignal looks the message key up in the Double Ratchet first
-// (rust/protocol/src/session_cipher.rs, decrypt_message_with_state: the
-// chain and message key before pq_ratchet_recv) and reports a duplicate;
-// this library's session runs SPQR first, whose chain has trimmed the same
-// index. Both refuse the message; the error differs (reported, not fixed
-// here: session/ belongs to another engineer). The test logs the deviation.
-func evictedUnderSPQR(t *testing.T, inv vectors.TranscriptInvalid, err error) bool {
-	if !(slices.Contains(inv.Flags, "evicted_key") || slices.Contains(inv.Flags, "spqr_trimmed")) || !errors.Is(err, spqr.ErrKeyTrimmed) {
-		return false
-	}
-	t.Logf("known deviation: invalid %d %s: %v (libsignal: duplicate message)", inv.ID, inv.Name, err)
-	return true
 }

@@ -45,13 +45,10 @@ func ReportPerOp(b *testing.B, d time.Duration) {
 // thread.
 func MeasureThread(b *testing.B) (stop func()) {
 	runtime.LockOSThread()
-	start, ok := Thread()
+	report := measure(b, Thread)
 	return func() {
-		end, ok2 := Thread()
+		report()
 		runtime.UnlockOSThread()
-		if ok && ok2 {
-			ReportPerOp(b, end-start)
-		}
 	}
 }
 
@@ -59,9 +56,15 @@ func MeasureThread(b *testing.B) (stop func()) {
 // reports the process's CPU time since the call per b.N operations as
 // Metric, where Process is available.
 func MeasureProcess(b *testing.B) (stop func()) {
-	start, ok := Process()
+	return measure(b, Process)
+}
+
+// measure reads clock now and returns a function that reports the time
+// since then per b.N operations, if clock could be read both times.
+func measure(b *testing.B, clock func() (time.Duration, bool)) func() {
+	start, ok := clock()
 	return func() {
-		if end, ok2 := Process(); ok && ok2 {
+		if end, ok2 := clock(); ok && ok2 {
 			ReportPerOp(b, end-start)
 		}
 	}
@@ -73,27 +76,21 @@ func MeasureProcess(b *testing.B) (stop func()) {
 func ThreadLoop(b *testing.B, f func()) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	start, ok := Thread()
-	n := 0
-	for b.Loop() {
-		f()
-		n++
-	}
-	if end, ok2 := Thread(); ok && ok2 && n > 0 {
-		b.ReportMetric(float64((end-start).Nanoseconds())/float64(n), Metric)
-	}
+	loop(b, Thread, f)
 }
 
 // ProcessLoop runs f once per b.Loop iteration and reports the process's
 // CPU time per iteration as Metric, where Process is available.
 func ProcessLoop(b *testing.B, f func()) {
-	start, ok := Process()
-	n := 0
+	loop(b, Process, f)
+}
+
+// loop runs f once per b.Loop iteration and reports clock's advance per
+// iteration, if clock could be read before and after.
+func loop(b *testing.B, clock func() (time.Duration, bool), f func()) {
+	report := measure(b, clock)
 	for b.Loop() {
 		f()
-		n++
 	}
-	if end, ok2 := Process(); ok && ok2 && n > 0 {
-		b.ReportMetric(float64((end-start).Nanoseconds())/float64(n), Metric)
-	}
+	report() // after b.Loop returns false, b.N is the number of iterations
 }

@@ -419,21 +419,21 @@ func (s *suite) testSimultaneousInitiation(t *testing.T) {
 // once as two processes would. Every message must decrypt, exactly once, to
 // what was sent.
 //
-// Each goroutine first talks both ways with peers of its own, so the hub's
+// Each goroutine first talks both ways with a peer of its own, so the hub's
 // stores see concurrent operations on many addresses. Then all goroutines
 // encrypt to one peer at once, and decrypt from it at once: same-address
 // operations that the Manager (and the Locker across handles) serializes.
 // Messages of one address are never reordered across more than one chain,
 // which the Double Ratchet would be entitled to refuse.
 func (s *suite) testConcurrentUse(t *testing.T) {
-	const workers, peersPerWorker = 8, 2
+	const workers = 8
 	rounds, burst := 30, 8
 	if testing.Short() {
 		rounds, burst = 8, 4
 	}
 	ctx := context.Background()
 	hub := s.device(t, "hub")
-	peers := make([]*device, workers*peersPerWorker)
+	peers := make([]*device, workers)
 	for i := range peers {
 		peers[i] = s.device(t, fmt.Sprintf("peer%02d", i))
 		kem := noKEM
@@ -480,7 +480,7 @@ func (s *suite) testConcurrentUse(t *testing.T) {
 	parallel(func(w int, hm *session.Manager) error {
 		rng := mrand.New(mrand.NewPCG(uint64(w), 99))
 		for i := range rounds {
-			p := peers[w*peersPerWorker+rng.IntN(peersPerWorker)]
+			p := peers[w]
 			from, to, fromAddr, toAddr := hm, p.m, hub.addr(), p.addr()
 			if rng.IntN(3) == 0 {
 				from, to, fromAddr, toAddr = p.m, hm, p.addr(), hub.addr()

@@ -258,13 +258,13 @@ func TestVectorsTranscriptsV4Official(t *testing.T) {
 				}
 			}
 			n := 0
-			for k, e := range tr.Events {
+			for ev, e := range tr.Events {
 				if e.Party == "bob" && e.Op == "send" {
 					break
 				}
-				for _, inv := range invalidAt[k] {
+				for _, inv := range invalidAt[ev] {
 					if _, err := bob.Decrypt(ctx, alice, peer.Message{Type: inv.Type, Body: peer.Hex(inv.Body)}); err == nil {
-						t.Errorf("event %d: invalid %d %s (%v) decrypted", k, inv.ID, inv.Name, inv.Flags)
+						t.Errorf("event %d: invalid %d %s (%v) decrypted", ev, inv.ID, inv.Name, inv.Flags)
 						continue
 					}
 					invalid++
@@ -275,7 +275,7 @@ func TestVectorsTranscriptsV4Official(t *testing.T) {
 				m := &tr.Messages[e.Message]
 				pt, err := bob.Decrypt(ctx, alice, peer.Message{Type: m.Type, Body: peer.Hex(m.Body)})
 				if err != nil || !bytes.Equal(pt, m.Plaintext) {
-					t.Fatalf("event %d: message %d (%s, counter %d): %v", k, m.ID, m.Sender, m.Counter, err)
+					t.Fatalf("event %d: message %d (%s, counter %d): %v", ev, m.ID, m.Sender, m.Counter, err)
 				}
 				n++
 				msgs++

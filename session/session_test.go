@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/forwardsecret/signal/curve"
+	"github.com/forwardsecret/signal/ratchet"
 	"github.com/forwardsecret/signal/session"
 	"github.com/forwardsecret/signal/session/memstore"
 	"github.com/forwardsecret/signal/x3dh"
@@ -267,5 +268,41 @@ func TestNoSession(t *testing.T) {
 	alice := newDevice(t, "alice")
 	if _, err := alice.m.Encrypt(ctx, session.Address{Name: "x", DeviceID: 1}, []byte("x")); !errors.Is(err, session.ErrNoSession) {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// TestEvictedKeyIsDuplicate: after a jump that skips one key more than
+// ratchet.MaxSkippedKeysPerChain, the oldest key is evicted and its message
+// is a duplicate, as in libsignal, also in v4, where SPQR (asked first)
+// has trimmed the same index. The refusal changes nothing stored, and the
+// other skipped messages still decrypt.
+func TestEvictedKeyIsDuplicate(t *testing.T) {
+	for _, pq := range []bool{false, true} {
+		t.Run(fmt.Sprintf("pq=%v", pq), func(t *testing.T) {
+			ctx := context.Background()
+			alice, bob := newDevice(t, "alice"), newDevice(t, "bob")
+			if err := alice.m.ProcessBundle(ctx, bob.addr(), bob.bundle(t, false, pq)); err != nil {
+				t.Fatal(err)
+			}
+			recv(t, bob, alice, send(t, alice, bob, "hi"), "hi")
+			recv(t, alice, bob, send(t, bob, alice, "yo"), "yo")
+			const skipped = ratchet.MaxSkippedKeysPerChain + 1
+			msgs := make([]session.Message, skipped+1)
+			for i := range msgs {
+				msgs[i] = send(t, alice, bob, fmt.Sprint(i))
+			}
+			recv(t, bob, alice, msgs[skipped], fmt.Sprint(skipped)) // skips 0..skipped-1
+			before := bob.store.SessionBytes(alice.addr())
+			_, err := bob.m.Decrypt(ctx, alice.addr(), msgs[0])
+			if !errors.Is(err, session.ErrDuplicateMessage) {
+				t.Fatalf("evicted message: %v, want ErrDuplicateMessage", err)
+			}
+			if !bytes.Equal(before, bob.store.SessionBytes(alice.addr())) {
+				t.Fatal("the refused message changed the stored record")
+			}
+			for _, i := range []int{1, skipped / 2, skipped - 1} {
+				recv(t, bob, alice, msgs[i], fmt.Sprint(i))
+			}
+		})
 	}
 }

@@ -136,7 +136,7 @@ func withDraws(t *testing.T, seed uint64, f func()) {
 	cryptotest.SetGlobalRandom(t, 0xdead_beef_0000_0001)
 }
 
-// replayTranscript replays one transcript (see TestSuiteTranscripts). Key
+// replayTranscript replays one transcript (see suiteTranscripts, run as TestSuite/transcripts). Key
 // draws inside the library (base key, KEM m, ratchet keys) come from
 // crypto/rand; the transcript's keys are the ChaCha8 streams that
 // cryptotest.SetGlobalRandom yields for the listed seeds, so the session

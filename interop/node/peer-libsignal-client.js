@@ -223,6 +223,7 @@ const ops = {
         const out = { signed_prekey: hex(spkPriv.getPublicKey().serialize()), kyber_prekey_id: kr.id(),
             kyber_prekey: hex(kr.publicKey().serialize()) };
         if (req.prekey_id != null) {
+            if (!Number.isInteger(req.prekey_id)) throw new PeerError('prekey_id must be an integer');
             const pk = privateKey(hexField(req, 'prekey_private'));
             await st.prekeys.savePreKey(req.prekey_id, S.PreKeyRecord.new(req.prekey_id, pk.getPublicKey(), pk));
             out.prekey = hex(pk.getPublicKey().serialize());

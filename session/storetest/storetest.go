@@ -36,6 +36,12 @@
 //     per address, until SaveIdentity replaces it;
 //   - all of it survives a restart (Device.Reopen).
 //
+// It does not check what it cannot observe through the interfaces: that
+// StoreSession's record write and prekey removals are atomic under a crash,
+// that a cancelled context stops a call, or how a store records the uses
+// of a last-resort KEM prekey. Its trust checks assume the reference
+// policy (trust on first use, then only the saved key).
+//
 // It then runs the session layer over the stores, through session.Manager:
 // conversations both ways in v3 and v4 with and without one-time prekeys
 // (out of order, with replays, and across restarts), each one-time prekey
@@ -80,8 +86,12 @@ type Device struct {
 	// restart the suite uses the new Device only. When Stores.Sessions is a
 	// session.Locker, the suite also uses a reopened Device alongside the
 	// first, as a second process of the device: the two must then see each
-	// other's writes (as two connections to one database do). If Reopen is
-	// nil, a restart is a new session.Manager over the same Stores.
+	// other's writes (as two connections to one database do). The suite
+	// never closes the earlier handle: Reopen must work while it is still
+	// open (a store over an engine that locks its files exclusively opens
+	// a second handle on a copy, or shares the open engine), and handles
+	// are released with t.Cleanup. If Reopen is nil, a restart is a new
+	// session.Manager over the same Stores.
 	Reopen func(t *testing.T) Device
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/forwardsecret/signal/internal/wire"
@@ -157,4 +158,53 @@ func TestDecryptWithHandlerFailureCommitsNothing(t *testing.T) {
 	if _, err := bob.m.Decrypt(ctx, alice.addr(), msg); !errors.Is(err, session.ErrDuplicateMessage) {
 		t.Fatalf("after commit: %v, want ErrDuplicateMessage", err)
 	}
+}
+
+// TestPromotionDoesNotDuplicate guards against a defect of the Go peer
+// (go.mau.fi/libsignal): promoting an archived state must move it, not copy
+// it. Alice keeps three archived states; a reply on the oldest promotes it,
+// and the record then holds the same number of states, every one distinct.
+func TestPromotionDoesNotDuplicate(t *testing.T) {
+	ctx := context.Background()
+	alice, bob := newDevice(t, "alice"), newDevice(t, "bob")
+	var first session.Message
+	for i := range 4 {
+		if err := alice.m.ProcessBundle(ctx, bob.addr(), bob.bundle(t, false, true)); err != nil {
+			t.Fatal(err)
+		}
+		m := send(t, alice, bob, fmt.Sprint("session ", i))
+		if i == 0 {
+			first = m
+		}
+	}
+	info, err := alice.m.Info(ctx, bob.addr())
+	if err != nil || info.ArchivedStates != 3 {
+		t.Fatalf("before: %+v, %v; want 3 archived states", info, err)
+	}
+	recv(t, bob, alice, first, "session 0") // Bob answers on the oldest session
+	recv(t, alice, bob, send(t, bob, alice, "reply"), "reply")
+	info, err = alice.m.Info(ctx, bob.addr())
+	if err != nil || info.ArchivedStates != 3 || !info.Acknowledged {
+		t.Fatalf("after promotion: %+v, %v; want 3 archived states, the promoted one current", info, err)
+	}
+	rec, err := session.ParseRecord(alice.store.SessionBytes(bob.addr()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := session.RecordBaseKeys(rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for i, k := range keys {
+		if seen[string(k)] {
+			t.Fatalf("state %d (base key %x...) appears twice in the record", i, k[:4])
+		}
+		seen[string(k)] = true
+	}
+	if len(keys) != 4 {
+		t.Fatalf("%d states in the record, want 4", len(keys))
+	}
+	// Sending again stays on the promoted state: Bob decrypts it.
+	recv(t, bob, alice, send(t, alice, bob, "again"), "again")
 }

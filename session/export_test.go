@@ -6,3 +6,20 @@ func LockedAddresses(m *Manager) int {
 	defer m.mu.Unlock()
 	return len(m.locks)
 }
+
+// RecordBaseKeys returns the Alice base key of every state in r, current
+// first, then the archived ones newest first (tests).
+func RecordBaseKeys(r *Record) ([][]byte, error) {
+	var out [][]byte
+	if r.current != nil {
+		out = append(out, r.current.aliceBaseKey)
+	}
+	for i := range r.previous {
+		s, err := r.archived(i)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s.aliceBaseKey)
+	}
+	return out, nil
+}

@@ -131,3 +131,25 @@ type AllStores interface {
 func StoresOf(s AllStores) Stores {
 	return Stores{Identity: s, PreKeys: s, SignedPreKeys: s, KEMPreKeys: s, Sessions: s}
 }
+
+// Snapshotter is an optional interface of a Locker whose lock is costly to
+// hold while a decrypt does its cryptography, such as SQLite's
+// database-wide write lock. With such a store, a Manager decrypts
+// optimistically: it reads the record with LoadSessionSnapshot without
+// taking LockAddress (it keeps its own in-process lock of the address),
+// decrypts, and only then takes LockAddress and writes, if SessionChanged
+// reports that the record is still the one it read. If it changed (another
+// process wrote it in between), the Manager starts again, at most
+// MaxSnapshotRetries times, and then decrypts under the lock. A decrypt that
+// fails therefore never takes the lock at all.
+type Snapshotter interface {
+	Locker
+	// LoadSessionSnapshot returns the record of addr (nil if there is
+	// none) and a token naming this version of it, without waiting for
+	// any lock. The token is opaque to the Manager.
+	LoadSessionSnapshot(ctx context.Context, addr Address) (*Record, []byte, error)
+	// SessionChanged reports whether the record of addr is no longer the
+	// version that token names (it was written, created or deleted since).
+	// The Manager calls it with the context LockAddress returned.
+	SessionChanged(ctx context.Context, addr Address, token []byte) (bool, error)
+}

@@ -3,6 +3,8 @@ package senderkey
 import (
 	"bytes"
 	"context"
+	"crypto/aes"
+	"crypto/cipher"
 	"errors"
 	"fmt"
 	"math"
@@ -158,10 +160,15 @@ func signedMessage(t testing.TB, from *member, iteration uint32, ciphertext []by
 
 // TestBadCiphertextSigned: a correctly signed message whose body does not
 // decrypt changes nothing, even when it is ahead of the chain (the chain
-// advance is computed aside and dropped).
+// advance is computed aside and dropped). The bodies fail for certain: two
+// have a length that is not a positive multiple of the block size, and the
+// others are encrypted under the real message key of the iteration so that
+// they decrypt to chosen plaintexts with invalid PKCS#7 padding. (A fixed
+// body under a random key would decrypt to valid padding about once in 250.)
 func TestBadCiphertextSigned(t *testing.T) {
 	alice, bob := newMember("alice", 1), newMember("bob", 1)
 	distribute(t, alice, bob)
+	start := ownChain(t, alice) // iteration 0
 	var msgs [][]byte
 	for i := 0; i < 12; i++ {
 		msgs = append(msgs, encrypt(t, alice, []byte(fmt.Sprint("m", i))))
@@ -170,12 +177,32 @@ func TestBadCiphertextSigned(t *testing.T) {
 	if _, err := bob.c.Decrypt(ctx, alice.addr, msgs[3]); err != nil { // stores keys 0..2
 		t.Fatal(err)
 	}
+	// Last blocks whose padding is wrong: a zero pad byte, a pad byte above
+	// the block size, a pad of 2 whose other byte differs, and a full-block
+	// pad of 16 with one byte off.
+	badPads := [][]byte{
+		append(bytes.Repeat([]byte{0xa5}, 31), 0x00),
+		append(bytes.Repeat([]byte{0xa5}, 31), 0x11),
+		append(bytes.Repeat([]byte{0xa5}, 30), 0x01, 0x02),
+		append(append(bytes.Repeat([]byte{0xa5}, 16), 0x0f), bytes.Repeat([]byte{0x10}, 15)...),
+	}
 	for _, it := range []uint32{1, 4, 10} { // a stored key, the next one, a jump
-		for _, ct := range [][]byte{{}, make([]byte, 15), bytes.Repeat([]byte{0xa5}, 32)} {
+		mk := messageKeysAt(t, start, it)
+		bodies := [][]byte{{}, make([]byte, 15)}
+		for _, pt := range badPads {
+			bodies = append(bodies, rawCBC(t, &mk, pt))
+		}
+		for i, ct := range bodies {
 			err := decryptFails(t, bob, alice.addr, signedMessage(t, alice, it, ct))
 			if !errors.Is(err, ErrDecrypt) {
-				t.Fatalf("iteration %d, %d bytes: %v, want ErrDecrypt", it, len(ct), err)
+				t.Fatalf("iteration %d, body %d (%d bytes): %v, want ErrDecrypt", it, i, len(ct), err)
 			}
+		}
+		// The same key with valid padding decrypts: the bodies above fail
+		// because of their padding, not because of the key.
+		good := append(bytes.Repeat([]byte{0xa5}, 28), 4, 4, 4, 4)
+		if pt, err := mk.decryptCBC(rawCBC(t, &mk, good)); err != nil || !bytes.Equal(pt, good[:28]) {
+			t.Fatalf("iteration %d: control body: %x, %v", it, pt, err)
 		}
 	}
 	for _, i := range []int{1, 4, 10, 0, 2, 11} {
@@ -183,6 +210,54 @@ func TestBadCiphertextSigned(t *testing.T) {
 			t.Fatalf("message %d: %q, %v", i, got, err)
 		}
 	}
+}
+
+// ownChain returns the current chain key of from's own newest state.
+func ownChain(t testing.TB, from *member) chainKey {
+	t.Helper()
+	r, err := from.store.Load(context.Background(), from.addr, testDist)
+	if err != nil || r == nil {
+		t.Fatal(r, err)
+	}
+	return r.states[0].chain
+}
+
+// messageKeysAt steps ck forward to iteration it and returns the message
+// keys of that iteration.
+func messageKeysAt(t testing.TB, ck chainKey, it uint32) messageKeys {
+	t.Helper()
+	if it < ck.iteration {
+		t.Fatalf("chain at %d is past iteration %d", ck.iteration, it)
+	}
+	for ck.iteration < it {
+		var n chainKey
+		if err := ck.step(nil, &n); err != nil {
+			t.Fatal(err)
+		}
+		ck = n
+	}
+	var seed [32]byte
+	if err := ck.step(&seed, nil); err != nil {
+		t.Fatal(err)
+	}
+	mk, err := deriveMessageKeys(&seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return mk
+}
+
+// rawCBC encrypts blocks (a multiple of the block size) with AES-256-CBC
+// under mk, adding no padding, so that decryption yields blocks exactly.
+func rawCBC(t testing.TB, mk *messageKeys, blocks []byte) []byte {
+	t.Helper()
+	b, err := aes.NewCipher(mk.key[:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := make([]byte, len(blocks))
+	cipher.NewCBCEncrypter(b, mk.iv[:]).CryptBlocks(out, blocks)
+	return out
 }
 
 func TestForwardJump(t *testing.T) {

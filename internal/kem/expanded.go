@@ -336,8 +336,9 @@ func (ex *expandedKey) appendBytes(b []byte) []byte {
 	return append(b, ex.z[:]...)
 }
 
-// pkeDecrypt is Algorithm 15: the 32-byte message of ciphertext c.
-func (ex *expandedKey) pkeDecrypt(c *[RawCiphertextSize]byte) [32]byte {
+// pkeDecrypt is Algorithm 15: it sets m, which must be zero, to the 32-byte
+// message of ciphertext c. It clears its secret intermediate ŝ·u.
+func (ex *expandedKey) pkeDecrypt(m *[32]byte, c *[RawCiphertextSize]byte) {
 	var w, u ringElement
 	for i := range k {
 		decodeDecompressed(&u, c[i*c1Size:(i+1)*c1Size], du)
@@ -347,16 +348,16 @@ func (ex *expandedKey) pkeDecrypt(c *[RawCiphertextSize]byte) [32]byte {
 	inverseNTT(&w)
 	var v ringElement
 	decodeDecompressed(&v, c[k*c1Size:], dv)
-	var m [32]byte
 	for i := range n {
 		m[i/8] |= byte(compress(fieldSub(v[i], w[i]), 1)) << (i % 8)
 	}
-	return m
+	clear(w[:])
 }
 
-// pkeEncrypt is Algorithm 14 with the key's ek: the ciphertext of message m
-// with randomness r.
-func (ex *expandedKey) pkeEncrypt(m *[32]byte, r []byte) [RawCiphertextSize]byte {
+// pkeEncrypt is Algorithm 14 with the key's ek: it sets c to the ciphertext
+// of message m with randomness r. It clears its secret intermediates (ŷ, e1,
+// e2, u and v); c itself is the caller's to clear.
+func (ex *expandedKey) pkeEncrypt(c *[RawCiphertextSize]byte, m *[32]byte, r []byte) {
 	var y, e1 [k]ringElement
 	var e2 ringElement
 	N := byte(0)
@@ -371,10 +372,11 @@ func (ex *expandedKey) pkeEncrypt(m *[32]byte, r []byte) [RawCiphertextSize]byte
 	}
 	samplePolyCBD2(&e2, r, N)
 
-	c := make([]byte, 0, RawCiphertextSize)
+	b := c[:0] // the encodings fill c exactly, so appending writes in place
+	var u ringElement
 	for i := range k {
 		// u_i = NTT⁻¹(Σ_j Â[j, i] ∘ ŷ_j) + e1_i
-		var u ringElement
+		u = ringElement{}
 		for j := range k {
 			mulAddNTT(&u, &ex.a[j*k+i], &y[j])
 		}
@@ -382,7 +384,7 @@ func (ex *expandedKey) pkeEncrypt(m *[32]byte, r []byte) [RawCiphertextSize]byte
 		for x := range u {
 			u[x] = fieldAdd(u[x], e1[i][x])
 		}
-		c = encodeCompressed(c, &u, du)
+		b = encodeCompressed(b, &u, du)
 	}
 	// v = NTT⁻¹(t̂ᵀ ∘ ŷ) + e2 + Decompress_1(m)
 	var v ringElement
@@ -394,29 +396,42 @@ func (ex *expandedKey) pkeEncrypt(m *[32]byte, r []byte) [RawCiphertextSize]byte
 		mu := decompress(uint16(m[x/8]>>(x%8)&1), 1)
 		v[x] = fieldAdd(fieldAdd(v[x], e2[x]), mu)
 	}
-	c = encodeCompressed(c, &v, dv)
-	return [RawCiphertextSize]byte(c)
+	encodeCompressed(b, &v, dv)
+	clear(y[:])
+	clear(e1[:])
+	clear(e2[:])
+	clear(u[:])
+	clear(v[:])
 }
 
 // decapsulate is Algorithm 18: ML-KEM's shared key for ciphertext c, or the
 // implicit-rejection value J(z || c) when re-encryption does not reproduce c.
+// It clears the secret intermediates m', r, the re-encryption c' and the hash
+// states that absorbed m' and z (best-effort: the copy that Sum hashes from
+// is out of reach).
 func (ex *expandedKey) decapsulate(c *[RawCiphertextSize]byte) []byte {
-	m := ex.pkeDecrypt(c)
+	var m [32]byte
+	ex.pkeDecrypt(&m, c)
 	g := sha3.New512()
 	g.Write(m[:])
 	g.Write(ex.h[:])
 	kr := g.Sum(nil) // K' || r'
-	c2 := ex.pkeEncrypt(&m, kr[32:])
+	g.Reset()
+	var c2 [RawCiphertextSize]byte
+	ex.pkeEncrypt(&c2, &m, kr[32:])
 
 	kBar := make([]byte, SharedSecretSize)
 	j := sha3.NewSHAKE256()
 	j.Write(ex.z[:])
 	j.Write(c[:])
 	j.Read(kBar)
+	j.Reset()
 
 	out := kr[:32:32]
 	subtle.ConstantTimeCopy(1-subtle.ConstantTimeCompare(c[:], c2[:]), out, kBar)
 	clear(m[:])
 	clear(kr[32:])
+	clear(c2[:])
+	clear(kBar)
 	return out
 }

@@ -227,6 +227,7 @@ func kyberKDF(k, c []byte) []byte {
 	h.Write(hc[:])
 	out := make([]byte, SharedSecretSize)
 	h.Read(out)
+	h.Reset() // the state absorbed k
 	return out
 }
 

@@ -175,7 +175,9 @@ func (sk *PrivateKey) Decapsulate(ciphertext []byte) ([]byte, error) {
 		k = sk.ex.decapsulate((*[RawCiphertextSize]byte)(c))
 	}
 	if sk.t == Kyber1024 {
-		k = kyberKDF(k, c)
+		kk := kyberKDF(k, c)
+		clear(k) // ML-KEM's K̄, an intermediate secret here
+		k = kk
 	}
 	return k, nil
 }

@@ -444,6 +444,11 @@ func parseState(b []byte, swapped bool) (*EncapsulationState, bool) {
 // (ML-KEM.Decaps_internal, Algorithm 18). Like every ML-KEM decapsulation it
 // does not fail on a forged ciphertext: it returns the implicit-rejection key
 // J(z || c) instead. It errors only on wrong sizes.
+//
+// The secret intermediates (ŝ·u and m', K' and r, the re-encryption's ŷ, e1,
+// e2 and c, and the hash states that absorbed m' and z) are cleared before it
+// returns. That is best-effort, as everywhere in Go: copies the compiler or
+// the hashes' Sum made are out of reach.
 func (dk *DecapsulationKey) Decapsulate(ct1, ct2 []byte) ([]byte, error) {
 	if len(ct1) != Ciphertext1Size || len(ct2) != Ciphertext2Size {
 		return nil, ErrCiphertextSize
@@ -463,17 +468,23 @@ func (dk *DecapsulationKey) Decapsulate(ct1, ct2 []byte) ([]byte, error) {
 	for x := range w {
 		mBits[x] = compress(feSub(v[x], w[x]), 1)
 	}
-	m := byteEncode(make([]byte, 0, 32), &mBits, 1)
+	var mArr [32]byte
+	m := byteEncode(mArr[:0], &mBits, 1)
+	clear(acc[:])
+	clear(w[:])
+	clear(mBits[:])
 
 	// Re-encrypt (Algorithm 18, lines 7–10).
 	g := sha3.New512()
 	g.Write(m)
 	g.Write(dk.h[:])
 	kr := g.Sum(nil)
+	g.Reset()
 	kPrime, r := kr[:32], kr[32:]
 
 	st := new(EncapsulationState)
 	copy(st.m[:], m)
+	clear(m)
 	var nonce byte
 	for i := range k {
 		st.y[i] = samplePolyCBD2(r, nonce)
@@ -485,6 +496,7 @@ func (dk *DecapsulationKey) Decapsulate(ct1, ct2 []byte) ([]byte, error) {
 		nonce++
 	}
 	st.e2 = samplePolyCBD2(r, nonce)
+	clear(r)
 	for i := range k {
 		ntt(&st.y[i])
 	}
@@ -500,13 +512,19 @@ func (dk *DecapsulationKey) Decapsulate(ct1, ct2 []byte) ([]byte, error) {
 			u[x] = feAdd(u[x], e1[i][x])
 		}
 		c = compressEncode(c, &u, du)
+		clear(acc[:])
+		clear(u[:])
 	}
+	clear(e1[:])
 	acc = [n]uint32{}
 	for i := range k {
 		mulAddNTT(&acc, &dk.t[i], &st.y[i])
 	}
 	vv := st.computeV(&acc)
 	c = compressEncode(c, &vv, dv)
+	clear(acc[:])
+	clear(vv[:])
+	*st = EncapsulationState{}
 
 	// K̄ = J(z || c).
 	j := sha3.NewSHAKE256()
@@ -515,8 +533,11 @@ func (dk *DecapsulationKey) Decapsulate(ct1, ct2 []byte) ([]byte, error) {
 	j.Write(ct2)
 	kBar := make([]byte, SharedKeySize)
 	j.Read(kBar)
+	j.Reset()
 
 	equal := subtle.ConstantTimeCompare(c[:Ciphertext1Size], ct1) & subtle.ConstantTimeCompare(c[Ciphertext1Size:], ct2)
 	subtle.ConstantTimeCopy(equal, kBar, kPrime)
+	clear(kr)
+	clear(c)
 	return kBar, nil
 }

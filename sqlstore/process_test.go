@@ -27,7 +27,7 @@ import (
 
 // Environment of a helper process.
 const (
-	helperEnv    = "SQLSTORE_TEST_HELPER" // mode: decrypt, encrypt, crash, deliver
+	helperEnv    = "SQLSTORE_TEST_HELPER" // mode: decrypt, encrypt, crash, deliver, or a helperModes key
 	helperDriver = "SQLSTORE_TEST_DRIVER"
 	helperDSN    = "SQLSTORE_TEST_DSN"
 	helperIn     = "SQLSTORE_TEST_IN"
@@ -193,8 +193,14 @@ func runHelper(mode string) error {
 		fmt.Println("done")
 		return nil
 	}
+	if f := helperModes[mode]; f != nil {
+		return f(ctx, st, m)
+	}
 	return fmt.Errorf("unknown helper mode %q", mode)
 }
+
+// helperModes are the helper modes that other test files add (in init).
+var helperModes = map[string]func(ctx context.Context, st *Store, m *session.Manager) error{}
 
 // helper returns a command running the test binary as a helper.
 func helper(mode, driver, dsn, in, out string, seed int) *exec.Cmd {

@@ -22,6 +22,13 @@
 // Called without a Manager's lock (a context that carries no transaction of
 // this store), each write method runs in a transaction of its own.
 //
+// A Manager's operation may also run inside a transaction the app opened
+// (InTx, or LockAddress of another address): LockAddress then takes the
+// address's lock in that outer transaction (on PostgreSQL the row lock,
+// held until the outer transaction ends), so such operations are
+// serialized across processes too, and the outer transaction commits or
+// rolls back their writes.
+//
 // On SQLite a Store runs one transaction at a time (SQLite has one writer),
 // and a DecryptWith handler runs inside one: a handler that calls the
 // Manager, or a write method of the same Store, waits forever. Keep the
@@ -336,15 +343,31 @@ func (t *txn) end(commit bool) error {
 // lock of addr in it (a row lock on PostgreSQL; the database's write lock on
 // SQLite), and returns a context that carries the transaction. Every method
 // of s called with that context runs in the transaction; unlock(true)
-// commits it, unlock(false) rolls it back. If ctx already carries a
-// transaction of s, LockAddress returns ctx and an unlock that does nothing
-// (the outer transaction decides).
+// commits it, unlock(false) rolls it back.
+//
+// If ctx already carries a transaction of s (Manager calls inside InTx, or
+// inside the lock of another address), LockAddress still takes the lock of
+// addr, in that outer transaction: on PostgreSQL the row lock, held until
+// the outer transaction ends (on SQLite the outer transaction already holds
+// the database's write lock). It returns ctx and an unlock that does
+// nothing: the outer transaction commits or rolls back. Without that lock,
+// two processes (or two goroutines whose outer transactions commit after
+// the Manager's in-process lock is released) would load the same record
+// and reuse its message keys. On PostgreSQL an app that nests the locks of
+// several addresses should take them in one order everywhere: two
+// transactions that take them in opposite orders deadlock, and PostgreSQL
+// aborts one of them.
 //
 // Apps can use it directly to make several store calls atomic. While a
 // transaction is open, the same goroutine must not start another one on s
 // (on SQLite that waits for the first).
 func (s *Store) LockAddress(ctx context.Context, addr session.Address) (context.Context, func(commit bool) error, error) {
-	if s.txOf(ctx) != nil {
+	if t := s.txOf(ctx); t != nil {
+		if s.dialect == Postgres {
+			if err := s.lockRow(ctx, t.q, addr); err != nil {
+				return nil, nil, err
+			}
+		}
 		return ctx, func(bool) error { return nil }, nil
 	}
 	t, err := s.begin(ctx)
@@ -378,7 +401,9 @@ func (s *Store) lockRow(ctx context.Context, q querier, addr session.Address) er
 
 // InTx runs f with a context that carries one transaction of s, and commits
 // if f returns nil (rolls back otherwise). If ctx already carries a
-// transaction of s, f runs in it. It does not take an address lock.
+// transaction of s, f runs in it. It takes no address lock itself; a
+// Manager called inside f takes the lock of its address in the
+// transaction (see LockAddress), held until InTx ends.
 func (s *Store) InTx(ctx context.Context, f func(ctx context.Context) error) error {
 	if s.txOf(ctx) != nil {
 		return f(ctx)

@@ -386,15 +386,7 @@ func (s *State) Decrypt(dst []byte, h Header, body, salt []byte, verify func(mac
 // decryptSkipped handles a counter below the chain's index: its key must be
 // among the stored ones.
 func (s *State) decryptSkipped(dst []byte, c *recvChain, counter uint32, body, salt []byte, verify func(*MACKey) error) ([]byte, error) {
-	j, found := slices.BinarySearchFunc(c.skipped, counter, func(sk skippedKey, n uint32) int {
-		switch {
-		case sk.n < n:
-			return -1
-		case sk.n > n:
-			return 1
-		}
-		return 0
-	})
+	j, found := c.find(counter)
 	if !found {
 		if counter < c.floor {
 			return nil, &LimitError{Err: ErrSkippedKeyDropped, Limit: "MaxSkippedKeysPerChain", Max: MaxSkippedKeysPerChain, Got: uint64(counter)}
@@ -425,6 +417,20 @@ func (s *State) decryptSkipped(dst []byte, c *recvChain, counter uint32, body, s
 	clear(sk.seed[:])
 	c.skipped = slices.Delete(c.skipped, j, j+1)
 	return out, nil
+}
+
+// find returns the position of the skipped key with index counter, and
+// whether it is stored.
+func (c *recvChain) find(counter uint32) (int, bool) {
+	return slices.BinarySearchFunc(c.skipped, counter, func(sk skippedKey, n uint32) int {
+		switch {
+		case sk.n < n:
+			return -1
+		case sk.n > n:
+			return 1
+		}
+		return 0
+	})
 }
 
 func (s *State) checkJump(n, counter uint32) error {

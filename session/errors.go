@@ -33,6 +33,11 @@ var (
 	// (below 3) or unknown (above 4). A message of the other supported
 	// version than the session's is ErrInvalidMessage, as in libsignal.
 	ErrVersion = errors.New("session: unsupported message version")
+	// ErrMinimumVersion is returned when a bundle or a PreKey message would
+	// start a session of a version below the Manager's minimum (see
+	// WithMinimumVersion): for example a bundle whose KEM prekey was
+	// stripped, which would downgrade the session to v3.
+	ErrMinimumVersion = errors.New("session: session version below the minimum")
 )
 
 // UntrustedIdentityError reports that the identity store refused the identity

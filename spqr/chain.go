@@ -159,25 +159,34 @@ func (c *chain) sendKey(epoch uint64) (uint32, []byte, error) {
 
 // recvKey returns the key for message index in epoch.
 func (c *chain) recvKey(epoch uint64, index uint32) ([]byte, error) {
-	i, err := c.epochIndex(epoch)
-	if err != nil {
-		return nil, err
-	}
-	return c.links[i].recv.key(epoch, index, c.params)
+	k, _, err := c.recvKeyWithin(epoch, index, ^uint32(0))
+	return k, err
 }
 
-func (d *chainDir) key(epoch uint64, at uint32, p ChainParams) ([]byte, error) {
+// recvKeyWithin is recvKey taking at most maxSteps chain steps; it returns
+// the number of steps taken.
+func (c *chain) recvKeyWithin(epoch uint64, index, maxSteps uint32) ([]byte, uint32, error) {
+	i, err := c.epochIndex(epoch)
+	if err != nil {
+		return nil, 0, err
+	}
+	return c.links[i].recv.key(epoch, index, c.params, maxSteps)
+}
+
+func (d *chainDir) key(epoch uint64, at uint32, p ChainParams, maxSteps uint32) ([]byte, uint32, error) {
 	maxOOO := uint64(p.maxOOO())
 	switch {
 	case at > d.ctr:
-		if at-d.ctr > p.maxJump() {
-			return nil, &KeyError{Err: ErrKeyJump, Epoch: epoch, Index: at, Current: d.ctr, Limit: p.maxJump()}
+		if limit := min(p.maxJump(), maxSteps); at-d.ctr > limit {
+			return nil, 0, &KeyError{Err: ErrKeyJump, Epoch: epoch, Index: at, Current: d.ctr, Limit: limit}
 		}
 	case at < d.ctr:
-		return d.takeOld(epoch, at, p)
+		k, err := d.takeOld(epoch, at, p)
+		return k, 0, err
 	default:
-		return nil, &KeyError{Err: ErrKeyAlreadyRequested, Epoch: epoch, Index: at}
+		return nil, 0, &KeyError{Err: ErrKeyAlreadyRequested, Epoch: epoch, Index: at}
 	}
+	steps := at - d.ctr
 	if uint64(at) > uint64(d.ctr)+maxOOO {
 		// Every key we hold is about to become too old.
 		d.prev = d.prev[:0]
@@ -185,7 +194,7 @@ func (d *chainDir) key(epoch uint64, at uint32, p ChainParams) ([]byte, error) {
 	for at > d.ctr+1 {
 		idx, k, err := d.stepKey()
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		if uint64(idx)+maxOOO >= uint64(at) {
 			d.prev = append(append(d.prev, be32(idx)...), k...)
@@ -193,7 +202,7 @@ func (d *chainDir) key(epoch uint64, at uint32, p ChainParams) ([]byte, error) {
 	}
 	d.trim(p)
 	_, k, err := d.stepKey()
-	return k, err
+	return k, steps, err
 }
 
 // takeOld returns and forgets a skipped key.

@@ -212,59 +212,70 @@ func (s *State) Send() (next *State, msg, key []byte, err error) {
 // still negotiating, unless that is below its minimum (ErrMinimumVersion),
 // and fails otherwise (ErrVersionMismatch).
 func (s *State) Recv(msg []byte) (next *State, key []byte, err error) {
+	next, key, _, err = s.RecvWithin(msg, ^uint32(0))
+	return next, key, err
+}
+
+// RecvWithin is Recv with a bound on its work: it refuses, with a *KeyError
+// matching ErrKeyJump, a message whose key lies more than maxSteps chain
+// steps ahead (whatever the chain's own MaxJump allows), before taking any
+// step, and it returns the number of chain steps it took. A session that
+// tries one message against several states spends one budget across them
+// with it.
+func (s *State) RecvWithin(msg []byte, maxSteps uint32) (next *State, key []byte, steps uint32, err error) {
 	st, err := parseState(s.raw)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, 0, err
 	}
 	mv := V0
 	if len(msg) > 0 {
 		if msg[0] > byte(MaxVersion) {
-			return s, nil, nil // from the future: keep our version
+			return s, nil, 0, nil // from the future: keep our version
 		}
 		mv = Version(msg[0])
 	}
 	if sv := st.version(); mv < sv {
 		if st.vn == nil {
-			return nil, nil, ErrVersionMismatch
+			return nil, nil, 0, ErrVersionMismatch
 		}
 		if mv < st.vn.minVersion {
-			return nil, nil, ErrMinimumVersion
+			return nil, nil, 0, ErrMinimumVersion
 		}
 		// Downgrade (only V1 -> V0 exists): SPQR is off from here on.
-		return &State{}, nil, nil
+		return &State{}, nil, 0, nil
 	}
 	if st.braid == nil {
-		return &State{}, nil, nil
+		return &State{}, nil, 0, nil
 	}
 	m, err := ParseMessage(msg)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, 0, err
 	}
 	es, err := st.braid.recv(m)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, 0, err
 	}
 	c := st.chain
 	if c == nil {
 		if st.vn == nil {
-			return nil, nil, ErrChainNotAvailable
+			return nil, nil, 0, ErrChainNotAvailable
 		}
 		if c, err = st.vn.newChain(); err != nil {
-			return nil, nil, err
+			return nil, nil, 0, err
 		}
 	}
 	if es != nil {
 		if err := c.addEpoch(es.epoch, es.secret); err != nil {
-			return nil, nil, err
+			return nil, nil, 0, err
 		}
 	}
 	if !(m.Epoch == 1 && m.Index == 0) {
-		if key, err = c.recvKey(m.Epoch-1, m.Index); err != nil {
-			return nil, nil, err
+		if key, steps, err = c.recvKeyWithin(m.Epoch-1, m.Index, maxSteps); err != nil {
+			return nil, nil, 0, err
 		}
 	}
 	st.chain, st.vn = c, nil // receiving ends negotiation
-	return &State{raw: st.marshal(len(s.raw))}, key, nil
+	return &State{raw: st.marshal(len(s.raw))}, key, steps, nil
 }
 
 // state is the decoded PqRatchetState.

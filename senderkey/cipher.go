@@ -13,7 +13,9 @@ import (
 
 // Cipher runs the sender-key operations against a Store. It is safe for
 // concurrent use: operations on the same (sender, distribution id) run one
-// at a time, others in parallel.
+// at a time, others in parallel. If the store is a Locker, each operation
+// also runs under its lock, so that processes sharing the store take turns
+// too.
 type Cipher struct {
 	store Store
 	locks keyedLocks
@@ -22,18 +24,34 @@ type Cipher struct {
 // NewCipher returns a Cipher that keeps its records in store.
 func NewCipher(store Store) *Cipher { return &Cipher{store: store} }
 
-// lockLoad takes the lock of (sender, id) and loads the record.
-func (c *Cipher) lockLoad(ctx context.Context, sender Sender, id DistributionID) (*Record, func(), error) {
-	unlock, err := c.locks.lock(ctx, storeKey{sender, id})
+// locked runs f on the record of (sender, id) (nil if none is stored) under
+// the in-process lock of (sender, id) and, if the store is a Locker, its
+// lock: f makes its store calls with the context it is given. The store's
+// lock commits if f returns nil and is undone otherwise; a failed commit
+// is locked's error.
+func (c *Cipher) locked(ctx context.Context, sender Sender, id DistributionID, f func(ctx context.Context, rec *Record) error) (err error) {
+	release, err := c.locks.lock(ctx, storeKey{sender, id})
 	if err != nil {
-		return nil, nil, err
+		return err
+	}
+	defer release()
+	if l, ok := c.store.(Locker); ok {
+		lctx, unlock, lerr := l.LockSender(ctx, sender, id)
+		if lerr != nil {
+			return fmt.Errorf("senderkey: locking record of %s: %w", sender, lerr)
+		}
+		defer func() { // err is locked's result
+			if uerr := unlock(err == nil); uerr != nil && err == nil {
+				err = fmt.Errorf("senderkey: committing record of %s: %w", sender, uerr)
+			}
+		}()
+		ctx = lctx
 	}
 	rec, err := c.store.Load(ctx, sender, id)
 	if err != nil {
-		unlock()
-		return nil, nil, fmt.Errorf("senderkey: loading record of %s: %w", sender, err)
+		return fmt.Errorf("senderkey: loading record of %s: %w", sender, err)
 	}
-	return rec, unlock, nil
+	return f(ctx, rec)
 }
 
 func (c *Cipher) save(ctx context.Context, sender Sender, id DistributionID, rec *Record) error {
@@ -50,33 +68,36 @@ func (c *Cipher) save(ctx context.Context, sender Sender, id DistributionID, rec
 // describes the chain as it is now, so members who receive it can decrypt
 // messages from the current iteration on.
 func (c *Cipher) CreateDistributionMessage(ctx context.Context, self Sender, id DistributionID) (*DistributionMessage, error) {
-	rec, unlock, err := c.lockLoad(ctx, self, id)
+	var dm *DistributionMessage
+	err := c.locked(ctx, self, id, func(ctx context.Context, rec *Record) error {
+		if rec == nil || rec.Len() == 0 {
+			s, err := newOwnState()
+			if err != nil {
+				return err
+			}
+			rec = &Record{}
+			rec.add(s)
+			if err := c.save(ctx, self, id, rec); err != nil {
+				return err
+			}
+		}
+		s := rec.states[0]
+		if s.messageVersion() != MessageVersion {
+			return fmt.Errorf("%w: chain %d has message version %d", ErrInvalidRecord, s.chainID, s.messageVersion())
+		}
+		dm = &DistributionMessage{
+			distributionID: id,
+			chainID:        s.chainID,
+			iteration:      s.chain.iteration,
+			chainKey:       s.chain.key,
+			signingKey:     s.signingPub,
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	defer unlock()
-	if rec == nil || rec.Len() == 0 {
-		s, err := newOwnState()
-		if err != nil {
-			return nil, err
-		}
-		rec = &Record{}
-		rec.add(s)
-		if err := c.save(ctx, self, id, rec); err != nil {
-			return nil, err
-		}
-	}
-	s := rec.states[0]
-	if s.messageVersion() != MessageVersion {
-		return nil, fmt.Errorf("%w: chain %d has message version %d", ErrInvalidRecord, s.chainID, s.messageVersion())
-	}
-	return &DistributionMessage{
-		distributionID: id,
-		chainID:        s.chainID,
-		iteration:      s.chain.iteration,
-		chainKey:       s.chain.key,
-		signingKey:     s.signingPub,
-	}, nil
+	return dm, nil
 }
 
 // newOwnState makes a new sending chain.
@@ -107,27 +128,25 @@ func newOwnState() (*state, error) {
 // dropped.
 func (c *Cipher) ProcessDistributionMessage(ctx context.Context, sender Sender, m *DistributionMessage) error {
 	id := m.distributionID
-	rec, unlock, err := c.lockLoad(ctx, sender, id)
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	if rec == nil {
-		rec = &Record{}
-	}
-	rec.add(&state{
-		version:    MessageVersion,
-		chainID:    m.chainID,
-		chain:      chainKey{iteration: m.iteration, key: m.chainKey},
-		signingPub: m.signingKey,
+	return c.locked(ctx, sender, id, func(ctx context.Context, rec *Record) error {
+		if rec == nil {
+			rec = &Record{}
+		}
+		rec.add(&state{
+			version:    MessageVersion,
+			chainID:    m.chainID,
+			chain:      chainKey{iteration: m.iteration, key: m.chainKey},
+			signingPub: m.signingKey,
+		})
+		return c.save(ctx, sender, id, rec)
 	})
-	return c.save(ctx, sender, id, rec)
 }
 
 // Encrypt encrypts plaintext with self's newest sender key for distribution
 // id and returns the signed SenderKeyMessage, which every member that
 // processed the distribution message can decrypt. The chain advances by one
-// and is stored before the message is returned.
+// and is stored (with a Locker store, committed) before the message is
+// returned; if that fails, Encrypt returns no message.
 func (c *Cipher) Encrypt(ctx context.Context, self Sender, id DistributionID, plaintext []byte) ([]byte, error) {
 	return c.encrypt(ctx, self, id, plaintext, false)
 }
@@ -136,48 +155,52 @@ func (c *Cipher) encrypt(ctx context.Context, self Sender, id DistributionID, pl
 	if len(plaintext) > MaxPlaintextSize {
 		return nil, fmt.Errorf("%w: %d bytes, more than MaxPlaintextSize (%d)", ErrPlaintextTooLarge, len(plaintext), MaxPlaintextSize)
 	}
-	rec, unlock, err := c.lockLoad(ctx, self, id)
-	if err != nil {
-		return nil, err
-	}
-	defer unlock()
-	if rec == nil || rec.Len() == 0 {
-		return nil, fmt.Errorf("%w for %s in distribution %s", ErrNoSenderKey, self, id)
-	}
-	s := rec.states[0]
-	if s.messageVersion() != MessageVersion {
-		return nil, fmt.Errorf("%w: chain %d has message version %d", ErrInvalidRecord, s.chainID, s.messageVersion())
-	}
-	signer, err := s.signingKeyPair()
-	if err != nil {
-		return nil, err
-	}
-	var seed [32]byte
-	var next chainKey
-	if err := s.chain.step(&seed, &next); err != nil {
-		return nil, err
-	}
-	mk, err := deriveMessageKeys(&seed)
-	clear(seed[:])
-	if err != nil {
-		return nil, err
-	}
-	ct := mk.encryptCBC(plaintext)
-	clear(mk.key[:])
 	var out []byte
-	if legacy {
-		out = appendLegacyMessage(nil, s.chainID, s.chain.iteration, ct)
-	} else {
-		w := wire.SenderKeyMessage{DistributionID: id, ChainID: s.chainID, Iteration: s.chain.iteration, Ciphertext: ct}
-		out = w.AppendUnsigned(make([]byte, 0, w.EncodedLen()))
-	}
-	sig, err := signer.Sign(out)
+	err := c.locked(ctx, self, id, func(ctx context.Context, rec *Record) error {
+		if rec == nil || rec.Len() == 0 {
+			return fmt.Errorf("%w for %s in distribution %s", ErrNoSenderKey, self, id)
+		}
+		s := rec.states[0]
+		if s.messageVersion() != MessageVersion {
+			return fmt.Errorf("%w: chain %d has message version %d", ErrInvalidRecord, s.chainID, s.messageVersion())
+		}
+		signer, err := s.signingKeyPair()
+		if err != nil {
+			return err
+		}
+		var seed [32]byte
+		var next chainKey
+		if err := s.chain.step(&seed, &next); err != nil {
+			return err
+		}
+		mk, err := deriveMessageKeys(&seed)
+		clear(seed[:])
+		if err != nil {
+			return err
+		}
+		ct := mk.encryptCBC(plaintext)
+		clear(mk.key[:])
+		var msg []byte
+		if legacy {
+			msg = appendLegacyMessage(nil, s.chainID, s.chain.iteration, ct)
+		} else {
+			w := wire.SenderKeyMessage{DistributionID: id, ChainID: s.chainID, Iteration: s.chain.iteration, Ciphertext: ct}
+			msg = w.AppendUnsigned(make([]byte, 0, w.EncodedLen()))
+		}
+		sig, err := signer.Sign(msg)
+		if err != nil {
+			return err
+		}
+		s.chain = next
+		if err := c.save(ctx, self, id, rec); err != nil {
+			return err
+		}
+		out = append(msg, sig...)
+		return nil
+	})
 	if err != nil {
-		return nil, err
-	}
-	out = append(out, sig...)
-	s.chain = next
-	if err := c.save(ctx, self, id, rec); err != nil {
+		// Not even a message whose iteration was stored: the store's
+		// commit may have failed.
 		return nil, err
 	}
 	return out, nil
@@ -211,10 +234,11 @@ func (s *state) signingKeyPair() (*curve.IdentityKeyPair, error) {
 // processed (ErrNoSenderKey otherwise).
 //
 // The record is written back only when the signature verified and the body
-// decrypted; on any error the stored record is unchanged. A message whose key
-// was already used is ErrDuplicateMessage, one more than MaxForwardJump
-// iterations ahead is a *ForwardJumpError, rejected before any key is
-// derived.
+// decrypted; on any error the stored record is unchanged (with a Locker
+// store, the lock is undone), and no plaintext is returned if storing or
+// committing the record fails. A message whose key was already used is
+// ErrDuplicateMessage, one more than MaxForwardJump iterations ahead is a
+// *ForwardJumpError, rejected before any key is derived.
 func (c *Cipher) Decrypt(ctx context.Context, sender Sender, message []byte) ([]byte, error) {
 	m, err := wire.ParseSenderKeyMessage(message)
 	if err != nil {
@@ -240,40 +264,41 @@ type incoming struct {
 }
 
 func (c *Cipher) decrypt(ctx context.Context, sender Sender, m *incoming) ([]byte, error) {
-	rec, unlock, err := c.lockLoad(ctx, sender, m.id)
+	var plaintext []byte
+	err := c.locked(ctx, sender, m.id, func(ctx context.Context, rec *Record) error {
+		if rec == nil {
+			return fmt.Errorf("%w for %s in distribution %s", ErrNoSenderKey, sender, m.id)
+		}
+		_, s := rec.stateFor(m.chainID)
+		if s == nil {
+			return fmt.Errorf("%w for %s in distribution %s with chain id %d", ErrNoSenderKey, sender, m.id, m.chainID)
+		}
+		if s.messageVersion() != MessageVersion {
+			return fmt.Errorf("%w: message version %d, chain %d has version %d", ErrInvalidMessage, MessageVersion, s.chainID, s.messageVersion())
+		}
+		if !s.signingPub.VerifySignature(m.signed, m.signature) {
+			return ErrInvalidSignature
+		}
+		var a advance
+		if err := s.plan(&a, m.iteration); err != nil {
+			return err
+		}
+		mk, err := deriveMessageKeys(&a.seed)
+		clear(a.seed[:])
+		if err != nil {
+			return err
+		}
+		pt, err := mk.decryptCBC(m.body)
+		clear(mk.key[:])
+		if err != nil {
+			return err
+		}
+		s.commit(&a)
+		plaintext = pt
+		return c.save(ctx, sender, m.id, rec)
+	})
 	if err != nil {
-		return nil, err
-	}
-	defer unlock()
-	if rec == nil {
-		return nil, fmt.Errorf("%w for %s in distribution %s", ErrNoSenderKey, sender, m.id)
-	}
-	_, s := rec.stateFor(m.chainID)
-	if s == nil {
-		return nil, fmt.Errorf("%w for %s in distribution %s with chain id %d", ErrNoSenderKey, sender, m.id, m.chainID)
-	}
-	if s.messageVersion() != MessageVersion {
-		return nil, fmt.Errorf("%w: message version %d, chain %d has version %d", ErrInvalidMessage, MessageVersion, s.chainID, s.messageVersion())
-	}
-	if !s.signingPub.VerifySignature(m.signed, m.signature) {
-		return nil, ErrInvalidSignature
-	}
-	var a advance
-	if err := s.plan(&a, m.iteration); err != nil {
-		return nil, err
-	}
-	mk, err := deriveMessageKeys(&a.seed)
-	clear(a.seed[:])
-	if err != nil {
-		return nil, err
-	}
-	plaintext, err := mk.decryptCBC(m.body)
-	clear(mk.key[:])
-	if err != nil {
-		return nil, err
-	}
-	s.commit(&a)
-	if err := c.save(ctx, sender, m.id, rec); err != nil {
+		// The record was not stored (or its commit failed): no plaintext.
 		clear(plaintext)
 		return nil, err
 	}

@@ -13,9 +13,29 @@ import (
 // saves record; the implementation must not keep a reference to it that the
 // caller's later changes could reach (copy or encode it). Errors are returned
 // to the caller of the Cipher method unchanged (wrapped).
+//
+// A Cipher runs the operations on one (sender, distribution id) one at a
+// time within the process. A Store shared by several processes (a database)
+// must also implement Locker, or two processes can load the same record,
+// and both encrypt with the same iteration of the chain (the same message
+// key).
 type Store interface {
 	Load(ctx context.Context, sender Sender, id DistributionID) (*Record, error)
 	Store(ctx context.Context, sender Sender, id DistributionID, record *Record) error
+}
+
+// Locker is an optional interface of a Store that is shared by several
+// processes, such as a database. Around each operation on (sender, id) that
+// loads and may store its record, a Cipher takes its in-process lock, then
+// calls LockSender, makes every Load and Store of the operation with the
+// returned context, and ends with unlock(true) after a successful operation
+// (which must commit every write made with that context, and report a failed
+// commit) or unlock(false) after a failed one (which must undo them). An
+// operation whose unlock(true) fails fails too: Encrypt returns no message
+// and Decrypt no plaintext. While the lock is held, no other process may
+// run an operation on the same (sender, id).
+type Locker interface {
+	LockSender(ctx context.Context, sender Sender, id DistributionID) (context.Context, func(commit bool) error, error)
 }
 
 // storeKey is the map key of a record.

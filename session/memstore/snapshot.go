@@ -25,7 +25,8 @@ const snapshotVersion = 1
 //	3 registration id (varint)    4 repeated identity {1 name, 2 device, 3 key (33)}
 //	5 repeated prekey {1 id, 2 private}
 //	6 repeated signed prekey {1 id, 2 private, 3 timestamp (ms), 4 signature}
-//	7 repeated KEM prekey {1 id, 2 private (typed), 3 timestamp (ms), 4 signature, 5 last resort}
+//	7 repeated KEM prekey {1 id, 2 private (typed), 3 timestamp (ms), 4 signature, 5 last resort,
+//	  6 repeated use of a last-resort key {1 signed prekey id, 2 base key (33)}}
 //	8 repeated session {1 name, 2 device, 3 record}
 //
 // It holds every secret of the store: protect it as such.
@@ -72,6 +73,12 @@ func (s *Store) MarshalBinary() ([]byte, error) {
 		m = appendBytes(m, 4, e.key.Signature)
 		if e.lastResort {
 			m = appendVarint(m, 5, 1)
+		}
+		for u := range e.uses {
+			var um []byte
+			um = appendVarint(um, 1, uint64(u.signedPreKeyID))
+			um = appendBytes(um, 2, u.baseKey.Bytes())
+			m = appendBytes(m, 6, um)
 		}
 		b = appendBytes(b, 7, m)
 	}
@@ -206,6 +213,7 @@ func Unmarshal(b []byte) (*Store, error) {
 		case 7:
 			k := new(x3dh.KEMPreKey)
 			var lastResort bool
+			var uses map[kemUse]struct{}
 			err := fields(bs, func(num protowire.Number, v uint64, bs []byte) error {
 				switch num {
 				case 1:
@@ -222,13 +230,33 @@ func Unmarshal(b []byte) (*Store, error) {
 					k.Signature = append([]byte(nil), bs...)
 				case 5:
 					lastResort = v != 0
+				case 6:
+					var u kemUse
+					var hasBaseKey bool
+					err := fields(bs, func(num protowire.Number, v uint64, bs []byte) (err error) {
+						switch num {
+						case 1:
+							u.signedPreKeyID = uint32(v)
+						case 2:
+							u.baseKey, err = curve.ParsePublicKey(bs)
+							hasBaseKey = true
+						}
+						return err
+					})
+					if err != nil || !hasBaseKey {
+						return errors.Join(ErrInvalidSnapshot, err)
+					}
+					if uses == nil {
+						uses = make(map[kemUse]struct{})
+					}
+					uses[u] = struct{}{}
 				}
 				return nil
 			})
-			if err != nil || k.KeyPair.Private == nil {
+			if err != nil || k.KeyPair.Private == nil || (uses != nil && !lastResort) {
 				return errors.Join(ErrInvalidSnapshot, err)
 			}
-			s.kemPreKeys[k.ID] = kemEntry{key: k, lastResort: lastResort}
+			s.kemPreKeys[k.ID] = &kemEntry{key: k, lastResort: lastResort, uses: uses}
 		case 8:
 			var addr session.Address
 			var rec []byte

@@ -13,11 +13,19 @@ import (
 
 // device adapts st to the suite. With snapshots, a restart carries the
 // store over in a snapshot (MarshalBinary, then Unmarshal), as an app that
-// keeps its memstore in a file does; without, a restart is a new Manager
-// over the same Store.
+// keeps its memstore in a file does. A restored store is a copy, which the
+// first does not see, so the suite must not take it for a second handle on
+// the same data: the device's stores then hide that they are a
+// session.Locker (and the suite uses one Manager at a time). Without
+// snapshots, a reopened device is another handle on the same Store, used by
+// other Managers at the same time through the Store's locks.
 func device(t *testing.T, st *memstore.Store, snapshots bool) storetest.Device {
+	var all session.AllStores = st
+	if snapshots {
+		all = struct{ session.AllStores }{st}
+	}
 	d := storetest.Device{
-		Stores: session.StoresOf(st),
+		Stores: session.StoresOf(all),
 		AddPreKey: func(_ context.Context, k *x3dh.OneTimePreKey) error {
 			st.AddPreKey(k)
 			return nil
@@ -43,6 +51,8 @@ func device(t *testing.T, st *memstore.Store, snapshots bool) storetest.Device {
 			}
 			return device(t, restored, true)
 		}
+	} else {
+		d.Reopen = func(t *testing.T) storetest.Device { return device(t, st, false) }
 	}
 	return d
 }

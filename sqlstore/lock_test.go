@@ -184,3 +184,19 @@ func signalMessageOf(t *testing.T, m wireMsg) *wire.ReceivedSignalMessage {
 	}
 	return sm
 }
+
+// TestNestedLockAddressBlocksOtherHandle: LockAddress inside InTx holds the
+// address's lock until InTx ends: another handle's LockAddress waits.
+func TestNestedLockAddressBlocksOtherHandle(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, be backend) {
+		d := newDevice(t, be, "hub")
+		other := d.reopen(t)
+		addr := session.Address{Name: "peer", DeviceID: 1}
+		lockOn := func(s *Store) lockFunc {
+			return func(ctx context.Context) (context.Context, func(bool) error, error) {
+				return s.LockAddress(ctx, addr)
+			}
+		}
+		checkBlocks(t, d.store, true, lockOn(d.store), lockOn(other.store))
+	})
+}

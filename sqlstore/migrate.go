@@ -134,6 +134,27 @@ var migrations = []migration{
 			)`,
 		},
 	},
+	{
+		// The row locks of LockSender (PostgreSQL; on SQLite the table
+		// stays empty, as address_locks does).
+		version: 3,
+		sqlite: []string{
+			`CREATE TABLE sender_key_locks (
+				sender_name TEXT NOT NULL,
+				sender_device_id INTEGER NOT NULL,
+				distribution_id BLOB NOT NULL,
+				PRIMARY KEY (sender_name, sender_device_id, distribution_id)
+			)`,
+		},
+		postgres: []string{
+			`CREATE TABLE sender_key_locks (
+				sender_name TEXT NOT NULL,
+				sender_device_id BIGINT NOT NULL,
+				distribution_id BYTEA NOT NULL,
+				PRIMARY KEY (sender_name, sender_device_id, distribution_id)
+			)`,
+		},
+	},
 }
 
 // SchemaVersion is the schema version this package migrates to.

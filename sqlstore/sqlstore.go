@@ -19,8 +19,15 @@
 // not at all. With Manager.DecryptWith the app's handler runs inside that
 // transaction, before the commit.
 //
-// Called without a Manager's lock (a context that carries no transaction of
-// this store), each write method runs in a transaction of its own.
+// A *Store is a senderkey.Locker too: a senderkey.Cipher runs each
+// operation on a sender-key record inside LockSender, a transaction with the
+// lock of (sender, distribution id) (a row lock in sender_key_locks on
+// PostgreSQL, BEGIN IMMEDIATE on SQLite), so processes sharing the database
+// never use one iteration of a sender-key chain twice.
+//
+// Called without a Manager's or Cipher's lock (a context that carries no
+// transaction of this store), each write method runs in a transaction of
+// its own.
 //
 // A Manager's operation may also run inside a transaction the app opened
 // (InTx, or LockAddress of another address): LockAddress then takes the
@@ -145,6 +152,7 @@ var (
 	_ session.AllStores = (*Store)(nil)
 	_ session.Locker    = (*Store)(nil)
 	_ senderkey.Store   = (*Store)(nil)
+	_ senderkey.Locker  = (*Store)(nil)
 )
 
 // DialectOf returns the dialect of a driver name: "sqlite" or "pgx" (also
@@ -362,9 +370,36 @@ func (t *txn) end(commit bool) error {
 // transaction is open, the same goroutine must not start another one on s
 // (on SQLite that waits for the first).
 func (s *Store) LockAddress(ctx context.Context, addr session.Address) (context.Context, func(commit bool) error, error) {
+	return s.lock(ctx, func(q querier) error {
+		if err := s.lockRow(ctx, q, qLockSelect, qLockInsert, addr.Name, int64(addr.DeviceID)); err != nil {
+			return fmt.Errorf("sqlstore: lock %v: %w", addr, err)
+		}
+		return nil
+	})
+}
+
+// LockSender implements senderkey.Locker, as LockAddress does
+// session.Locker: it begins a transaction and takes the lock of the
+// sender-key record of (sender, id) in it (on PostgreSQL a row lock in
+// sender_key_locks; on SQLite the transaction holds the database's write
+// lock), and returns a context that carries the transaction; unlock(true)
+// commits it, unlock(false) rolls it back. If ctx already carries a
+// transaction of s, the lock is taken in it and unlock does nothing.
+func (s *Store) LockSender(ctx context.Context, sender senderkey.Sender, id senderkey.DistributionID) (context.Context, func(commit bool) error, error) {
+	return s.lock(ctx, func(q querier) error {
+		if err := s.lockRow(ctx, q, qSenderLockSelect, qSenderLockInsert, sender.Name, int64(sender.DeviceID), id[:]); err != nil {
+			return fmt.Errorf("sqlstore: lock sender key of %s.%d: %w", sender.Name, sender.DeviceID, err)
+		}
+		return nil
+	})
+}
+
+// lock is LockAddress and LockSender: it begins a transaction, or joins
+// ctx's, and on PostgreSQL takes a row lock in it with rowLock.
+func (s *Store) lock(ctx context.Context, rowLock func(q querier) error) (context.Context, func(commit bool) error, error) {
 	if t := s.txOf(ctx); t != nil {
 		if s.dialect == Postgres {
-			if err := s.lockRow(ctx, t.q, addr); err != nil {
+			if err := rowLock(t.q); err != nil {
 				return nil, nil, err
 			}
 		}
@@ -375,7 +410,7 @@ func (s *Store) LockAddress(ctx context.Context, addr session.Address) (context.
 		return nil, nil, err
 	}
 	if s.dialect == Postgres {
-		if err := s.lockRow(ctx, t.q, addr); err != nil {
+		if err := rowLock(t.q); err != nil {
 			t.end(false)
 			return nil, nil, err
 		}
@@ -383,20 +418,17 @@ func (s *Store) LockAddress(ctx context.Context, addr session.Address) (context.
 	return context.WithValue(ctx, txKey{}, t), t.end, nil
 }
 
-// lockRow takes the row lock of addr in address_locks, inserting the row on
-// first use.
-func (s *Store) lockRow(ctx context.Context, q querier, addr session.Address) error {
+// lockRow takes the row lock of key in a lock table: SELECT ... FOR UPDATE
+// with selectQ, after inserting the row with insertQ on first use.
+func (s *Store) lockRow(ctx context.Context, q querier, selectQ, insertQ string, key ...any) error {
 	var one int
-	err := q.QueryRowContext(ctx, s.sql(qLockSelect), addr.Name, int64(addr.DeviceID)).Scan(&one)
+	err := q.QueryRowContext(ctx, s.sql(selectQ), key...).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
-		if _, err = q.ExecContext(ctx, s.sql(qLockInsert), addr.Name, int64(addr.DeviceID)); err == nil {
-			err = q.QueryRowContext(ctx, s.sql(qLockSelect), addr.Name, int64(addr.DeviceID)).Scan(&one)
+		if _, err = q.ExecContext(ctx, s.sql(insertQ), key...); err == nil {
+			err = q.QueryRowContext(ctx, s.sql(selectQ), key...).Scan(&one)
 		}
 	}
-	if err != nil {
-		return fmt.Errorf("sqlstore: lock %v: %w", addr, err)
-	}
-	return nil
+	return err
 }
 
 // InTx runs f with a context that carries one transaction of s, and commits

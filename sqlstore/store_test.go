@@ -55,8 +55,8 @@ func TestMigrations(t *testing.T) {
 	})
 }
 
-// TestMigrationFromVersion1: a database at version 1 (no sender_keys) is
-// brought to the current version, keeping its data.
+// TestMigrationFromVersion1: a database at version 1 (no sender_keys, no
+// sender_key_locks) is brought to the current version, keeping its data.
 func TestMigrationFromVersion1(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, be backend) {
 		ctx := context.Background()
@@ -67,7 +67,7 @@ func TestMigrationFromVersion1(t *testing.T) {
 			t.Fatal(err)
 		}
 		// Roll the schema back to version 1.
-		for _, q := range []string{`DROP TABLE sender_keys`, `DELETE FROM schema_version WHERE version > 1`} {
+		for _, q := range []string{`DROP TABLE sender_keys`, `DROP TABLE sender_key_locks`, `DELETE FROM schema_version WHERE version > 1`} {
 			if _, err := s.DB().ExecContext(ctx, q); err != nil {
 				t.Fatal(err)
 			}

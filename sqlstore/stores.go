@@ -18,6 +18,10 @@ const (
 	qLockSelect = `SELECT 1 FROM address_locks WHERE name = ? AND device_id = ? FOR UPDATE`
 	qLockInsert = `INSERT INTO address_locks (name, device_id) VALUES (?, ?) ON CONFLICT (name, device_id) DO NOTHING`
 
+	qSenderLockSelect = `SELECT 1 FROM sender_key_locks WHERE sender_name = ? AND sender_device_id = ? AND distribution_id = ? FOR UPDATE`
+	qSenderLockInsert = `INSERT INTO sender_key_locks (sender_name, sender_device_id, distribution_id) VALUES (?, ?, ?)
+		ON CONFLICT (sender_name, sender_device_id, distribution_id) DO NOTHING`
+
 	qIdentityInsert = `INSERT INTO local_identity (id, private_key, registration_id) VALUES (1, ?, ?) ON CONFLICT (id) DO NOTHING`
 	qIdentitySelect = `SELECT private_key, registration_id FROM local_identity WHERE id = 1`
 

@@ -14,6 +14,11 @@ type Cost struct {
 	// skipped ones and the message's own); 0 when the key is a stored
 	// skipped key or the message is refused before any step.
 	ChainSteps uint32
+	// Work is ChainSteps plus the message-key seeds Decrypt would derive
+	// (the message's own and each skipped key it keeps, at most
+	// MaxSkippedKeysPerChain): the number of HMAC-SHA256 computations
+	// before the MAC check, each about as costly as the others.
+	Work uint32
 	// NewChain reports that the ratchet key is new to the state: Decrypt
 	// would first run a DH ratchet step (two X25519 and a key generation).
 	NewChain bool
@@ -31,7 +36,7 @@ func (s *State) Cost(h Header) Cost {
 		if slices.Contains(s.dropped, h.RatchetKey) || !s.hasSend || h.Counter == math.MaxUint32 || h.Counter > s.maxJump {
 			return Cost{}
 		}
-		return Cost{ChainSteps: h.Counter + 1, NewChain: true}
+		return Cost{ChainSteps: h.Counter + 1, Work: work(h.Counter), NewChain: true}
 	}
 	c := &s.recv[ci]
 	if h.Counter < c.n {
@@ -41,5 +46,11 @@ func (s *State) Cost(h Header) Cost {
 	if h.Counter == math.MaxUint32 || h.Counter-c.n > s.maxJump {
 		return Cost{}
 	}
-	return Cost{ChainSteps: h.Counter - c.n + 1}
+	return Cost{ChainSteps: h.Counter - c.n + 1, Work: work(h.Counter - c.n)}
+}
+
+// work is the HMAC count of a jump over jump skipped messages: jump+1 chain
+// steps, and a seed for the message and for each skipped key kept.
+func work(jump uint32) uint32 {
+	return jump + 1 + min(jump, MaxSkippedKeysPerChain) + 1
 }

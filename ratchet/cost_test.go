@@ -57,7 +57,7 @@ func TestCostPredictsDecrypt(t *testing.T) {
 			ci := bob.s.findRecv(m.h.RatchetKey)
 			switch {
 			case c.NewChain || m.h.Counter >= next:
-				if want := m.h.Counter - next + 1; c.ChainSteps != want || bob.s.recv[ci].n != m.h.Counter+1 {
+				if want := m.h.Counter - next + 1; c.ChainSteps != want || c.Work != want+min(want-1, MaxSkippedKeysPerChain)+1 || bob.s.recv[ci].n != m.h.Counter+1 {
 					t.Fatalf("round %d step %d: Cost %+v, want %d steps; chain index %d, counter %d", round, step, c, want, bob.s.recv[ci].n, m.h.Counter)
 				}
 			case c.ChainSteps != 0:
@@ -78,7 +78,7 @@ func TestCostOfRefusals(t *testing.T) {
 		t.Fatalf("jump past MaxForwardJump: %+v", c)
 	}
 	h.Counter = MaxForwardJump
-	if c := bob.s.Cost(h); c.ChainSteps != MaxForwardJump+1 || !c.NewChain {
+	if c := bob.s.Cost(h); c.ChainSteps != MaxForwardJump+1 || c.Work != MaxForwardJump+1+MaxSkippedKeysPerChain+1 || !c.NewChain {
 		t.Fatalf("jump of MaxForwardJump: %+v", c)
 	}
 	h.Counter = 1<<32 - 1

@@ -15,17 +15,23 @@ import (
 // can cause is bounded whatever the record holds). A message is tried
 // against the current state and then the archived ones, and all of those
 // attempts draw on one budget, so a record with MaxArchivedStates archived
-// states costs a forger no more than a record with one state.
+// states costs a forger no more than one legitimate message that jumps
+// ratchet.MaxForwardJump messages ahead.
 const (
-	// MaxDecryptChainSteps is the number of Double Ratchet chain steps one
-	// decrypt may take over all the states it tries: one jump of
-	// ratchet.MaxForwardJump messages, the message's own step and one DH
-	// ratchet step (counted as NewChainSteps).
-	MaxDecryptChainSteps = ratchet.MaxForwardJump + 1 + NewChainSteps
-	// NewChainSteps is what an attempt that starts a new receiving chain
-	// (a DH ratchet step: a key generation and two X25519) is charged, in
-	// chain steps, against MaxDecryptChainSteps.
-	NewChainSteps = 128
+	// MaxDecryptWork is the Double Ratchet work one decrypt may do over all
+	// the states it tries, counted in HMAC-SHA256 computations of the
+	// chain (ratchet.Cost.Work), with NewChainWork for each DH ratchet
+	// step and ArchivedStateWork for each archived state read: enough for
+	// one jump of ratchet.MaxForwardJump messages on a new chain.
+	MaxDecryptWork = ratchet.MaxForwardJump + 1 + ratchet.MaxSkippedKeysPerChain + 1 + NewChainWork
+	// NewChainWork is what an attempt that starts a new receiving chain (a
+	// key generation and two X25519: about 350 chain HMACs' worth, measured
+	// by BenchmarkBudgetUnits) is charged against MaxDecryptWork.
+	NewChainWork = 384
+	// ArchivedStateWork is what reading one archived state (parsing it, and
+	// in v4 its SPQR state: 10 to 25 chain HMACs' worth) is charged against
+	// MaxDecryptWork.
+	ArchivedStateWork = 32
 	// MaxDecryptSPQRSteps is the number of SPQR chain steps one decrypt may
 	// take over all the states it tries: one jump of spqr.DefaultMaxJump.
 	MaxDecryptSPQRSteps = spqr.DefaultMaxJump
@@ -44,7 +50,7 @@ const (
 // ErrMinimumVersion, *UntrustedIdentityError, and the bound errors
 // (*ratchet.LimitError or *spqr.KeyError, wrapped with ErrInvalidMessage)
 // for messages beyond the ratchet's limits or the decrypt's work budget
-// (MaxDecryptChainSteps, MaxDecryptSPQRSteps).
+// (MaxDecryptWork, MaxDecryptSPQRSteps).
 func (m *Manager) Decrypt(ctx context.Context, addr Address, msg Message) ([]byte, error) {
 	return m.decrypt(ctx, addr, msg, nil)
 }
@@ -204,12 +210,20 @@ var errProbe = errors.New("session: probe")
 
 // budget is what is left of one decrypt's work bounds.
 type budget struct {
-	chainSteps uint32
-	spqrSteps  uint32
+	work      uint32 // against MaxDecryptWork
+	spqrSteps uint32 // against MaxDecryptSPQRSteps
 }
 
 func newBudget() budget {
-	return budget{chainSteps: MaxDecryptChainSteps, spqrSteps: MaxDecryptSPQRSteps}
+	return budget{work: MaxDecryptWork, spqrSteps: MaxDecryptSPQRSteps}
+}
+
+// overBudget is the error of an attempt that would need more than what is
+// left of MaxDecryptWork.
+func (b *budget) overBudget(need uint32) error {
+	return fmt.Errorf("%w: %w", ErrInvalidMessage, &ratchet.LimitError{
+		Err: ratchet.ErrForwardJumpTooLarge, Limit: "MaxDecryptWork", Max: MaxDecryptWork, Got: uint64(MaxDecryptWork-b.work) + uint64(need),
+	})
 }
 
 // decrypt tries sm against the current state, then against the archived
@@ -251,13 +265,21 @@ func (r *Record) decrypt(sm *wire.ReceivedSignalMessage) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		states := make([]*state, len(r.previous))
+		// Read the archived states the budget allows.
+		states := make([]*state, 0, len(r.previous))
 		for i := range r.previous {
+			if b.work < ArchivedStateWork {
+				if firstErr == nil {
+					firstErr = b.overBudget(ArchivedStateWork)
+				}
+				break
+			}
+			b.work -= ArchivedStateWork
 			s, err := r.archived(i)
 			if err != nil {
-				continue // an unreadable archived state cannot decrypt anything
+				s = nil // an unreadable archived state cannot decrypt anything
 			}
-			states[i] = s
+			states = append(states, s)
 		}
 		// Archived states whose chains know the ratchet key first, then
 		// the others.
@@ -325,14 +347,12 @@ func (s *state) decrypt(sm *wire.ReceivedSignalMessage, b *budget) ([]byte, erro
 		}
 		return nil, fmt.Errorf("%w: %w", ErrInvalidMessage, err)
 	}
-	steps := cost.ChainSteps
+	work := cost.Work
 	if cost.NewChain {
-		steps += NewChainSteps
+		work += NewChainWork
 	}
-	if steps > b.chainSteps {
-		return nil, fmt.Errorf("%w: %w", ErrInvalidMessage, &ratchet.LimitError{
-			Err: ratchet.ErrForwardJumpTooLarge, Limit: "MaxDecryptChainSteps", Max: MaxDecryptChainSteps, Got: uint64(MaxDecryptChainSteps-b.chainSteps) + uint64(steps),
-		})
+	if work > b.work {
+		return nil, b.overBudget(work)
 	}
 	pqNext, salt, pqSteps, err := s.pq.RecvWithin(sm.PQRatchet, b.spqrSteps)
 	if err != nil {
@@ -342,7 +362,7 @@ func (s *state) decrypt(sm *wire.ReceivedSignalMessage, b *budget) ([]byte, erro
 		return nil, fmt.Errorf("%w: post-quantum ratchet: %w", ErrInvalidMessage, err)
 	}
 	b.spqrSteps -= pqSteps
-	b.chainSteps -= steps
+	b.work -= work
 	pt, err := r.Decrypt(nil, h, sm.Ciphertext, salt, func(k *ratchet.MACKey) error {
 		return r.VerifySignalMAC(k, s.remoteIdentity, s.localIdentity, sm.MACInput, sm.MAC[:])
 	})

@@ -23,3 +23,14 @@ func RecordBaseKeys(r *Record) ([][]byte, error) {
 	}
 	return out, nil
 }
+
+// ReadArchived parses every archived state of r, as a decrypt that tries
+// them does.
+func ReadArchived(r *Record) error {
+	for i := range r.previous {
+		if _, err := r.archived(i); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -101,6 +101,15 @@ func (m *Manager) lock(addr Address) func() {
 // report a failed commit) or unlock(false) after a failed one (which must
 // undo them). An operation whose unlock(true) fails fails too: Decrypt and
 // DecryptWith then return the error and no plaintext.
+//
+// A Locker also serializes Managers that share one store in one process:
+// the Manager's own lock covers only its own calls. Without a Locker, use
+// one Manager per store, and know that a successful decrypt makes two
+// writes, the peer's identity (SaveIdentity) and then the record with the
+// prekeys it consumed (StoreSession): a crash between them leaves the
+// identity saved and the message undecrypted, which is harmless (the next
+// decrypt saves the same identity again) but not atomic. With a Locker
+// both writes commit together.
 type Locker interface {
 	LockAddress(ctx context.Context, addr Address) (context.Context, func(commit bool) error, error)
 }

@@ -36,6 +36,17 @@
 // serialized across processes too, and the outer transaction commits or
 // rolls back their writes.
 //
+// A *Store is also a session.Snapshotter, so that a decrypt does not hold
+// SQLite's database-wide write lock during its cryptography: a Manager
+// reads the record with LoadSessionSnapshot, without any lock (in WAL
+// mode, which Open sets, a read waits for no writer), decrypts, and only
+// then takes LockAddress, checks with SessionChanged that the record is
+// still the one it read (else it starts again), and writes. The token is a
+// SHA-256 of the record's bytes, so any write with other content, by any
+// process or version of this package, counts as a change, as do creation
+// and deletion. The same methods work on PostgreSQL, where the lock is
+// only the address's row.
+//
 // On SQLite a Store runs one transaction at a time (SQLite has one writer),
 // and a DecryptWith handler runs inside one: a handler that calls the
 // Manager, or a write method of the same Store, waits forever. Keep the
@@ -149,10 +160,11 @@ type Store struct {
 }
 
 var (
-	_ session.AllStores = (*Store)(nil)
-	_ session.Locker    = (*Store)(nil)
-	_ senderkey.Store   = (*Store)(nil)
-	_ senderkey.Locker  = (*Store)(nil)
+	_ session.AllStores   = (*Store)(nil)
+	_ session.Locker      = (*Store)(nil)
+	_ session.Snapshotter = (*Store)(nil)
+	_ senderkey.Store     = (*Store)(nil)
+	_ senderkey.Locker    = (*Store)(nil)
 )
 
 // DialectOf returns the dialect of a driver name: "sqlite" or "pgx" (also
@@ -213,7 +225,10 @@ func Open(ctx context.Context, driverName, dsn string) (*Store, error) {
 // New returns a Store over db, whose dialect is d, after migrating its
 // schema. The caller keeps ownership of db. A SQLite db should have a busy
 // timeout on every connection (the _pragma=busy_timeout(ms) DSN parameter
-// of modernc.org/sqlite), or concurrent writers fail with SQLITE_BUSY.
+// of modernc.org/sqlite), or concurrent writers fail with SQLITE_BUSY, and
+// be in WAL mode (as Open sets), or LoadSessionSnapshot's reads wait for
+// writers' commits; a pool limited to one open connection makes them wait
+// for every transaction of the Store.
 func New(ctx context.Context, db *sql.DB, d Dialect) (*Store, error) {
 	if d != SQLite && d != Postgres {
 		return nil, fmt.Errorf("%w: %v", ErrUnknownDialect, d)

@@ -1,7 +1,9 @@
 package sqlstore
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -348,6 +350,63 @@ func (s *Store) SessionBytes(ctx context.Context, addr session.Address) ([]byte,
 		b = []byte{}
 	}
 	return b, nil
+}
+
+// LoadSessionSnapshot implements session.Snapshotter: it returns the record
+// of addr (nil if there is none) and a token naming its content, read
+// without any lock. With a ctx that carries no transaction of s it reads
+// the committed record through the pool, without the Store's SQLite
+// transaction slot: in WAL mode (which Open sets) a read waits for no
+// writer, of this Store, of another handle or of another process. With
+// one, it reads in that transaction.
+func (s *Store) LoadSessionSnapshot(ctx context.Context, addr session.Address) (*session.Record, []byte, error) {
+	b, err := s.SessionBytes(ctx, addr)
+	if err != nil {
+		return nil, nil, err
+	}
+	token := snapshotToken(b)
+	if b == nil {
+		return nil, token, nil
+	}
+	rec, err := decodeSession(b)
+	if err != nil {
+		return nil, nil, fmt.Errorf("session of %v: %w", addr, err)
+	}
+	return rec, token, nil
+}
+
+// SessionChanged implements session.Snapshotter: it reports whether the
+// record of addr, as ctx's transaction sees it, is no longer the one that
+// token (from LoadSessionSnapshot) names: written with other content,
+// created, or deleted. Called with the context of LockAddress, its answer
+// holds until that transaction ends.
+//
+// The token is 0x00 for "no record" and 0x01 || SHA-256(record) for a
+// record, so it is exact whoever wrote the row (another process, an older
+// version of this package, a manual UPDATE): a rewrite with the same bytes
+// is the same state and counts as unchanged, any other content as changed.
+func (s *Store) SessionChanged(ctx context.Context, addr session.Address, token []byte) (bool, error) {
+	if !validSnapshotToken(token) {
+		return false, fmt.Errorf("sqlstore: session of %v: invalid snapshot token", addr)
+	}
+	b, err := s.SessionBytes(ctx, addr)
+	if err != nil {
+		return false, err
+	}
+	return !bytes.Equal(snapshotToken(b), token), nil
+}
+
+// snapshotToken names the stored record b (nil: none).
+func snapshotToken(b []byte) []byte {
+	if b == nil {
+		return []byte{0}
+	}
+	h := sha256.Sum256(b)
+	return append([]byte{1}, h[:]...)
+}
+
+func validSnapshotToken(t []byte) bool {
+	return len(t) == 1 && t[0] == 0 || len(t) == 1+sha256.Size && t[0] == 1
 }
 
 // StoreSession implements session.SessionStore: in one transaction (ctx's,

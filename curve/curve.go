@@ -321,6 +321,3 @@ func (k *IdentityKeyPair) String() string {
 
 // GoString is String.
 func (k *IdentityKeyPair) GoString() string { return k.String() }
-
-// Format prints String for every verb.
-func (k *IdentityKeyPair) Format(f fmt.State, _ rune) { fmt.Fprint(f, k.String()) }

@@ -51,9 +51,6 @@ func (r *GenericResult) String() string {
 	return fmt.Sprintf("x3dh.GenericResult(SK REDACTED, AD %x)", r.AD)
 }
 
-// Format prints String for every verb.
-func (r *GenericResult) Format(f fmt.State, _ rune) { fmt.Fprint(f, r.String()) }
-
 func (g *Generic) suite() (suite, error) {
 	var h func() hash.Hash
 	switch g.Hash {

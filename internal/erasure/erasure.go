@@ -326,9 +326,6 @@ func NewDecoder(msgLen int) (*Decoder, error) {
 	return &Decoder{ptsNeeded: msgLen / 2}, nil
 }
 
-// MessageLen returns the length of the message being decoded.
-func (d *Decoder) MessageLen() int { return 2 * d.ptsNeeded }
-
 // necessary returns how many points polynomial j needs.
 func (d *Decoder) necessary(j int) int {
 	n := d.ptsNeeded / NumPolys

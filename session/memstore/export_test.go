@@ -7,3 +7,11 @@ func (s *Store) Locks() int {
 	defer s.mu.Unlock()
 	return len(s.locks)
 }
+
+// Claims returns the number of prekeys (and last-resort KEM prekey uses)
+// that open transactions have claimed.
+func (s *Store) Claims() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.claims)
+}

@@ -17,11 +17,12 @@
 // when the operation succeeds, or not at all.
 //
 // A one-time prekey (EC or KEM) can be consumed once: a write that consumes
-// a key that is already gone fails with ErrPreKeyConsumed and applies
-// nothing. A last-resort KEM prekey stays, and each use is recorded as
-// (KEM prekey id, signed prekey id, base key): a second use with the same
-// triple (a replayed PreKey message whose session was deleted, or that
-// arrives under another address) fails with ErrKEMPreKeyReplay.
+// a key that is already gone, or that another open transaction consumes,
+// fails with ErrPreKeyConsumed and applies nothing. A last-resort KEM
+// prekey stays, and each use is recorded as (KEM prekey id, signed prekey
+// id, base key): a second use with the same triple (a replayed PreKey
+// message whose session was deleted, or that arrives under another
+// address, also at the same time) fails with ErrKEMPreKeyReplay.
 package memstore
 
 import (
@@ -38,15 +39,15 @@ import (
 )
 
 var (
-	// ErrPreKeyConsumed is returned (wrapped) by StoreSession, or by the
-	// unlock of LockAddress that commits it, when a one-time prekey or
-	// one-time KEM prekey that it consumes is no longer stored: another
+	// ErrPreKeyConsumed is returned (wrapped) by StoreSession when a
+	// one-time prekey or one-time KEM prekey that it consumes is no longer
+	// stored, or is consumed by another open transaction: another
 	// operation used it first. Nothing of the write is applied.
 	ErrPreKeyConsumed = errors.New("memstore: one-time prekey already consumed")
-	// ErrKEMPreKeyReplay is returned (wrapped) by StoreSession, or by the
-	// unlock of LockAddress that commits it, when a last-resort KEM prekey
-	// was already used with the same signed prekey and base key: the
-	// PreKey message is a replay. Nothing of the write is applied.
+	// ErrKEMPreKeyReplay is returned (wrapped) by StoreSession when a
+	// last-resort KEM prekey was already used with the same signed prekey
+	// and base key (or is, by another open transaction): the PreKey
+	// message is a replay. Nothing of the write is applied.
 	ErrKEMPreKeyReplay = errors.New("memstore: last-resort KEM prekey already used with this base key")
 )
 
@@ -64,6 +65,7 @@ type Store struct {
 	kemPreKeys    map[uint32]*kemEntry
 	sessions      map[session.Address][]byte
 	locks         map[session.Address]*addrLock // held or awaited address locks
+	claims        map[claim]*txn                // consumptions staged by open transactions
 }
 
 type kemEntry struct {
@@ -77,6 +79,24 @@ type kemUse struct {
 	signedPreKeyID uint32
 	baseKey        curve.PublicKey
 }
+
+// claim is one thing that a Consumed takes: a one-time prekey or one-time
+// KEM prekey (by id), or one use of a last-resort KEM prekey (id and use).
+// An open transaction claims what it has staged, so that no other write
+// takes it before the transaction ends.
+type claim struct {
+	kind claimKind
+	id   uint32
+	use  kemUse
+}
+
+type claimKind uint8
+
+const (
+	claimPreKey claimKind = 1 + iota
+	claimKEMPreKey
+	claimKEMUse
+)
 
 var (
 	_ session.AllStores = (*Store)(nil)
@@ -247,21 +267,36 @@ func (s *Store) StoreSession(ctx context.Context, addr session.Address, rec *ses
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if t := s.txOf(ctx); t != nil {
-		if !c.IsZero() {
-			if err := s.check(append(slices.Clip(t.w.consumed), c)); err != nil {
-				return err
-			}
-			t.w.consumed = append(t.w.consumed, c)
+	t := s.txOf(ctx)
+	if t != nil && !c.IsZero() {
+		if err := s.check(append(slices.Clip(t.w.consumed), c)); err != nil {
+			return err
 		}
-		t.w.stage(addr, stagedRecord{enc: b})
-		return nil
-	}
-	if err := s.check([]session.Consumed{c}); err != nil {
+	} else if err := s.check([]session.Consumed{c}); err != nil {
 		return err
 	}
-	s.sessions[addr] = b
-	s.consume(c)
+	claims := s.claimsOf(c)
+	for _, cl := range claims {
+		if owner := s.claims[cl]; owner != nil && owner != t {
+			return cl.err()
+		}
+	}
+	if t == nil {
+		s.sessions[addr] = b
+		s.consume(c)
+		return nil
+	}
+	if !c.IsZero() {
+		if s.claims == nil {
+			s.claims = make(map[claim]*txn)
+		}
+		for _, cl := range claims {
+			s.claims[cl] = t
+		}
+		t.w.consumed = append(t.w.consumed, c)
+		t.w.claims = append(t.w.claims, claims...)
+	}
+	t.w.stage(addr, stagedRecord{enc: b})
 	return nil
 }
 
@@ -326,6 +361,43 @@ func (s *Store) check(cs []session.Consumed) error {
 	return nil
 }
 
+// claimsOf returns what c takes (c has passed check). s.mu is held.
+func (s *Store) claimsOf(c session.Consumed) []claim {
+	var cs []claim
+	if c.HasPreKey {
+		cs = append(cs, claim{kind: claimPreKey, id: c.PreKeyID})
+	}
+	if c.HasKEMPreKey {
+		if e := s.kemPreKeys[c.KEMPreKeyID]; e != nil && e.lastResort {
+			cs = append(cs, claim{kind: claimKEMUse, id: c.KEMPreKeyID, use: kemUse{c.SignedPreKeyID, c.BaseKey}})
+		} else {
+			cs = append(cs, claim{kind: claimKEMPreKey, id: c.KEMPreKeyID})
+		}
+	}
+	return cs
+}
+
+// err is the error of a write that wants what another transaction has
+// claimed.
+func (cl claim) err() error {
+	switch cl.kind {
+	case claimPreKey:
+		return fmt.Errorf("prekey %d: %w", cl.id, ErrPreKeyConsumed)
+	case claimKEMPreKey:
+		return fmt.Errorf("KEM prekey %d: %w", cl.id, ErrPreKeyConsumed)
+	}
+	return fmt.Errorf("KEM prekey %d, signed prekey %d: %w", cl.id, cl.use.signedPreKeyID, ErrKEMPreKeyReplay)
+}
+
+// unclaim drops the claims of t that are not in keep. s.mu is held.
+func (s *Store) unclaim(t *txn, keep []claim) {
+	for _, cl := range t.w.claims {
+		if s.claims[cl] == t && !slices.Contains(keep, cl) {
+			delete(s.claims, cl)
+		}
+	}
+}
+
 // consume removes the one-time prekeys of c and records its use of a
 // last-resort KEM prekey. check has passed; s.mu is held.
 func (s *Store) consume(c session.Consumed) {
@@ -368,9 +440,11 @@ func (s *Store) PreKeyCount() (oneTime, kem int) {
 // that carries a transaction. The writes made with that context
 // (SaveIdentity, StoreSession, DeleteSession) are staged in the
 // transaction, and its reads (LoadSession, IsTrustedIdentity, LoadPreKey,
-// LoadKEMPreKey) see them. unlock(true) applies them all at once, or fails
-// and applies none, with an error wrapping ErrPreKeyConsumed or
-// ErrKEMPreKeyReplay, if another write consumed the same prekey first;
+// LoadKEMPreKey) see them. The prekeys that a staged StoreSession consumes
+// are the transaction's until it ends: a write of another that consumes
+// one of them fails (see ErrPreKeyConsumed and ErrKEMPreKeyReplay).
+// unlock(true) applies the writes all at once (it checks the consumed
+// prekeys again, and fails, applying nothing, if one is gone after all);
 // unlock(false) discards them. Either releases the lock. Later calls of
 // unlock do nothing and return nil. Without such a context, each write
 // applies at once.
@@ -501,6 +575,7 @@ func (t *txn) savepoint() func(commit bool) error {
 		}
 		used = true
 		if !commit {
+			t.s.unclaim(t, saved.claims)
 			t.w = saved
 		}
 		return nil
@@ -521,6 +596,7 @@ func (t *txn) end(commit bool) error {
 	if commit {
 		err = s.apply(&t.w)
 	}
+	s.unclaim(t, nil)
 	t.w = writes{}
 	for _, h := range t.held {
 		s.release(h.addr, h.l, true)
@@ -554,6 +630,7 @@ type writes struct {
 	sessions   map[session.Address]stagedRecord
 	identities map[session.Address]curve.PublicKey
 	consumed   []session.Consumed
+	claims     []claim // of consumed, in s.claims
 }
 
 type stagedRecord struct {
@@ -573,5 +650,6 @@ func (w *writes) clone() writes {
 		sessions:   maps.Clone(w.sessions),
 		identities: maps.Clone(w.identities),
 		consumed:   slices.Clone(w.consumed),
+		claims:     slices.Clone(w.claims),
 	}
 }

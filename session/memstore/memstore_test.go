@@ -564,10 +564,12 @@ func TestLockerTransaction(t *testing.T) {
 	}
 }
 
-// TestLockerCommitConflict: two transactions on different addresses
-// consume the same one-time prekey; the second to commit fails and applies
-// nothing.
-func TestLockerCommitConflict(t *testing.T) {
+// TestLockerClaims: two transactions on different addresses consume the
+// same prekeys. The first to stage its StoreSession takes them until it
+// ends: the other's StoreSession fails at once (so does a write without a
+// transaction), and succeeds once the first has rolled back. A nested
+// unlock(false) gives back what it took.
+func TestLockerClaims(t *testing.T) {
 	ctx := context.Background()
 	bob := newPeer(t, "bob")
 	recs := records(t, newPeer(t, "alice"), bob, 2)
@@ -576,39 +578,98 @@ func TestLockerCommitConflict(t *testing.T) {
 		t.Fatal(err)
 	}
 	bob.st.AddPreKey(otk)
-	idKey, err := curve.GenerateKeyPair()
+	base, err := curve.GenerateKeyPair()
 	if err != nil {
 		t.Fatal(err)
 	}
-	addrs := []session.Address{{Name: "a", DeviceID: 1}, {Name: "b", DeviceID: 1}}
-	unlocks := make([]func(bool) error, 2)
-	for i, addr := range addrs {
-		lctx, unlock, err := bob.st.LockAddress(ctx, addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		unlocks[i] = unlock
-		if err := bob.st.SaveIdentity(lctx, addr, idKey.Public); err != nil {
-			t.Fatal(err)
-		}
-		if err := bob.st.StoreSession(lctx, addr, recs[i], session.Consumed{HasPreKey: true, PreKeyID: 50}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := unlocks[0](true); err != nil {
+	oneTime := session.Consumed{HasPreKey: true, PreKeyID: 50}
+	lastResort := session.Consumed{HasKEMPreKey: true, KEMPreKeyID: 9, SignedPreKeyID: 7, BaseKey: base.Public}
+	a, b := session.Address{Name: "a", DeviceID: 1}, session.Address{Name: "b", DeviceID: 1}
+	actx, aunlock, err := bob.st.LockAddress(ctx, a)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if err := unlocks[1](true); !errors.Is(err, memstore.ErrPreKeyConsumed) {
-		t.Fatalf("the second commit: %v, want ErrPreKeyConsumed", err)
+	for _, c := range []session.Consumed{oneTime, lastResort} {
+		if err := bob.st.StoreSession(actx, a, recs[0], c); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if _, saved := bob.st.Identity(addrs[1]); saved || bob.st.SessionBytes(addrs[1]) != nil {
-		t.Fatal("the failed commit applied some of its writes")
+	bctx, bunlock, err := bob.st.LockAddress(ctx, b)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if bob.st.SessionBytes(addrs[0]) == nil {
-		t.Fatal("the first commit did not apply")
+	refused := func(when string) {
+		t.Helper()
+		for _, tc := range []struct {
+			c    session.Consumed
+			want error
+		}{{oneTime, memstore.ErrPreKeyConsumed}, {lastResort, memstore.ErrKEMPreKeyReplay}} {
+			for _, c := range []context.Context{bctx, ctx} {
+				if err := bob.st.StoreSession(c, b, recs[1], tc.c); !errors.Is(err, tc.want) {
+					t.Fatalf("%s: StoreSession of what another transaction consumes: %v, want %v", when, err, tc.want)
+				}
+			}
+		}
 	}
-	if bob.st.Locks() != 0 {
-		t.Fatalf("%d address locks left", bob.st.Locks())
+	refused("while the first transaction is open")
+	if bob.st.SessionBytes(b) != nil {
+		t.Fatal("a refused StoreSession stored its record")
+	}
+	// A nested lock that takes nothing more and rolls back changes nothing.
+	nctx, nunlock, err := bob.st.LockAddress(actx, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := bob.st.DeleteSession(nctx, a); err != nil {
+		t.Fatal(err)
+	}
+	if err := nunlock(false); err != nil {
+		t.Fatal(err)
+	}
+	refused("after a nested rollback")
+	if err := aunlock(false); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []session.Consumed{oneTime, lastResort} {
+		if err := bob.st.StoreSession(bctx, b, recs[1], c); err != nil {
+			t.Fatalf("StoreSession after the first transaction rolled back: %v", err)
+		}
+	}
+	if err := bunlock(true); err != nil {
+		t.Fatal(err)
+	}
+	if bob.st.HasPreKey(50) || bob.st.SessionBytes(b) == nil {
+		t.Fatal("the second transaction did not commit")
+	}
+
+	// What a nested lock takes, its unlock(false) gives back.
+	otk2, err := x3dh.GenerateOneTimePreKey(60)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bob.st.AddPreKey(otk2)
+	octx, ounlock, err := bob.st.LockAddress(ctx, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nctx, nunlock, err = bob.st.LockAddress(octx, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := bob.st.StoreSession(nctx, a, recs[0], session.Consumed{HasPreKey: true, PreKeyID: 60}); err != nil {
+		t.Fatal(err)
+	}
+	if err := nunlock(false); err != nil {
+		t.Fatal(err)
+	}
+	if err := bob.st.StoreSession(ctx, b, recs[1], session.Consumed{HasPreKey: true, PreKeyID: 60}); err != nil {
+		t.Fatalf("StoreSession of a prekey a nested rollback gave back: %v", err)
+	}
+	if err := ounlock(true); err != nil {
+		t.Fatal(err)
+	}
+	if bob.st.Locks() != 0 || bob.st.Claims() != 0 {
+		t.Fatalf("%d address locks and %d claims left", bob.st.Locks(), bob.st.Claims())
 	}
 }
 

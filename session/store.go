@@ -78,7 +78,7 @@ type Consumed struct {
 	HasPreKey bool
 	PreKeyID  uint32
 	// KEMPreKeyID is the KEM prekey that was used, if HasKEMPreKey. A store
-	// removes it if it is a one-time key and may record (KEMPreKeyID,
+	// removes it if it is a one-time key, and records (KEMPreKeyID,
 	// SignedPreKeyID, BaseKey) for a last-resort key to refuse replays.
 	HasKEMPreKey   bool
 	KEMPreKeyID    uint32
@@ -101,8 +101,11 @@ type SessionStore interface {
 	// stores must not hand out a record they keep.
 	LoadSession(ctx context.Context, addr Address) (*Record, error)
 	// StoreSession replaces the record of addr by rec and removes the
-	// consumed prekeys, all or nothing. A store must not keep rec itself
-	// (the caller may go on modifying it): copy or encode it.
+	// consumed prekeys, all or nothing. It fails, writing nothing, if a
+	// consumed one-time prekey (or one-time KEM prekey) is no longer
+	// stored, or if consumed repeats a recorded use of a last-resort KEM
+	// prekey. A store must not keep rec itself (the caller may go on
+	// modifying it): copy or encode it.
 	StoreSession(ctx context.Context, addr Address, rec *Record, consumed Consumed) error
 	// DeleteSession removes the record of addr, if any.
 	DeleteSession(ctx context.Context, addr Address) error

@@ -369,3 +369,61 @@ func (s *suite) testConsumed(t *testing.T) {
 	d.restart(t)
 	present([2]bool{false, true}, [2]bool{false, true}, true, "after a restart")
 }
+
+// testConsumedTwice checks that StoreSession refuses what cannot be
+// consumed: a one-time prekey or one-time KEM prekey that is gone, and a
+// use of a last-resort KEM prekey (KEM prekey id, signed prekey id, base
+// key) that is already recorded. A refused StoreSession writes nothing:
+// neither the record nor any other prekey of its Consumed changes.
+func (s *suite) testConsumedTwice(t *testing.T) {
+	ctx := context.Background()
+	src, d := s.device(t, "alice"), s.device(t, "self")
+	recs := records(t, src, d, 3)
+	_, otk, kem := d.bundle(t, true, oneTimeKEM)
+	_, spare, _ := d.bundle(t, true, noKEM)
+	base := func() curve.PublicKey {
+		k, err := curve.GenerateKeyPair()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return k.Public
+	}
+	a, b, c := session.Address{Name: "a", DeviceID: 1}, session.Address{Name: "b", DeviceID: 1}, session.Address{Name: "c", DeviceID: 1}
+	oneTimes := session.Consumed{HasPreKey: true, PreKeyID: otk, HasKEMPreKey: true, KEMPreKeyID: kem, SignedPreKeyID: signedPreKeyID, BaseKey: base()}
+	lastResort := session.Consumed{HasKEMPreKey: true, KEMPreKeyID: lastResortKEMID, SignedPreKeyID: signedPreKeyID, BaseKey: base()}
+	if err := d.st.Sessions.StoreSession(ctx, a, recs[0], oneTimes); err != nil {
+		t.Fatalf("StoreSession consuming prekey %d and KEM prekey %d: %v", otk, kem, err)
+	}
+	if err := d.st.Sessions.StoreSession(ctx, b, recs[1], lastResort); err != nil {
+		t.Fatalf("StoreSession using the last-resort KEM prekey: %v", err)
+	}
+	refused := func(st session.Stores, cons session.Consumed, what string) {
+		t.Helper()
+		if err := st.Sessions.StoreSession(ctx, c, recs[2], cons); err == nil {
+			t.Fatalf("StoreSession consuming %s succeeded: a one-time key must be consumed once, and a use of a last-resort KEM prekey (Consumed.KEMPreKeyID, SignedPreKeyID, BaseKey) recorded and refused again", what)
+		}
+		if recordBytes(t, st, c) != nil {
+			t.Fatalf("the StoreSession refused for consuming %s stored its record", what)
+		}
+		if !hasPreKey(t, st, spare) {
+			t.Fatalf("the StoreSession refused for consuming %s removed the one-time prekey %d of the same Consumed", what, spare)
+		}
+	}
+	for _, st := range []session.Stores{d.st, d.reopen(t).Stores} {
+		refused(st, oneTimes, "the same one-time keys again")
+		refused(st, session.Consumed{HasPreKey: true, PreKeyID: otk}, "a one-time prekey already consumed")
+		refused(st, session.Consumed{HasPreKey: true, PreKeyID: spare, HasKEMPreKey: true, KEMPreKeyID: kem, SignedPreKeyID: signedPreKeyID, BaseKey: base()},
+			"a one-time KEM prekey already consumed (with a fresh one-time prekey)")
+		refused(st, lastResort, "a recorded use of the last-resort KEM prekey")
+		refused(st, session.Consumed{HasPreKey: true, PreKeyID: spare, HasKEMPreKey: true, KEMPreKeyID: lastResortKEMID, SignedPreKeyID: signedPreKeyID, BaseKey: lastResort.BaseKey},
+			"a recorded use of the last-resort KEM prekey (with a fresh one-time prekey)")
+	}
+	// Another base key is another use.
+	lastResort.BaseKey = base()
+	if err := d.st.Sessions.StoreSession(ctx, c, recs[2], lastResort); err != nil {
+		t.Fatalf("StoreSession with a new use of the last-resort KEM prekey: %v", err)
+	}
+	if got := recordBytes(t, d.st, c); !bytes.Equal(got, encode(t, recs[2])) {
+		t.Fatal("StoreSession with a new use of the last-resort KEM prekey did not store the record")
+	}
+}

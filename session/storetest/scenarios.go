@@ -9,7 +9,9 @@ import (
 	"fmt"
 	mrand "math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/forwardsecret/signal/internal/wire"
 	"github.com/forwardsecret/signal/session"
@@ -550,4 +552,320 @@ func (s *suite) testConcurrentUse(t *testing.T) {
 	for i, p := range peers {
 		exchange(t, hub, p, fmt.Sprint("after ", i))
 	}
+}
+
+// isLocker reports whether the session store of st is a session.Locker,
+// whose unlock(false) undoes every write of a failed operation (so a
+// refused decrypt saves no identity either).
+func isLocker(st session.Stores) bool {
+	_, ok := st.Sessions.(session.Locker)
+	return ok
+}
+
+// testPreKeyReplay: a PreKey message that used the last-resort KEM prekey
+// and no one-time prekey comes again once the record no longer holds its
+// base key (the session was deleted, or the message claims another sender
+// address), also after a restart. Nothing consumable is left to refuse it
+// but the recorded use of the last-resort key (KEM prekey id, signed
+// prekey id, base key): it must be refused, and store nothing. (A v3
+// message without a one-time prekey cannot be told from a new session;
+// libsignal accepts it too.)
+func (s *suite) testPreKeyReplay(t *testing.T) {
+	ctx := context.Background()
+	alice, bob := s.device(t, "alice"), s.device(t, "bob")
+	connect(t, alice, bob, false, lastResortKEM)
+	msg := send(t, alice, bob, "hello")
+	recv(t, bob, alice, msg, "hello")
+	if err := bob.m.DeleteSession(ctx, alice.addr()); err != nil {
+		t.Fatal(err)
+	}
+	mallory := session.Address{Name: "mallory", DeviceID: 1}
+	refused := func(addr session.Address, when string) {
+		t.Helper()
+		pt, err := bob.m.Decrypt(ctx, addr, msg)
+		if err == nil {
+			t.Fatalf("%s: a replayed PreKey message to the last-resort KEM prekey was accepted (%q): StoreSession must record each use of a last-resort KEM prekey (Consumed.KEMPreKeyID, SignedPreKeyID, BaseKey) and refuse it again", when, pt)
+		}
+		if recordBytes(t, bob.st, addr) != nil {
+			t.Fatalf("%s: the refused replay stored a session", when)
+		}
+		if addr == mallory && isLocker(bob.st) && hasSavedIdentity(t, bob.st, addr) {
+			t.Fatalf("%s: the refused replay saved the sender's identity (a session.Locker's unlock(false) must undo the operation's writes)", when)
+		}
+	}
+	refused(alice.addr(), "after DeleteSession")
+	refused(mallory, "under another address")
+	bob.restart(t)
+	refused(alice.addr(), "after DeleteSession and a restart")
+	refused(mallory, "under another address after a restart")
+
+	// The last-resort key still opens new sessions.
+	carol := s.device(t, "carol")
+	connect(t, carol, bob, false, lastResortKEM)
+	recv(t, bob, carol, send(t, carol, bob, "new"), "new")
+}
+
+// meetTimeout bounds how long a decrypt of testPreKeyTwoAddresses waits in
+// its handler for the other one.
+const meetTimeout = time.Second
+
+// testPreKeyTwoAddresses: the same PreKey message comes under two sender
+// addresses (a replay that claims another address), one after the other,
+// and at once. It may open one session only: the first consumes its
+// one-time prekey, its one-time KEM prekey, or its use of the last-resort
+// KEM prekey. The refused one stores nothing.
+//
+// At once, the two decrypts wait for each other in their DecryptWith
+// handlers, so that with a store that runs them in parallel (a lock per
+// address) both have loaded their prekeys before either writes: then only
+// StoreSession (or the Locker's commit) can refuse the second. With a
+// store that runs one operation at a time, the first waits meetTimeout for
+// the second, which cannot start.
+func (s *suite) testPreKeyTwoAddresses(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		oneTime bool
+		kem     kemKind
+	}{
+		{"one-time", true, noKEM},
+		{"one-time-kem", false, oneTimeKEM},
+		{"last-resort-kem", false, lastResortKEM},
+	} {
+		for _, concurrent := range []bool{false, true} {
+			name := tc.name + "/sequential"
+			if concurrent {
+				name = tc.name + "/concurrent"
+			}
+			t.Run(name, func(t *testing.T) {
+				ctx := context.Background()
+				alice, bob := s.device(t, "alice"), s.device(t, "bob")
+				connect(t, alice, bob, tc.oneTime, tc.kem)
+				msg := send(t, alice, bob, "hello")
+				addrs := []session.Address{alice.addr(), {Name: "mallory", DeviceID: 1}}
+				errs := make([]error, len(addrs))
+				if concurrent {
+					var (
+						mu   sync.Mutex
+						left = len(addrs)
+						all  = make(chan struct{})
+						wg   sync.WaitGroup
+					)
+					arrive := func() {
+						mu.Lock()
+						if left--; left == 0 {
+							close(all)
+						}
+						mu.Unlock()
+					}
+					for i, addr := range addrs {
+						wg.Add(1)
+						go func() {
+							defer wg.Done()
+							arrived := false
+							errs[i] = bob.m.DecryptWith(ctx, addr, msg, func([]byte) error {
+								arrived = true
+								arrive()
+								select {
+								case <-all:
+								case <-time.After(meetTimeout):
+								}
+								return nil
+							})
+							if !arrived {
+								arrive()
+							}
+						}()
+					}
+					wg.Wait()
+				} else {
+					for i, addr := range addrs {
+						_, errs[i] = bob.m.Decrypt(ctx, addr, msg)
+					}
+				}
+				var ok int
+				for _, err := range errs {
+					if err == nil {
+						ok++
+					}
+				}
+				if ok != 1 {
+					t.Fatalf("the same PreKey message under two addresses decrypted %d times (errors %v), want once", ok, errs)
+				}
+				for i, addr := range addrs {
+					if errs[i] == nil {
+						continue
+					}
+					if recordBytes(t, bob.st, addr) != nil {
+						t.Fatalf("the refused decrypt under %v stored a session", addr)
+					}
+					if isLocker(bob.st) && hasSavedIdentity(t, bob.st, addr) {
+						t.Fatalf("the refused decrypt under %v saved the sender's identity (a session.Locker's unlock(false) must undo the operation's writes)", addr)
+					}
+				}
+			})
+		}
+	}
+}
+
+// messageKey names the message key of a message: its sender's ratchet key
+// and its counter.
+type messageKey struct {
+	ratchetKey string
+	counter    uint32
+}
+
+func messageKeyOf(t *testing.T, msg session.Message) messageKey {
+	t.Helper()
+	var sm *wire.ReceivedSignalMessage
+	switch msg.Type {
+	case session.TypePreKey:
+		pm, err := wire.ParsePreKeySignalMessage(msg.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sm = &pm.Inner
+	default:
+		m, err := wire.ParseSignalMessage(msg.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sm = m
+	}
+	return messageKey{string(sm.RatchetKey), sm.Counter}
+}
+
+// testManyManagers: several session.Managers use one device's stores at
+// once, as parts of an app that each make their own Manager do, or several
+// processes: through the same handle, and through a second one when
+// Device.Reopen is set. Each Manager serializes only its own calls; the
+// session.Locker must serialize the rest. No two messages may be encrypted
+// with the same message key (ratchet key and counter), every message must
+// decrypt, and a message delivered to two Managers at once must decrypt
+// once.
+//
+// A store that is not a session.Locker supports one Manager at a time (and
+// must document it): the test is skipped.
+func (s *suite) testManyManagers(t *testing.T) {
+	const managers, perManager = 4, 2
+	burst := 8
+	if testing.Short() {
+		burst = 4
+	}
+	ctx := context.Background()
+	hub, p := s.device(t, "hub"), s.device(t, "peer")
+	if !isLocker(hub.st) {
+		t.Skip("storetest: the session store is not a session.Locker, so it supports one session.Manager at a time (its documentation must say so); several Managers are not checked")
+	}
+	var ms []*session.Manager
+	for range managers {
+		ms = append(ms, session.NewManager(hub.st))
+	}
+	if hub.dev.Reopen != nil {
+		other := hub.reopen(t).Stores
+		ms = append(ms, session.NewManager(other), session.NewManager(other))
+	}
+	connect(t, hub, p, true, lastResortKEM)
+
+	// encryptAll encrypts from every Manager at once.
+	encryptAll := func(phase string) []session.Message {
+		t.Helper()
+		var (
+			mu   sync.Mutex
+			msgs []session.Message
+			wg   sync.WaitGroup
+		)
+		errs := make(chan error, len(ms)*perManager)
+		for i, m := range ms {
+			for g := range perManager {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for j := range burst {
+						msg, err := m.Encrypt(ctx, p.addr(), fmt.Appendf(nil, "%s m%d g%d #%d", phase, i, g, j))
+						if err != nil {
+							errs <- fmt.Errorf("%s: Manager %d: encrypt: %w", phase, i, err)
+							return
+						}
+						mu.Lock()
+						msgs = append(msgs, msg)
+						mu.Unlock()
+					}
+				}()
+			}
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Fatal(err)
+		}
+		seen := make(map[messageKey]int)
+		for i, msg := range msgs {
+			k := messageKeyOf(t, msg)
+			if j, dup := seen[k]; dup {
+				t.Fatalf("%s: messages %d and %d of Managers sharing the store use the same message key (counter %d): the session.Locker does not serialize them", phase, j, i, k.counter)
+			}
+			seen[k] = i
+		}
+		if len(msgs) != len(ms)*perManager*burst {
+			t.Fatalf("%s: %d messages, want %d", phase, len(msgs), len(ms)*perManager*burst)
+		}
+		return msgs
+	}
+	decryptAll := func(phase string, msgs []session.Message) {
+		t.Helper()
+		texts := make(map[string]bool)
+		for _, i := range mrand.New(mrand.NewPCG(5, 6)).Perm(len(msgs)) {
+			pt, err := p.m.Decrypt(ctx, hub.addr(), msgs[i])
+			if err != nil {
+				t.Fatalf("%s: %s: decrypt of a message encrypted by Managers sharing the store: %v", phase, p.name, err)
+			}
+			if texts[string(pt)] {
+				t.Fatalf("%s: %q decrypted twice", phase, pt)
+			}
+			texts[string(pt)] = true
+		}
+	}
+
+	decryptAll("before the answer", encryptAll("before the answer"))
+	recv(t, hub, p, send(t, p, hub, "answer"), "answer")
+	decryptAll("after the answer", encryptAll("after the answer"))
+
+	// Every message from p goes to two Managers at once.
+	in := make([]session.Message, len(ms)*burst)
+	for i := range in {
+		in[i] = send(t, p, hub, fmt.Sprint("from p ", i))
+	}
+	ok := make([]atomic.Int32, len(in))
+	errs := make(chan error, 2*len(in))
+	var wg sync.WaitGroup
+	for i, msg := range in {
+		for k := range 2 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				m := ms[(i+k)%len(ms)]
+				pt, err := m.Decrypt(ctx, p.addr(), msg)
+				switch {
+				case err == nil && string(pt) != fmt.Sprint("from p ", i):
+					errs <- fmt.Errorf("message %d decrypted to %q", i, pt)
+				case err == nil:
+					ok[i].Add(1)
+				case !errors.Is(err, session.ErrDuplicateMessage):
+					errs <- fmt.Errorf("message %d: %w (want a plaintext, or ErrDuplicateMessage for the second delivery)", i, err)
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	for i := range ok {
+		if n := ok[i].Load(); n != 1 {
+			t.Fatalf("message %d, delivered to two Managers at once, decrypted %d times", i, n)
+		}
+	}
+	hub.restart(t)
+	exchange(t, hub, p, "after")
 }

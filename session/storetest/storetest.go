@@ -31,6 +31,11 @@
 //     and removes the consumed one-time prekey and one-time KEM prekey but
 //     keeps a last-resort KEM prekey; DeleteSession removes the record (and
 //     is no error without one);
+//   - StoreSession fails, writing nothing (neither the record nor any other
+//     prekey of its Consumed), when a one-time prekey or one-time KEM
+//     prekey it consumes is gone, or when the use of a last-resort KEM
+//     prekey (Consumed.KEMPreKeyID, SignedPreKeyID, BaseKey) was recorded
+//     before, also across a restart;
 //   - the identity store returns the device's own identity and registration
 //     id, and trusts a peer's key on first use and then only the saved key,
 //     per address, until SaveIdentity replaces it;
@@ -39,18 +44,31 @@
 // It does not check what it cannot observe through the interfaces: that
 // StoreSession's record write and prekey removals are atomic under a crash,
 // that a cancelled context stops a call, or how a store records the uses
-// of a last-resort KEM prekey. Its trust checks assume the reference
-// policy (trust on first use, then only the saved key).
+// of a last-resort KEM prekey (only that it refuses one twice). Its trust
+// checks assume the reference policy (trust on first use, then only the
+// saved key).
 //
 // It then runs the session layer over the stores, through session.Manager:
 // conversations both ways in v3 and v4 with and without one-time prekeys
 // (out of order, with replays, and across restarts), each one-time prekey
 // and one-time KEM prekey usable exactly once while a last-resort KEM
-// prekey stays, failed decrypts that leave the stored record byte for byte
-// as it was, an unknown prekey id, an untrusted identity until it is saved,
-// archive and delete, simultaneous initiation, and one device used from many
-// goroutines at once (through two handles of the store at once when the
-// session store is a session.Locker and Device.Reopen is set).
+// prekey stays, a replayed PreKey message to the last-resort KEM prekey
+// refused once its session is deleted or under another sender address (and
+// after a restart), the same PreKey message under two addresses, one after
+// the other and at once, opening one session only, failed decrypts that
+// leave the stored record byte for byte as it was, an unknown prekey id, an
+// untrusted identity until it is saved, archive and delete, simultaneous
+// initiation, and one device used from many goroutines at once (through two
+// handles of the store at once when the session store is a session.Locker
+// and Device.Reopen is set).
+//
+// A session store that is a session.Locker is held to its contract: several
+// session.Managers over the same handle (and a second handle, with
+// Device.Reopen) at once never encrypt two messages with the same message
+// key nor decrypt one message twice, and a refused decrypt saves no
+// identity either (unlock(false) undoes every write of the operation). A
+// session store that is not a Locker supports one Manager at a time, and
+// must document it: the suite skips its ManyManagers subtest, saying so.
 //
 // The suite assumes the reference trust policy of package memstore: trust
 // on first use, then only the saved key. It uses testing.Short to run
@@ -86,7 +104,9 @@ type Device struct {
 	// restart the suite uses the new Device only. When Stores.Sessions is a
 	// session.Locker, the suite also uses a reopened Device alongside the
 	// first, as a second process of the device: the two must then see each
-	// other's writes (as two connections to one database do). The suite
+	// other's writes (as two connections to one database do). (A store
+	// whose Reopen makes a copy, such as a memstore snapshot, must then not
+	// show itself as a Locker.) The suite
 	// never closes the earlier handle: Reopen must work while it is still
 	// open (a store over an engine that locks its files exclusively opens
 	// a second handle on a copy, or shares the open engine), and handles
@@ -119,8 +139,11 @@ func Run(t *testing.T, newDevice NewDevice) {
 		{"Sessions/Contract", s.testSessionsContract},
 		{"Sessions/Addresses", s.testSessionsAddresses},
 		{"Sessions/Consumed", s.testConsumed},
+		{"Sessions/ConsumedTwice", s.testConsumedTwice},
 		{"Conversation", s.testConversation},
 		{"PreKeyUsedOnce", s.testPreKeyUsedOnce},
+		{"PreKeyReplay", s.testPreKeyReplay},
+		{"PreKeyTwoAddresses", s.testPreKeyTwoAddresses},
 		{"FailedDecryptChangesNothing", s.testFailedDecrypt},
 		{"FailedHandlerChangesNothing", s.testFailedHandler},
 		{"InvalidPreKeyID", s.testInvalidPreKeyID},
@@ -128,6 +151,7 @@ func Run(t *testing.T, newDevice NewDevice) {
 		{"ArchiveAndDelete", s.testArchiveAndDelete},
 		{"SimultaneousInitiation", s.testSimultaneousInitiation},
 		{"ConcurrentUse", s.testConcurrentUse},
+		{"ManyManagers", s.testManyManagers},
 	} {
 		t.Run(tc.name, tc.f)
 	}

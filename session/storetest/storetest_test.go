@@ -30,10 +30,11 @@ type brokenStore struct {
 	*memstore.Store
 	fault string
 
-	mu    sync.Mutex
-	first map[session.Address][]byte          // stale-record: the first record stored
-	kept  map[session.Address]*session.Record // shares-record, keeps-caller-record
-	gone  map[uint32]bool                     // removes-last-resort: KEM prekeys dropped
+	mu         sync.Mutex
+	first      map[session.Address][]byte          // stale-record: the first record stored
+	kept       map[session.Address]*session.Record // shares-record, keeps-caller-record
+	gone       map[uint32]bool                     // removes-last-resort: KEM prekeys dropped
+	lastResort map[uint32]bool                     // ids of the last-resort KEM prekeys
 }
 
 // faults maps each fault to the subtests of the suite that must fail with
@@ -61,11 +62,21 @@ var faults = map[string][]string{
 	"deletes-nothing": {"Sessions/Contract", "ArchiveAndDelete"},
 	// IsTrustedIdentity trusts every key.
 	"trusts-everyone": {"Identity", "UntrustedIdentity"},
+	// StoreSession neither records nor checks the uses of a last-resort
+	// KEM prekey (memstore before it did).
+	"forgets-kem-uses": {"Sessions/ConsumedTwice", "PreKeyReplay",
+		"PreKeyTwoAddresses/last-resort-kem/sequential", "PreKeyTwoAddresses/last-resort-kem/concurrent"},
+	// StoreSession ignores a consumed one-time key that is already gone
+	// (memstore before it did).
+	"consumes-gone-keys": {"Sessions/ConsumedTwice",
+		"PreKeyTwoAddresses/one-time/concurrent", "PreKeyTwoAddresses/one-time-kem/concurrent"},
 	// A session.Locker shared by two handles of the device, as a database
-	// is by two processes: with a lock per address ("locker" must pass),
-	// or with a LockAddress that locks nothing.
-	"locker":               nil,
-	"locker-locks-nothing": {"ConcurrentUse"},
+	// is by two processes: memstore's own ("locker" must pass), one whose
+	// LockAddress locks nothing, and one that locks each address but whose
+	// unlock(false) undoes nothing (each write applies at once).
+	"locker":                     nil,
+	"locker-locks-nothing":       {"ConcurrentUse", "ManyManagers"},
+	"locker-keeps-failed-writes": {"PreKeyReplay", "PreKeyTwoAddresses/last-resort-kem/sequential"},
 }
 
 func newBroken(t *testing.T, fault string) storetest.NewDevice {
@@ -74,10 +85,15 @@ func newBroken(t *testing.T, fault string) storetest.NewDevice {
 	}
 	return func(t *testing.T, id *curve.IdentityKeyPair, regID uint32) storetest.Device {
 		b := &brokenStore{Store: memstore.New(id, regID), fault: fault,
-			first: map[session.Address][]byte{}, kept: map[session.Address]*session.Record{}, gone: map[uint32]bool{}}
-		var all session.AllStores = b
-		var reopen func(*testing.T) storetest.Device
-		if strings.HasPrefix(fault, "locker") {
+			first: map[session.Address][]byte{}, kept: map[session.Address]*session.Record{},
+			gone: map[uint32]bool{}, lastResort: map[uint32]bool{}}
+		// Only the locker faults are a session.Locker: the others hide
+		// memstore's.
+		var all session.AllStores = struct{ session.AllStores }{b}
+		switch fault {
+		case "locker":
+			all = b
+		case "locker-locks-nothing", "locker-keeps-failed-writes":
 			all = lockerStore{b, new(sync.Map)}
 		}
 		dev := storetest.Device{
@@ -91,20 +107,23 @@ func newBroken(t *testing.T, fault string) storetest.NewDevice {
 				return nil
 			},
 			AddKEMPreKey: func(_ context.Context, k *x3dh.KEMPreKey, lastResort bool) error {
+				b.mu.Lock()
+				b.lastResort[k.ID] = lastResort
+				b.mu.Unlock()
 				b.Store.AddKEMPreKey(k, lastResort)
 				return nil
 			},
 		}
-		if _, ok := all.(lockerStore); ok {
+		if _, ok := all.(session.Locker); ok {
 			// Another handle on the same data and locks.
-			reopen = func(*testing.T) storetest.Device { return dev }
-			dev.Reopen = reopen
+			dev.Reopen = func(*testing.T) storetest.Device { return dev }
 		}
 		return dev
 	}
 }
 
-// lockerStore is a brokenStore with a session.Locker.
+// lockerStore is a brokenStore with a broken session.Locker of its own
+// (instead of memstore's): one that locks nothing, or one that only locks.
 type lockerStore struct {
 	*brokenStore
 	locks *sync.Map // session.Address → *sync.Mutex, shared by the handles
@@ -207,6 +226,19 @@ func (b *brokenStore) StoreSession(ctx context.Context, a session.Address, rec *
 		}
 	case "keeps-prekeys":
 		c = session.Consumed{}
+	case "forgets-kem-uses":
+		if c.HasKEMPreKey && b.lastResort[c.KEMPreKeyID] {
+			c.HasKEMPreKey = false
+		}
+	case "consumes-gone-keys":
+		if c.HasPreKey && !b.Store.HasPreKey(c.PreKeyID) {
+			c.HasPreKey = false
+		}
+		if c.HasKEMPreKey && !b.lastResort[c.KEMPreKeyID] {
+			if _, err := b.Store.LoadKEMPreKey(ctx, c.KEMPreKeyID); err != nil {
+				c.HasKEMPreKey = false
+			}
+		}
 	case "removes-last-resort":
 		if c.HasKEMPreKey {
 			b.gone[c.KEMPreKeyID] = true

@@ -257,9 +257,10 @@ func (s *Store) LoadSession(ctx context.Context, addr session.Address) (*session
 // ErrPreKeyConsumed if a consumed one-time prekey or one-time KEM prekey is
 // no longer stored, and with one wrapping ErrKEMPreKeyReplay if the use of
 // a last-resort KEM prekey (with this signed prekey and base key) is
-// already recorded; then nothing changes. With the context of LockAddress,
-// the change is staged in the transaction and checked again when it
-// commits.
+// already recorded, and with the same errors if another open transaction
+// consumes the same; then nothing changes. With the context of
+// LockAddress, the change is staged in the transaction (which claims the
+// prekeys it consumes until it ends) and checked again when it commits.
 func (s *Store) StoreSession(ctx context.Context, addr session.Address, rec *session.Record, c session.Consumed) error {
 	b, err := rec.MarshalBinary()
 	if err != nil {

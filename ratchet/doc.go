@@ -1,7 +1,7 @@
 // Package ratchet implements the Double Ratchet of the Signal specification
-// (signal.org/docs/specifications/doubleratchet) with Signal's KDF chain as
-// the default suite, and the specification's header-encryption variant as a
-// second suite for applications that design their own protocol.
+// (signal.org/docs/specifications/doubleratchet) with Signal's KDF chain.
+// The specification's header-encryption variant, for applications that
+// design their own protocol, is package [github.com/forwardsecret/signal/ratchet/he].
 //
 // The package knows nothing of wire formats. The session layer owns the
 // encodings: it reads and writes the header fields a State exposes
@@ -69,14 +69,6 @@
 // [State.View] (reads the state in place) and [Builder] (fills a new
 // state's storage directly, with the checks of FromSnapshot);
 // [State.Clone] copies a state without either.
-//
-// # Header encryption ([HEState])
-//
-// The specification's section 4, with AES-256-GCM for headers (random
-// nonces, since a header key serves a whole chain) and for bodies (key and
-// nonce derived from the message key); see [HEState] and the comment on
-// its construction. [HEState.Seal] and [HEState.Open] produce and consume
-// complete messages.
 //
 // # Secrets
 //

@@ -10,8 +10,8 @@ import (
 // the limit.
 var (
 	// ErrInvalidMAC is returned by VerifySignalMAC (and so, usually, by
-	// Decrypt) when a message's authentication tag is wrong, and by the
-	// header-encryption suite when no key opens a header or body. It is the
+	// Decrypt) when a message's authentication tag is wrong, and by package
+	// ratchet/he when no key opens a header or body. It is the
 	// one error for every authentication failure, so it reveals nothing
 	// about which check failed.
 	ErrInvalidMAC = errors.New("ratchet: message authentication failed")

@@ -75,21 +75,3 @@ func Example() {
 	// hi Alice (counter 0, previous 0)
 	// new chain (counter 0, previous 1)
 }
-
-// The header-encryption suite hides the ratchet key and counters: its
-// messages are opaque byte strings.
-func ExampleHEState() {
-	sk := sha256.Sum256([]byte("shared secret"))
-	hka := sha256.Sum256([]byte("shared header key A"))
-	nhkb := sha256.Sum256([]byte("shared next header key B"))
-	bobKey, _ := curve.GenerateKeyPair()
-	aliceKey, _ := curve.GenerateKeyPair()
-	alice, _ := ratchet.NewHEAlice(sk[:], bobKey.Public, hka[:], nhkb[:], aliceKey)
-	bob, _ := ratchet.NewHEBob(sk[:], bobKey, hka[:], nhkb[:])
-
-	ad := []byte("app: alice -> bob")
-	m, _ := alice.Seal(nil, []byte("hidden header"), ad)
-	pt, err := bob.Open(nil, m, ad)
-	fmt.Println(string(pt), err, len(m) == len(pt)+ratchet.HEOverhead)
-	// Output: hidden header <nil> true
-}

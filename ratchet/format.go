@@ -63,8 +63,3 @@ func (k skippedKey) Format(f fmt.State, _ rune) {
 func (k legacyKey) Format(f fmt.State, _ rune) {
 	io.WriteString(f, "ratchet.legacyKey(REDACTED, index "+fmtUint(k.n)+")")
 }
-
-// Format prints the number of stored keys only.
-func (c heChain) Format(f fmt.State, _ rune) {
-	io.WriteString(f, "ratchet.heChain(REDACTED, "+strconv.Itoa(len(c.keys))+" skipped keys)")
-}

@@ -51,12 +51,6 @@ func TestNoSecretsInFmt(t *testing.T) {
 	b := NewBuilder(root, 1)
 	must(b.SetSender(sendKP, ChainKey{Index: 1, Key: sck}))
 
-	hka, nhkb, sk := fmtKey("ratchet hka"), fmtKey("ratchet nhkb"), fmtKey("ratchet he sk")
-	he, err := NewHEAlice(sk[:], peerPriv.PublicKey(), hka[:], nhkb[:], sendKP)
-	must(err)
-	heSecrets := [][]byte{hka[:], nhkb[:], sendPriv.Bytes()}
-	hc := heChain{hk: hka, keys: []skippedKey{{n: 1, seed: seed}}}
-
 	k := newKDF()
 	k.rck = rck
 	k.mk = *legacy
@@ -82,9 +76,6 @@ func TestNoSecretsInFmt(t *testing.T) {
 		{"MessageKeys", *legacy, [][]byte{legacy.Cipher[:], legacy.MAC[:], legacy.IV[:]}},
 		{"MACKey", legacy.MAC, [][]byte{legacy.MAC[:]}},
 		{"*Builder", b, [][]byte{root[:], sck[:], sendPriv.Bytes()}},
-		{"HEState", *he, heSecrets},
-		{"*HEState", he, heSecrets},
-		{"heChain", hc, [][]byte{hka[:], seed[:]}},
 		{"*kdf", k, [][]byte{rck[:], legacy.Cipher[:]}},
 		{"kdf", *k, [][]byte{rck[:], legacy.Cipher[:]}},
 		{"recvChain", st.recv[0], [][]byte{rck[:], seed[:], legacy.Cipher[:]}},

@@ -13,7 +13,7 @@ func BenchmarkChainStep(b *testing.B) {
 	b.ReportAllocs()
 	stop := cputime.MeasureProcess(b)
 	for b.Loop() {
-		s.k.chainStep(&s.k.rck, &s.k.seed)
+		s.k.ChainStep(&s.k.rck, &s.k.seed)
 	}
 	stop()
 }
@@ -25,7 +25,7 @@ func BenchmarkChainStepNoSeed(b *testing.B) {
 	b.ReportAllocs()
 	stop := cputime.MeasureProcess(b)
 	for b.Loop() {
-		s.k.chainStep(&s.k.rck, nil)
+		s.k.ChainStep(&s.k.rck, nil)
 	}
 	stop()
 }

@@ -22,7 +22,7 @@ func TestForwardJumpRefusedCheaply(t *testing.T) {
 	// message MaxForwardJump+1 ahead: counter 1 + 25001.
 	m := alice.send(t, []byte("x")) // counter 1
 	before := encoded(t, bob.s)
-	steps := bob.s.k.steps
+	steps := bob.s.k.Steps
 	far := m
 	far.h.Counter = 1 + MaxForwardJump + 1
 	_, err := bob.recv(far)
@@ -33,7 +33,7 @@ func TestForwardJumpRefusedCheaply(t *testing.T) {
 	if !strings.Contains(err.Error(), "25001") || !strings.Contains(err.Error(), "MaxForwardJump (25000)") {
 		t.Errorf("error does not name the jump and the limit: %q", err)
 	}
-	if n := bob.s.k.steps - steps; n != 0 {
+	if n := bob.s.k.Steps - steps; n != 0 {
 		t.Errorf("refusing the jump took %d chain steps, want 0", n)
 	}
 	if !bytes.Equal(before, encoded(t, bob.s)) {
@@ -43,8 +43,8 @@ func TestForwardJumpRefusedCheaply(t *testing.T) {
 	// A new chain (DH step) is refused the same way, before any DH.
 	newKey := mustKeyPair(t).Public
 	_, err = bob.s.Decrypt(nil, Header{RatchetKey: newKey, Counter: MaxForwardJump + 1}, make([]byte, 16), nil, func(*MACKey) error { return nil })
-	if !errors.Is(err, ErrForwardJumpTooLarge) || bob.s.k.steps != steps {
-		t.Errorf("new chain with counter 25001: err = %v, %d steps", err, bob.s.k.steps-steps)
+	if !errors.Is(err, ErrForwardJumpTooLarge) || bob.s.k.Steps != steps {
+		t.Errorf("new chain with counter 25001: err = %v, %d steps", err, bob.s.k.Steps-steps)
 	}
 
 	// Exactly MaxForwardJump is allowed: Alice really sends that far.
@@ -55,11 +55,11 @@ func TestForwardJumpRefusedCheaply(t *testing.T) {
 	if m.h.Counter != 1+MaxForwardJump {
 		t.Fatalf("counter %d", m.h.Counter)
 	}
-	steps = bob.s.k.steps
+	steps = bob.s.k.Steps
 	if _, err := bob.recv(m); err != nil {
 		t.Fatalf("jump of exactly 25000: %v", err)
 	}
-	if n := bob.s.k.steps - steps; n != MaxForwardJump+1 {
+	if n := bob.s.k.Steps - steps; n != MaxForwardJump+1 {
 		t.Errorf("jump of 25000 took %d chain steps, want 25001", n)
 	}
 	c := bob.s.recv[0]

@@ -17,12 +17,12 @@ func (s *State) SignalMAC(key *MACKey, sender, receiver curve.PublicKey, message
 	copy(k.mac[:], key[:])
 	sender.AppendBytes(k.ids[:0])
 	receiver.AppendBytes(k.ids[curve.PublicKeySize:curve.PublicKeySize])
-	k.hmacStart(k.mac[:])
-	k.h.Write(k.ids[:])
-	k.h.Write(message)
-	k.hmacEnd(k.mac[:], k.inner[:])
+	k.HMACStart(k.mac[:])
+	k.Write(k.ids[:])
+	k.Write(message)
+	k.HMACEnd(k.mac[:], k.tag[:])
 	var tag [MACSize]byte
-	copy(tag[:], k.inner[:])
+	copy(tag[:], k.tag[:])
 	clear(k.mac[:])
 	return tag
 }

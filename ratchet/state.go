@@ -243,7 +243,7 @@ func (s *State) Encrypt(dst, plaintext, salt []byte) (Header, []byte, MACKey, er
 	}
 	k := s.k
 	h := Header{RatchetKey: s.send.Public, Counter: s.sendN, PreviousCounter: s.prev}
-	k.chainStep(&s.sendCK, &k.seed)
+	k.ChainStep(&s.sendCK, &k.seed)
 	s.sendN++
 	k.messageKeys(&k.mk, &k.seed, salt)
 	out := cbcEncrypt(dst, &k.mk.Cipher, &k.mk.IV, plaintext)
@@ -335,13 +335,13 @@ func (s *State) Decrypt(dst []byte, h Header, body, salt []byte, verify func(mac
 	s.pend = s.pend[:0]
 	for i := n; i < h.Counter; i++ {
 		if h.Counter-i > keep {
-			k.chainStep(&k.rck, nil)
+			k.ChainStep(&k.rck, nil)
 			continue
 		}
-		k.chainStep(&k.rck, &k.seed)
+		k.ChainStep(&k.rck, &k.seed)
 		s.pend = append(s.pend, skippedKey{n: i, seed: k.seed})
 	}
-	k.chainStep(&k.rck, &k.seed)
+	k.ChainStep(&k.rck, &k.seed)
 	k.messageKeys(&k.mk, &k.seed, salt)
 
 	if err := verify(&k.mk.MAC); err != nil {

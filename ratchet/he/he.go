@@ -1,4 +1,4 @@
-package ratchet
+package he
 
 import (
 	"crypto/aes"
@@ -10,10 +10,11 @@ import (
 	"slices"
 
 	"github.com/forwardsecret/signal/curve"
+	"github.com/forwardsecret/signal/ratchet"
+	"github.com/forwardsecret/signal/ratchet/internal/sha256kdf"
 )
 
-// The header-encryption suite (Double Ratchet specification, section 4),
-// for applications that design their own protocol. Signal does not use it.
+// The construction (Double Ratchet specification, section 4).
 //
 // Choices (the specification leaves them to the application):
 //
@@ -33,14 +34,15 @@ import (
 //     (4), big-endian.
 //
 // A message is nonce (12) || sealed header (40 + 16) || sealed body
-// (len(plaintext) + 16): HEOverhead bytes plus the plaintext.
+// (len(plaintext) + 16): Overhead bytes plus the plaintext.
 //
 // Unlike the default suite, this one follows the specification's
 // bookkeeping: PN is the number of messages of the previous sending chain,
 // and on a DH step the receiver stores the keys it skipped on the old chain
 // up to PN. Old chains keep only their stored keys, under their header
-// keys; at most MaxReceiverChains chains' worth (with the current one) and
-// MaxSkippedKeysPerChain keys per chain, MaxForwardJump per jump.
+// keys; at most ratchet.MaxReceiverChains chains' worth (with the current
+// one) and ratchet.MaxSkippedKeysPerChain keys per chain,
+// ratchet.MaxForwardJump per jump.
 var (
 	heInfoRoot    = []byte("forwardsecret DoubleRatchet HE root")
 	heInfoMessage = []byte("forwardsecret DoubleRatchet HE message")
@@ -51,47 +53,73 @@ const (
 	heNonceSize  = 12
 	heHeaderSize = 32 + 4 + 4
 	heTagSize    = 16
-	// HEHeaderSize is the size of an encrypted header.
-	HEHeaderSize = heNonceSize + heHeaderSize + heTagSize
-	// HEOverhead is the size of a message minus the size of its plaintext.
-	HEOverhead = HEHeaderSize + heTagSize
+	// HeaderSize is the size of an encrypted header.
+	HeaderSize = heNonceSize + heHeaderSize + heTagSize
+	// Overhead is the size of a message minus the size of its plaintext.
+	Overhead = HeaderSize + heTagSize
 )
 
-// HEState is a Double Ratchet state with header encryption. It is not safe
+// keySize is the size of the shared secret, of the root, chain, header and
+// message keys, and of the constructors' key arguments.
+const keySize = ratchet.KeySize
+
+// State is a Double Ratchet state with header encryption. It is not safe
 // for concurrent use. A failed Open leaves it unchanged.
-type HEState struct {
-	root   [KeySize]byte
+type State struct {
+	root   [keySize]byte
 	dhs    curve.KeyPair
 	dhr    curve.PublicKey // zero until the first DH step (Bob)
-	cks    [KeySize]byte
+	cks    [keySize]byte
 	hasCKs bool
 	ns, pn uint32
-	ckr    [KeySize]byte
+	ckr    [keySize]byte
 	hasCKr bool
 	nr     uint32
-	hks    [KeySize]byte
+	hks    [keySize]byte
 	hasHKs bool
-	nhks   [KeySize]byte
-	hkr    [KeySize]byte
+	nhks   [keySize]byte
+	hkr    [keySize]byte
 	hasHKr bool
-	nhkr   [KeySize]byte
+	nhkr   [keySize]byte
 	// skipped holds stored message keys by header key, oldest chain first,
-	// at most MaxReceiverChains chains.
+	// at most ratchet.MaxReceiverChains chains.
 	skipped []heChain
 	k       *kdf
 }
 
 type heChain struct {
-	hk   [KeySize]byte
+	hk   [keySize]byte
 	keys []skippedKey // seed = the message key; ascending index
 }
 
-// NewHEAlice returns the initiator's state: sk is the shared secret of the
+// skippedKey is the stored message key of a skipped message.
+type skippedKey struct {
+	n    uint32
+	seed [keySize]byte
+}
+
+// kdf is the state's key-derivation scratch: the allocation-free HMAC and
+// HKDF it shares with package ratchet plus the buffers of one message.
+// Every buffer lives inside the (heap-allocated) kdf, because slices written
+// to a hash.Hash escape.
+type kdf struct {
+	sha256kdf.KDF
+	dh   [32]byte
+	seed [32]byte
+}
+
+func newKDF() *kdf {
+	k := new(kdf)
+	k.Init()
+	return k
+}
+
+// NewAlice returns the initiator's state: sk is the shared secret of the
 // key agreement, bobRatchetKey Bob's ratchet public key, sharedHKA and
 // sharedNHKB the two shared header keys the specification's initialization
 // takes (Alice's first sending header key and Bob's first next header key),
 // and ourRatchetKey Alice's first ratchet key pair.
-func NewHEAlice(sk []byte, bobRatchetKey curve.PublicKey, sharedHKA, sharedNHKB []byte, ourRatchetKey curve.KeyPair) (*HEState, error) {
+func NewAlice(sk []byte, bobRatchetKey curve.PublicKey, sharedHKA, sharedNHKB []byte, ourRatchetKey curve.KeyPair) (*State, error) {
 	for _, c := range []struct {
 		n string
 		b []byte
@@ -101,18 +129,18 @@ func NewHEAlice(sk []byte, bobRatchetKey curve.PublicKey, sharedHKA, sharedNHKB 
 		}
 	}
 	if bobRatchetKey.IsZero() {
-		return nil, fmt.Errorf("%w: no remote ratchet key", ErrInvalidKey)
+		return nil, fmt.Errorf("%w: no remote ratchet key", ratchet.ErrInvalidKey)
 	}
 	kp, err := checkPair(ourRatchetKey)
 	if err != nil {
 		return nil, err
 	}
-	s := &HEState{k: newKDF(), dhs: kp, dhr: bobRatchetKey}
+	s := &State{k: newKDF(), dhs: kp, dhr: bobRatchetKey}
 	copy(s.root[:], sk)
 	if err := kp.Private.ECDHTo(&s.k.dh, bobRatchetKey); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrInvalidKey, err)
+		return nil, fmt.Errorf("%w: %w", ratchet.ErrInvalidKey, err)
 	}
-	s.k.heRootStep(&s.root, &s.cks, &s.nhks)
+	s.k.rootStep(&s.root, &s.cks, &s.nhks)
 	s.hasCKs = true
 	copy(s.hks[:], sharedHKA)
 	s.hasHKs = true
@@ -120,10 +148,10 @@ func NewHEAlice(sk []byte, bobRatchetKey curve.PublicKey, sharedHKA, sharedNHKB 
 	return s, nil
 }
 
-// NewHEBob returns the responder's state: sk, sharedHKA and sharedNHKB as
-// for NewHEAlice, ourRatchetKey Bob's ratchet key pair (whose public half
+// NewBob returns the responder's state: sk, sharedHKA and sharedNHKB as
+// for NewAlice, ourRatchetKey Bob's ratchet key pair (whose public half
 // Alice used). Bob can send only after Alice's first message arrives.
-func NewHEBob(sk []byte, ourRatchetKey curve.KeyPair, sharedHKA, sharedNHKB []byte) (*HEState, error) {
+func NewBob(sk []byte, ourRatchetKey curve.KeyPair, sharedHKA, sharedNHKB []byte) (*State, error) {
 	for _, c := range []struct {
 		n string
 		b []byte
@@ -136,17 +164,17 @@ func NewHEBob(sk []byte, ourRatchetKey curve.KeyPair, sharedHKA, sharedNHKB []by
 	if err != nil {
 		return nil, err
 	}
-	s := &HEState{k: newKDF(), dhs: kp}
+	s := &State{k: newKDF(), dhs: kp}
 	copy(s.root[:], sk)
 	copy(s.nhks[:], sharedNHKB)
 	copy(s.nhkr[:], sharedHKA)
 	return s, nil
 }
 
-// heRootStep is KDF_RK_HE over k.dh.
-func (k *kdf) heRootStep(root, ck, nhk *[KeySize]byte) {
+// rootStep is KDF_RK_HE over k.dh.
+func (k *kdf) rootStep(root, ck, nhk *[keySize]byte) {
 	var buf [96]byte
-	k.hkdf(buf[:], root[:], k.dh[:], heInfoRoot)
+	k.HKDF(buf[:], root[:], k.dh[:], heInfoRoot)
 	copy(root[:], buf[0:32])
 	copy(ck[:], buf[32:64])
 	copy(nhk[:], buf[64:96])
@@ -157,20 +185,20 @@ func (k *kdf) heRootStep(root, ck, nhk *[KeySize]byte) {
 func newGCM(key []byte) cipher.AEAD {
 	b, err := aes.NewCipher(key)
 	if err != nil {
-		panic("ratchet: AES-256 rejected a 32-byte key") // unreachable
+		panic("he: AES-256 rejected a 32-byte key") // unreachable
 	}
 	g, err := cipher.NewGCM(b)
 	if err != nil {
-		panic("ratchet: GCM setup failed") // unreachable
+		panic("he: GCM setup failed") // unreachable
 	}
 	return g
 }
 
 // bodyAEAD derives the body cipher and nonce from a message key.
-func (k *kdf) bodyAEAD(mk *[KeySize]byte) (cipher.AEAD, []byte) {
+func (k *kdf) bodyAEAD(mk *[keySize]byte) (cipher.AEAD, []byte) {
 	var buf [44]byte
 	copy(k.seed[:], mk[:])
-	k.hkdf(buf[:], nil, k.seed[:], heInfoMessage)
+	k.HKDF(buf[:], nil, k.seed[:], heInfoMessage)
 	g := newGCM(buf[:32])
 	nonce := slices.Clone(buf[32:44])
 	clear(buf[:])
@@ -180,14 +208,14 @@ func (k *kdf) bodyAEAD(mk *[KeySize]byte) (cipher.AEAD, []byte) {
 
 // Seal encrypts plaintext with associated data ad and appends the message
 // (encrypted header and body) to dst, which must not overlap plaintext. It
-// returns ErrNoSendingChain before the first message has arrived at a
-// responder.
-func (s *HEState) Seal(dst, plaintext, ad []byte) ([]byte, error) {
+// returns ratchet.ErrNoSendingChain before the first message has arrived at
+// a responder.
+func (s *State) Seal(dst, plaintext, ad []byte) ([]byte, error) {
 	if !s.hasCKs || !s.hasHKs {
-		return nil, ErrNoSendingChain
+		return nil, ratchet.ErrNoSendingChain
 	}
 	if s.ns == math.MaxUint32 {
-		return nil, ErrCounterOverflow
+		return nil, ratchet.ErrCounterOverflow
 	}
 	k := s.k
 	var hdr [heHeaderSize]byte
@@ -196,21 +224,21 @@ func (s *HEState) Seal(dst, plaintext, ad []byte) ([]byte, error) {
 	binary.BigEndian.PutUint32(hdr[32:], s.pn)
 	binary.BigEndian.PutUint32(hdr[36:], s.ns)
 
-	ret, out := sliceForAppend(dst, HEOverhead+len(plaintext))
+	ret, out := sliceForAppend(dst, Overhead+len(plaintext))
 	nonce := out[:heNonceSize]
 	if _, err := rand.Read(nonce); err != nil {
 		return nil, err
 	}
 	newGCM(s.hks[:]).Seal(out[heNonceSize:heNonceSize], nonce, hdr[:], ad)
-	encHeader := out[:HEHeaderSize]
+	encHeader := out[:HeaderSize]
 
-	var mk [KeySize]byte
-	k.chainStep(&s.cks, &k.seed)
+	var mk [keySize]byte
+	k.ChainStep(&s.cks, &k.seed)
 	copy(mk[:], k.seed[:])
 	s.ns++
 	g, bodyNonce := k.bodyAEAD(&mk)
 	clear(mk[:])
-	g.Seal(out[HEHeaderSize:HEHeaderSize], bodyNonce, plaintext, heAD(ad, encHeader))
+	g.Seal(out[HeaderSize:HeaderSize], bodyNonce, plaintext, heAD(ad, encHeader))
 	return ret, nil
 }
 
@@ -219,7 +247,7 @@ func heAD(ad, encHeader []byte) []byte {
 }
 
 // openHeader tries to decrypt an encrypted header under hk.
-func openHeader(hk *[KeySize]byte, encHeader, ad []byte) (pub curve.PublicKey, pn, n uint32, ok bool) {
+func openHeader(hk *[keySize]byte, encHeader, ad []byte) (pub curve.PublicKey, pn, n uint32, ok bool) {
 	var hdr [heHeaderSize]byte
 	if _, err := newGCM(hk[:]).Open(hdr[:0], encHeader[:heNonceSize], encHeader[heNonceSize:], ad); err != nil {
 		return curve.PublicKey{}, 0, 0, false
@@ -230,15 +258,16 @@ func openHeader(hk *[KeySize]byte, encHeader, ad []byte) (pub curve.PublicKey, p
 
 // Open authenticates and decrypts a message made by the peer's Seal with
 // the same associated data ad, and appends the plaintext to dst, which must
-// not overlap message. On any
-// failure the state is unchanged. A message no key opens yields
-// ErrInvalidMAC; the bounds give *LimitError values as in Decrypt, and a
-// replayed message ErrDuplicateMessage.
-func (s *HEState) Open(dst, message, ad []byte) ([]byte, error) {
-	if len(message) < HEOverhead {
-		return nil, ErrInvalidCiphertext
+// not overlap message. On any failure the state is unchanged. A message no
+// key opens yields ratchet.ErrInvalidMAC, a message shorter than Overhead
+// ratchet.ErrInvalidCiphertext; the bounds give *ratchet.LimitError values
+// as in ratchet.State.Decrypt, and a replayed message
+// ratchet.ErrDuplicateMessage.
+func (s *State) Open(dst, message, ad []byte) ([]byte, error) {
+	if len(message) < Overhead {
+		return nil, ratchet.ErrInvalidCiphertext
 	}
-	encHeader, body := message[:HEHeaderSize], message[HEHeaderSize:]
+	encHeader, body := message[:HeaderSize], message[HeaderSize:]
 	bodyAD := heAD(ad, encHeader)
 	k := s.k
 
@@ -254,12 +283,12 @@ func (s *HEState) Open(dst, message, ad []byte) ([]byte, error) {
 			if s.hasHKr && c.hk == s.hkr && n >= s.nr {
 				break // a message ahead on the current chain
 			}
-			return nil, ErrDuplicateMessage
+			return nil, ratchet.ErrDuplicateMessage
 		}
 		g, nonce := k.bodyAEAD(&c.keys[j].seed)
 		out, err := g.Open(dst, nonce, body, bodyAD)
 		if err != nil {
-			return nil, ErrInvalidMAC
+			return nil, ratchet.ErrInvalidMAC
 		}
 		clear(c.keys[j].seed[:])
 		c.keys = slices.Delete(c.keys, j, j+1)
@@ -279,69 +308,69 @@ func (s *HEState) Open(dst, message, ad []byte) ([]byte, error) {
 	}
 	if !ok {
 		if pub, pn, n, ok = openHeader(&s.nhkr, encHeader, ad); !ok {
-			return nil, ErrInvalidMAC
+			return nil, ratchet.ErrInvalidMAC
 		}
 		step = true
 	}
 
 	var (
 		oldPend, newPend []skippedKey
-		ckr              [KeySize]byte
+		ckr              [keySize]byte
 		nr               uint32
-		root, cks, nhks  [KeySize]byte
-		nhkr             [KeySize]byte
+		root, cks, nhks  [keySize]byte
+		nhkr             [keySize]byte
 	)
 	if step {
 		// Keys left on the current chain, up to PN, then the DH step.
 		if s.hasCKr {
 			if pn < s.nr {
-				return nil, ErrInvalidMAC // cannot come from an honest peer
+				return nil, ratchet.ErrInvalidMAC // cannot come from an honest peer
 			}
-			if pn-s.nr > MaxForwardJump {
-				return nil, &LimitError{Err: ErrForwardJumpTooLarge, Limit: "MaxForwardJump", Max: MaxForwardJump, Got: uint64(pn - s.nr)}
+			if pn-s.nr > ratchet.MaxForwardJump {
+				return nil, &ratchet.LimitError{Err: ratchet.ErrForwardJumpTooLarge, Limit: "MaxForwardJump", Max: ratchet.MaxForwardJump, Got: uint64(pn - s.nr)}
 			}
 			ck := s.ckr
 			oldPend = k.heSkip(&ck, s.nr, pn)
 		}
-		if n > MaxForwardJump {
-			return nil, &LimitError{Err: ErrForwardJumpTooLarge, Limit: "MaxForwardJump", Max: MaxForwardJump, Got: uint64(n)}
+		if n > ratchet.MaxForwardJump {
+			return nil, &ratchet.LimitError{Err: ratchet.ErrForwardJumpTooLarge, Limit: "MaxForwardJump", Max: ratchet.MaxForwardJump, Got: uint64(n)}
 		}
 		root = s.root
 		if err := s.dhs.Private.ECDHTo(&k.dh, pub); err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrInvalidKey, err)
+			return nil, fmt.Errorf("%w: %w", ratchet.ErrInvalidKey, err)
 		}
-		k.heRootStep(&root, &ckr, &nhkr)
+		k.rootStep(&root, &ckr, &nhkr)
 		var err error
 		if newKey, err = generateKeyPair(); err != nil {
 			return nil, err
 		}
 		if err := newKey.Private.ECDHTo(&k.dh, pub); err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrInvalidKey, err)
+			return nil, fmt.Errorf("%w: %w", ratchet.ErrInvalidKey, err)
 		}
-		k.heRootStep(&root, &cks, &nhks)
+		k.rootStep(&root, &cks, &nhks)
 		nr = 0
 	} else {
 		if n < s.nr {
-			return nil, ErrDuplicateMessage // its key would be among the stored ones
+			return nil, ratchet.ErrDuplicateMessage // its key would be among the stored ones
 		}
-		if n-s.nr > MaxForwardJump {
-			return nil, &LimitError{Err: ErrForwardJumpTooLarge, Limit: "MaxForwardJump", Max: MaxForwardJump, Got: uint64(n - s.nr)}
+		if n-s.nr > ratchet.MaxForwardJump {
+			return nil, &ratchet.LimitError{Err: ratchet.ErrForwardJumpTooLarge, Limit: "MaxForwardJump", Max: ratchet.MaxForwardJump, Got: uint64(n - s.nr)}
 		}
 		if n == math.MaxUint32 {
-			return nil, ErrCounterOverflow
+			return nil, ratchet.ErrCounterOverflow
 		}
 		ckr, nr = s.ckr, s.nr
 	}
 	newPend = k.heSkip(&ckr, nr, n)
-	k.chainStep(&ckr, &k.seed)
-	var mk [KeySize]byte
+	k.ChainStep(&ckr, &k.seed)
+	var mk [keySize]byte
 	copy(mk[:], k.seed[:])
 	clear(k.seed[:])
 	g, nonce := k.bodyAEAD(&mk)
 	clear(mk[:])
 	out, err := g.Open(dst, nonce, body, bodyAD)
 	if err != nil {
-		return nil, ErrInvalidMAC
+		return nil, ratchet.ErrInvalidMAC
 	}
 
 	// Commit.
@@ -363,19 +392,19 @@ func (s *HEState) Open(dst, message, ad []byte) ([]byte, error) {
 }
 
 // heSkip advances ck from index from to index to, returning the message
-// keys of the last MaxSkippedKeysPerChain of those indices.
-func (k *kdf) heSkip(ck *[KeySize]byte, from, to uint32) []skippedKey {
+// keys of the last ratchet.MaxSkippedKeysPerChain of those indices.
+func (k *kdf) heSkip(ck *[keySize]byte, from, to uint32) []skippedKey {
 	if to <= from {
 		return nil
 	}
-	keep := min(to-from, MaxSkippedKeysPerChain)
+	keep := min(to-from, ratchet.MaxSkippedKeysPerChain)
 	var out []skippedKey
 	for i := from; i < to; i++ {
 		if to-i > keep {
-			k.chainStep(ck, nil)
+			k.ChainStep(ck, nil)
 			continue
 		}
-		k.chainStep(ck, &k.seed)
+		k.ChainStep(ck, &k.seed)
 		out = append(out, skippedKey{n: i, seed: k.seed})
 	}
 	clear(k.seed[:])
@@ -384,13 +413,13 @@ func (k *kdf) heSkip(ck *[KeySize]byte, from, to uint32) []skippedKey {
 
 // storeSkipped files keys under hk, creating the chain entry if needed and
 // enforcing the bounds.
-func (s *HEState) storeSkipped(hk [KeySize]byte, keys []skippedKey) {
+func (s *State) storeSkipped(hk [keySize]byte, keys []skippedKey) {
 	if len(keys) == 0 {
 		return
 	}
 	ci := slices.IndexFunc(s.skipped, func(c heChain) bool { return c.hk == hk })
 	if ci < 0 {
-		if len(s.skipped) == MaxReceiverChains {
+		if len(s.skipped) == ratchet.MaxReceiverChains {
 			s.skipped = slices.Delete(s.skipped, 0, 1)
 		}
 		s.skipped = append(s.skipped, heChain{hk: hk})
@@ -398,15 +427,57 @@ func (s *HEState) storeSkipped(hk [KeySize]byte, keys []skippedKey) {
 	}
 	c := &s.skipped[ci]
 	c.keys = append(c.keys, keys...)
-	if over := len(c.keys) - MaxSkippedKeysPerChain; over > 0 {
+	if over := len(c.keys) - ratchet.MaxSkippedKeysPerChain; over > 0 {
 		c.keys = slices.Delete(c.keys, 0, over)
 	}
 }
 
-// String returns a redacted summary.
-func (s HEState) String() string {
-	return fmt.Sprintf("ratchet.HEState(REDACTED, %d sent on this chain, %d stored chains)", s.ns, len(s.skipped))
+// checkKey, checkPair, generateKeyPair and sliceForAppend are package
+// ratchet's helpers of the same names (small enough to copy, as Go's crypto
+// packages copy sliceForAppend).
+
+func checkKey(name string, b []byte) error {
+	if len(b) != keySize {
+		return fmt.Errorf("%w: %s of %d bytes, want %d", ratchet.ErrInvalidKey, name, len(b), keySize)
+	}
+	return nil
 }
 
-// Format prints String for every verb, so no fmt verb reveals a key.
-func (s HEState) Format(f fmt.State, _ rune) { fmt.Fprint(f, s.String()) }
+func checkPair(kp curve.KeyPair) (curve.KeyPair, error) {
+	if kp.Private == nil {
+		return curve.KeyPair{}, fmt.Errorf("%w: ratchet key pair without private key", ratchet.ErrInvalidKey)
+	}
+	if !kp.Public.IsZero() && kp.Public != kp.Private.PublicKey() {
+		return curve.KeyPair{}, fmt.Errorf("%w: ratchet key pair's public key does not match its private key", ratchet.ErrInvalidKey)
+	}
+	return curve.NewKeyPair(kp.Private), nil
+}
+
+// generateKeyPair returns a new ratchet key pair. It loads 32 random bytes
+// with curve.NewPrivateKey rather than calling curve.GenerateKeyPair, which
+// (as of this writing) computes the public key twice.
+func generateKeyPair() (curve.KeyPair, error) {
+	var b [curve.PrivateKeySize]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return curve.KeyPair{}, err
+	}
+	k, err := curve.NewPrivateKey(b[:])
+	clear(b[:])
+	if err != nil {
+		return curve.KeyPair{}, err
+	}
+	return curve.NewKeyPair(k), nil
+}
+
+// sliceForAppend extends in by n bytes, returning the whole slice and the new
+// tail. It reallocates only when in lacks the capacity.
+func sliceForAppend(in []byte, n int) (whole, tail []byte) {
+	total := len(in) + n
+	if cap(in) >= total {
+		whole = in[:total]
+	} else {
+		whole = make([]byte, total)
+		copy(whole, in)
+	}
+	return whole, whole[len(in):]
+}

@@ -1,4 +1,4 @@
-package ratchet
+package he
 
 import (
 	"bytes"
@@ -6,33 +6,37 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
+
+	"github.com/forwardsecret/signal/curve"
+	"github.com/forwardsecret/signal/ratchet"
 )
 
-func newHEPair(t testing.TB) (alice, bob *HEState) {
+func newHEPair(t testing.TB) (alice, bob *State) {
 	t.Helper()
 	sk := sha256.Sum256([]byte("sk"))
 	hka := sha256.Sum256([]byte("hka"))
 	nhkb := sha256.Sum256([]byte("nhkb"))
 	bobKey := mustKeyPair(t)
-	a, err := NewHEAlice(sk[:], bobKey.Public, hka[:], nhkb[:], mustKeyPair(t))
+	a, err := NewAlice(sk[:], bobKey.Public, hka[:], nhkb[:], mustKeyPair(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := NewHEBob(sk[:], bobKey, hka[:], nhkb[:])
+	b, err := NewBob(sk[:], bobKey, hka[:], nhkb[:])
 	if err != nil {
 		t.Fatal(err)
 	}
 	return a, b
 }
 
-func heSeal(t testing.TB, s *HEState, pt, ad []byte) []byte {
+func heSeal(t testing.TB, s *State, pt, ad []byte) []byte {
 	t.Helper()
 	m, err := s.Seal(nil, pt, ad)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(m) != len(pt)+HEOverhead {
+	if len(m) != len(pt)+Overhead {
 		t.Fatalf("message of %d bytes for %d", len(m), len(pt))
 	}
 	return m
@@ -41,11 +45,11 @@ func heSeal(t testing.TB, s *HEState, pt, ad []byte) []byte {
 func TestHERoundTripAndHiding(t *testing.T) {
 	alice, bob := newHEPair(t)
 	ad := []byte("app ad")
-	if _, err := bob.Seal(nil, []byte("x"), ad); !errors.Is(err, ErrNoSendingChain) {
+	if _, err := bob.Seal(nil, []byte("x"), ad); !errors.Is(err, ratchet.ErrNoSendingChain) {
 		t.Fatalf("Bob before first message: %v", err)
 	}
 	for round := range 6 {
-		for _, dir := range [][2]*HEState{{alice, bob}, {bob, alice}} {
+		for _, dir := range [][2]*State{{alice, bob}, {bob, alice}} {
 			var msgs [][]byte
 			for i := range 3 {
 				msgs = append(msgs, heSeal(t, dir[0], []byte(fmt.Sprintf("r%d m%d", round, i)), ad))
@@ -58,7 +62,7 @@ func TestHERoundTripAndHiding(t *testing.T) {
 				}
 			}
 			for _, m := range msgs {
-				if _, err := dir[1].Open(nil, m, ad); !errors.Is(err, ErrDuplicateMessage) {
+				if _, err := dir[1].Open(nil, m, ad); !errors.Is(err, ratchet.ErrDuplicateMessage) {
 					t.Fatalf("replay: %v", err)
 				}
 			}
@@ -71,7 +75,7 @@ func TestHERoundTripAndHiding(t *testing.T) {
 	h1 := heSeal(t, a2, []byte("same"), ad)
 	st := *a2 // a shallow copy sends the same counter again
 	h2 := heSeal(t, &st, []byte("same"), ad)
-	if bytes.Equal(h1[:HEHeaderSize], h2[:HEHeaderSize]) {
+	if bytes.Equal(h1[:HeaderSize], h2[:HeaderSize]) {
 		t.Error("equal counters gave equal header ciphertexts")
 	}
 	u := a2.dhs.Public.U()
@@ -93,14 +97,14 @@ func TestHEFailuresLeaveStateUnchanged(t *testing.T) {
 	for i := range 200 {
 		bad := bytes.Clone(m0)
 		bad[rng.IntN(len(bad))] ^= byte(1 + rng.IntN(255))
-		if _, err := bob.Open(nil, bad, ad); !errors.Is(err, ErrInvalidMAC) {
+		if _, err := bob.Open(nil, bad, ad); !errors.Is(err, ratchet.ErrInvalidMAC) {
 			t.Fatalf("flip %d: %v", i, err)
 		}
 	}
-	if _, err := bob.Open(nil, m0, []byte("other ad")); !errors.Is(err, ErrInvalidMAC) {
+	if _, err := bob.Open(nil, m0, []byte("other ad")); !errors.Is(err, ratchet.ErrInvalidMAC) {
 		t.Fatalf("wrong ad: %v", err)
 	}
-	if _, err := bob.Open(nil, m0[:HEOverhead-1], ad); !errors.Is(err, ErrInvalidCiphertext) {
+	if _, err := bob.Open(nil, m0[:Overhead-1], ad); !errors.Is(err, ratchet.ErrInvalidCiphertext) {
 		t.Fatalf("short: %v", err)
 	}
 	if !bytes.Equal(before, encodedHE(t, bob)) {
@@ -117,19 +121,19 @@ func TestHEForwardJumpAndBounds(t *testing.T) {
 	if _, err := bob.Open(nil, heSeal(t, alice, nil, ad), ad); err != nil {
 		t.Fatal(err)
 	}
-	for range MaxForwardJump + 1 {
+	for range ratchet.MaxForwardJump + 1 {
 		if _, err := alice.Seal(nil, nil, ad); err != nil {
 			t.Fatal(err)
 		}
 	}
 	before := encodedHE(t, bob)
-	steps := bob.k.steps
+	steps := bob.k.Steps
 	_, err := bob.Open(nil, heSeal(t, alice, nil, ad), ad)
-	var le *LimitError
-	if !errors.Is(err, ErrForwardJumpTooLarge) || !errors.As(err, &le) || le.Got != MaxForwardJump+1 {
+	var le *ratchet.LimitError
+	if !errors.Is(err, ratchet.ErrForwardJumpTooLarge) || !errors.As(err, &le) || le.Got != ratchet.MaxForwardJump+1 {
 		t.Fatalf("jump of 25001: %v", err)
 	}
-	if bob.k.steps != steps || !bytes.Equal(before, encodedHE(t, bob)) {
+	if bob.k.Steps != steps || !bytes.Equal(before, encodedHE(t, bob)) {
 		t.Fatal("refused jump took steps or changed the state")
 	}
 }
@@ -143,11 +147,11 @@ func TestHEManyRatchets(t *testing.T) {
 	type pending struct {
 		m     []byte
 		pt    string
-		to    *HEState
+		to    *State
 		round int
 	}
 	var late []pending
-	p := [2]*HEState{alice, bob}
+	p := [2]*State{alice, bob}
 	// Bob needs one message before he can send.
 	if _, err := bob.Open(nil, heSeal(t, alice, []byte("hi"), ad), ad); err != nil {
 		t.Fatal(err)
@@ -184,18 +188,31 @@ func TestHEManyRatchets(t *testing.T) {
 			t.Fatalf("late %s: %q %v", l.pt, got, err)
 		}
 	}
-	// Chains beyond MaxReceiverChains are forgotten: a message from one
+	// Chains beyond ratchet.MaxReceiverChains are forgotten: a message from one
 	// fails to open. Bob's first chains are long gone after 40 rounds.
 	old := heSeal(t, alice, []byte("x"), ad) // current chain: opens
 	if _, err := bob.Open(nil, old, ad); err != nil {
 		t.Fatal(err)
 	}
-	if n := len(bob.skipped); n > MaxReceiverChains {
+	if n := len(bob.skipped); n > ratchet.MaxReceiverChains {
 		t.Fatalf("%d stored chains", n)
 	}
 }
 
-func encodedHE(t testing.TB, s *HEState) []byte {
+func TestRedaction(t *testing.T) {
+	he, _ := newHEPair(t)
+	for _, v := range []any{he, *he} {
+		for _, verb := range []string{"%v", "%+v", "%#v", "%x", "%s"} {
+			out := fmt.Sprintf(verb, v)
+			if strings.Contains(out, fmt.Sprintf("%x", he.root[:4])) ||
+				strings.Contains(out, fmt.Sprint(he.root[0], " ", he.root[1])) || !strings.Contains(out, "REDACTED") {
+				t.Errorf("%s of %T leaks a key: %s", verb, v, out)
+			}
+		}
+	}
+}
+
+func encodedHE(t testing.TB, s *State) []byte {
 	t.Helper()
 	b, err := s.MarshalBinary()
 	if err != nil {
@@ -221,9 +238,9 @@ func TestHEMarshal(t *testing.T) {
 	if _, err := alice.Open(nil, heSeal(t, bob, []byte("r"), ad), ad); err != nil {
 		t.Fatal(err)
 	}
-	for _, s := range []*HEState{alice, bob} {
+	for _, s := range []*State{alice, bob} {
 		e := encodedHE(t, s)
-		var s2 HEState
+		var s2 State
 		if err := s2.UnmarshalBinary(e); err != nil {
 			t.Fatal(err)
 		}
@@ -231,19 +248,28 @@ func TestHEMarshal(t *testing.T) {
 			t.Fatal("round trip changed the encoding")
 		}
 		for n := range len(e) {
-			if err := s2.UnmarshalBinary(e[:n]); !errors.Is(err, ErrInvalidState) {
+			if err := s2.UnmarshalBinary(e[:n]); !errors.Is(err, ratchet.ErrInvalidState) {
 				t.Fatalf("truncated to %d: %v", n, err)
 			}
 		}
-		if err := s2.UnmarshalBinary(append(bytes.Clone(e), 1)); !errors.Is(err, ErrInvalidState) {
+		if err := s2.UnmarshalBinary(append(bytes.Clone(e), 1)); !errors.Is(err, ratchet.ErrInvalidState) {
 			t.Fatal("trailing byte accepted")
 		}
 	}
-	var b2 HEState
+	var b2 State
 	if err := b2.UnmarshalBinary(encodedHE(t, bob)); err != nil {
 		t.Fatal(err)
 	}
 	if pt, err := b2.Open(nil, skippedMsg, ad); err != nil || !bytes.Equal(pt, []byte{1}) {
 		t.Fatalf("skipped message after restore: %v", err)
 	}
+}
+
+func mustKeyPair(t testing.TB) curve.KeyPair {
+	t.Helper()
+	kp, err := curve.GenerateKeyPair()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return kp
 }

@@ -1,12 +1,14 @@
-package ratchet
+package he
 
 import (
 	"encoding/binary"
+	"fmt"
 
 	"github.com/forwardsecret/signal/curve"
+	"github.com/forwardsecret/signal/ratchet"
 )
 
-// Encoding of an HEState (MarshalBinary), version 1, big-endian:
+// Encoding of a State (MarshalBinary), version 1, big-endian:
 //
 //	"HE" 0x01 || flags (1: bit 0 sending chain, 1 receiving chain,
 //	    2 sending header key, 3 receiving header key)
@@ -22,11 +24,13 @@ const (
 	heFlagsAll = heFlagCKs | heFlagCKr | heFlagHKs | heFlagHKr
 )
 
+const encodingVersion = 1
+
 var heMagic = [2]byte{'H', 'E'}
 
 // MarshalBinary returns the versioned binary encoding of the state, which
 // holds all its secrets.
-func (s *HEState) MarshalBinary() ([]byte, error) {
+func (s *State) MarshalBinary() ([]byte, error) {
 	b := []byte{heMagic[0], heMagic[1], encodingVersion, 0}
 	for _, f := range []struct {
 		set  bool
@@ -47,7 +51,7 @@ func (s *HEState) MarshalBinary() ([]byte, error) {
 	b = be32(b, s.pn)
 	b = append(b, s.ckr[:]...)
 	b = be32(b, s.nr)
-	for _, k := range []*[KeySize]byte{&s.hks, &s.nhks, &s.hkr, &s.nhkr} {
+	for _, k := range []*[keySize]byte{&s.hks, &s.nhks, &s.hkr, &s.nhkr} {
 		b = append(b, k[:]...)
 	}
 	b = append(b, byte(len(s.skipped)))
@@ -63,8 +67,8 @@ func (s *HEState) MarshalBinary() ([]byte, error) {
 }
 
 // UnmarshalBinary replaces s by the state encoded in data, or returns an
-// error wrapping ErrInvalidState and leaves s unchanged.
-func (s *HEState) UnmarshalBinary(data []byte) error {
+// error wrapping ratchet.ErrInvalidState and leaves s unchanged.
+func (s *State) UnmarshalBinary(data []byte) error {
 	r := &reader{b: data}
 	m := r.take(4)
 	if r.bad || m[0] != heMagic[0] || m[1] != heMagic[1] {
@@ -77,7 +81,7 @@ func (s *HEState) UnmarshalBinary(data []byte) error {
 	if flags&^heFlagsAll != 0 {
 		return invalid("unknown flags 0x%02x", flags)
 	}
-	ns := &HEState{k: newKDF()}
+	ns := &State{k: newKDF()}
 	ns.hasCKs, ns.hasCKr = flags&heFlagCKs != 0, flags&heFlagCKr != 0
 	ns.hasHKs, ns.hasHKr = flags&heFlagHKs != 0, flags&heFlagHKr != 0
 	r.key(ns.root[:])
@@ -91,12 +95,12 @@ func (s *HEState) UnmarshalBinary(data []byte) error {
 	ns.ns, ns.pn = r.u32(), r.u32()
 	r.key(ns.ckr[:])
 	ns.nr = r.u32()
-	for _, k := range []*[KeySize]byte{&ns.hks, &ns.nhks, &ns.hkr, &ns.nhkr} {
+	for _, k := range []*[keySize]byte{&ns.hks, &ns.nhks, &ns.hkr, &ns.nhkr} {
 		r.key(k[:])
 	}
 	nc := int(r.u8())
-	if nc > MaxReceiverChains {
-		return invalid("%d stored chains, more than MaxReceiverChains (%d)", nc, MaxReceiverChains)
+	if nc > ratchet.MaxReceiverChains {
+		return invalid("%d stored chains, more than MaxReceiverChains (%d)", nc, ratchet.MaxReceiverChains)
 	}
 	for i := 0; i < nc && !r.bad; i++ {
 		var c heChain
@@ -107,13 +111,13 @@ func (s *HEState) UnmarshalBinary(data []byte) error {
 			}
 		}
 		nk := int(r.u16())
-		if nk > MaxSkippedKeysPerChain {
-			return invalid("stored chain %d holds %d keys, more than MaxSkippedKeysPerChain (%d)", i, nk, MaxSkippedKeysPerChain)
+		if nk > ratchet.MaxSkippedKeysPerChain {
+			return invalid("stored chain %d holds %d keys, more than MaxSkippedKeysPerChain (%d)", i, nk, ratchet.MaxSkippedKeysPerChain)
 		}
 		if nk == 0 {
 			return invalid("stored chain %d is empty", i)
 		}
-		if len(r.b) < nk*(4+KeySize) {
+		if len(r.b) < nk*(4+keySize) {
 			return invalid("truncated encoding")
 		}
 		c.keys = make([]skippedKey, nk)
@@ -135,3 +139,38 @@ func (s *HEState) UnmarshalBinary(data []byte) error {
 	*s = *ns
 	return nil
 }
+
+// reader, invalid and be32 are package ratchet's decoding helpers of the
+// same names.
+
+type reader struct {
+	b   []byte
+	bad bool
+}
+
+func (r *reader) take(n int) []byte {
+	if r.bad || len(r.b) < n {
+		r.bad = true
+		return make([]byte, n)
+	}
+	v := r.b[:n]
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *reader) u8() byte       { return r.take(1)[0] }
+func (r *reader) u16() uint16    { return binary.BigEndian.Uint16(r.take(2)) }
+func (r *reader) u32() uint32    { return binary.BigEndian.Uint32(r.take(4)) }
+func (r *reader) key(dst []byte) { copy(dst, r.take(len(dst))) }
+
+func (r *reader) pub() curve.PublicKey {
+	p, _ := curve.NewPublicKey(r.take(32)) // 32 bytes: cannot fail
+	return p
+}
+
+func invalid(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{ratchet.ErrInvalidState}, args...)...)
+}
+
+// be32 appends v big-endian.
+func be32(b []byte, v uint32) []byte { return binary.BigEndian.AppendUint32(b, v) }

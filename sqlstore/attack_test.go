@@ -1,0 +1,104 @@
+package sqlstore
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/forwardsecret/signal/curve"
+	"github.com/forwardsecret/signal/internal/wire"
+	"github.com/forwardsecret/signal/ratchet"
+	"github.com/forwardsecret/signal/session"
+)
+
+// TestForgedMessagesDoNotStallOtherAddresses is the database half of the
+// regression test of hardening finding 5: while one address of a SQLite
+// store receives a stream of the costliest forged messages (a fresh
+// ratchet key and counter MaxForwardJump-1, against a record of
+// MaxArchivedStates archived states), decrypts for another address of the
+// same file keep their latency: the median stays under 10x its median
+// without the attack. Before the fix, every forged message held SQLite's
+// write lock for its whole cryptography (41 full jumps), and the other
+// address waited behind it.
+func TestForgedMessagesDoNotStallOtherAddresses(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds 41 sessions on SQLite; skipped with -short")
+	}
+	be := sqliteBackend()
+	ctx := context.Background()
+	bob, alice, carol := newDevice(t, be, "bob"), newDevice(t, be, "alice"), newDevice(t, be, "carol")
+	for range session.MaxArchivedStates + 1 {
+		if err := alice.m.ProcessBundle(ctx, bob.addr(), bob.bundle(t, false, false)); err != nil {
+			t.Fatal(err)
+		}
+		recv(t, bob, alice, send(t, alice, bob, "hi"), "hi")
+		recv(t, alice, bob, send(t, bob, alice, "hello"), "hello")
+	}
+	if err := carol.m.ProcessBundle(ctx, bob.addr(), bob.bundle(t, false, false)); err != nil {
+		t.Fatal(err)
+	}
+	recv(t, bob, carol, send(t, carol, bob, "hi"), "hi")
+	recv(t, carol, bob, send(t, bob, carol, "hello"), "hello")
+
+	tmpl, err := wire.ParseSignalMessage(send(t, alice, bob, "template").Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	forged := func() session.Message {
+		sm := tmpl.SignalMessage
+		kp, err := curve.GenerateKeyPair()
+		if err != nil {
+			t.Error(err)
+		}
+		sm.RatchetKey, sm.Counter = kp.Public.Bytes(), ratchet.MaxForwardJump-1
+		b, err := sm.AppendUnsigned(nil)
+		if err != nil {
+			t.Error(err)
+		}
+		return session.Message{Type: session.TypeSignal, Body: append(b, tmpl.MAC[:]...)}
+	}
+
+	// Carol's messages, decrypted one by one, timed.
+	const n = 30
+	msgs := make([]session.Message, 2*n)
+	for i := range msgs {
+		msgs[i] = send(t, carol, bob, "m")
+	}
+	median := func(msgs []session.Message) time.Duration {
+		d := make([]time.Duration, len(msgs))
+		for i, m := range msgs {
+			t0 := time.Now()
+			if _, err := bob.m.Decrypt(ctx, carol.addr(), m); err != nil {
+				t.Fatal(err)
+			}
+			d[i] = time.Since(t0)
+		}
+		slices.Sort(d)
+		return d[len(d)/2]
+	}
+	quiet := median(msgs[:n])
+
+	var stop atomic.Bool
+	var wg sync.WaitGroup
+	var attacks atomic.Int64
+	wg.Go(func() {
+		for !stop.Load() {
+			if _, err := bob.m.Decrypt(ctx, alice.addr(), forged()); err == nil {
+				t.Error("forged message accepted")
+				return
+			}
+			attacks.Add(1)
+		}
+	})
+	time.Sleep(20 * time.Millisecond) // the first forged message is under way
+	attacked := median(msgs[n:])
+	stop.Store(true)
+	wg.Wait()
+	t.Logf("Carol's median decrypt: %v quiet, %v during %d forged messages to Alice's address", quiet, attacked, attacks.Load())
+	if attacked > 10*quiet {
+		t.Fatalf("under attack on another address, the median decrypt took %v, over 10x the quiet %v", attacked, quiet)
+	}
+}

@@ -112,7 +112,7 @@ var errSnapshotChanged = errors.New("session: record changed since the snapshot"
 // store, compute runs outside the store's lock on a snapshot, and the
 // commit happens under the lock only if the record is unchanged; otherwise
 // (and with any other store) everything runs under the lock.
-func (m *Manager) receive(ctx context.Context, addr Address, handle func([]byte) error, compute func(ctx context.Context, rec *Record) (received, error)) ([]byte, error) {
+func (m *Manager) receive(ctx context.Context, addr Address, handle func([]byte) error, compute func(ctx context.Context, rec *Record) (received, error)) (_ []byte, err error) {
 	defer m.lock(addr)()
 	if snap, ok := m.stores.Sessions.(Snapshotter); ok {
 		for range MaxSnapshotRetries {

@@ -5,6 +5,7 @@ import (
 
 	"github.com/forwardsecret/signal/curve"
 	"github.com/forwardsecret/signal/internal/kem"
+	"github.com/forwardsecret/signal/x3dh/internal/core"
 )
 
 // TestConstantsMatchKEM pins the exported constants to the layers below.
@@ -16,7 +17,21 @@ func TestConstantsMatchKEM(t *testing.T) {
 		KEMSeedSize != kem.SeedSize || KEMSharedSecretSize != kem.SharedSecretSize {
 		t.Error("KEM sizes differ from internal/kem")
 	}
-	if maxSecretSize != 32+4*curve.SharedSecretSize+kem.SharedSecretSize {
-		t.Error("maxSecretSize")
+	if core.MaxSecretSize != 32+4*curve.SharedSecretSize+KEMSharedSecretSize {
+		t.Error("core.MaxSecretSize")
+	}
+}
+
+// TestConstantsMatchCore pins the exported constants to the internal core,
+// which holds the suites.
+func TestConstantsMatchCore(t *testing.T) {
+	if core.V3.Info != InfoV3 || core.V4.Info != InfoV4 {
+		t.Error("info strings differ from the core's suites")
+	}
+	if core.V3.Size != 2*KeySize || core.V4.Size != 3*KeySize || core.KeySize != KeySize {
+		t.Error("key sizes differ from the core's")
+	}
+	if core.MinGenericInfoSize != MinGenericInfoSize {
+		t.Error("MinGenericInfoSize differs from the core's")
 	}
 }

@@ -1,6 +1,10 @@
 package x3dh
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/forwardsecret/signal/x3dh/internal/core"
+)
 
 // Errors. Each rejection wraps exactly one of these sentinels, so callers can
 // tell them apart with errors.Is. Errors caused by the primitives underneath
@@ -31,7 +35,7 @@ var (
 	// ErrMissingKEMPreKey: a PQXDH (V4) handshake lacks its KEM part: the
 	// bundle has no KEM prekey, the message has no KEM ciphertext, or the
 	// responder was given no KEM prekey.
-	ErrMissingKEMPreKey = errors.New("x3dh: KEM prekey missing")
+	ErrMissingKEMPreKey = core.ErrMissingKEMPreKey
 	// ErrUnexpectedKEM: an X3DH (V3) message carries a KEM ciphertext.
 	ErrUnexpectedKEM = errors.New("x3dh: KEM ciphertext in an X3DH (v3) handshake")
 	// ErrKEMCiphertextLength: the KEM ciphertext is not KEMCiphertextSize
@@ -51,11 +55,11 @@ var (
 	ErrOneTimePreKeyMismatch = errors.New("x3dh: one-time prekey presence does not match the message")
 	// ErrMissingKey: a required key of our own was not supplied (a nil
 	// identity or private key).
-	ErrMissingKey = errors.New("x3dh: missing key")
+	ErrMissingKey = core.ErrMissingKey
 
 	// ErrInvalidGeneric: a Generic configuration names an unsupported hash or
 	// an info string that is too short.
-	ErrInvalidGeneric = errors.New("x3dh: invalid generic configuration")
+	ErrInvalidGeneric = core.ErrInvalidGeneric
 	// ErrRandomLength: derandomized KEM input of the wrong length (x3dhtest).
-	ErrRandomLength = errors.New("x3dh: wrong KEM randomness length")
+	ErrRandomLength = core.ErrRandomLength
 )

@@ -2,12 +2,10 @@ package x3dh
 
 import (
 	"crypto"
-	"crypto/sha256"
-	"crypto/sha512"
 	"fmt"
-	"hash"
 
 	"github.com/forwardsecret/signal/curve"
+	"github.com/forwardsecret/signal/x3dh/internal/core"
 )
 
 // Generic is the X3DH and PQXDH key agreement in the specifications' general
@@ -51,20 +49,9 @@ func (r *GenericResult) String() string {
 	return fmt.Sprintf("x3dh.GenericResult(SK REDACTED, AD %x)", r.AD)
 }
 
-func (g *Generic) suite() (suite, error) {
-	var h func() hash.Hash
-	switch g.Hash {
-	case crypto.SHA256:
-		h = sha256.New
-	case crypto.SHA512:
-		h = sha512.New
-	default:
-		return suite{}, fmt.Errorf("%w: hash %v", ErrInvalidGeneric, g.Hash)
-	}
-	if len(g.Info) < MinGenericInfoSize {
-		return suite{}, fmt.Errorf("%w: info shorter than %d bytes", ErrInvalidGeneric, MinGenericInfoSize)
-	}
-	return suite{hash: h, info: g.Info, size: KeySize, pq: g.PQ}, nil
+func (g *Generic) suite() (*core.Suite, error) {
+	s, err := core.Generic(g.Hash, g.Info, g.PQ)
+	return &s, err
 }
 
 // Initiate runs the initiator's side: it verifies the bundle, makes a fresh
@@ -72,19 +59,15 @@ func (g *Generic) suite() (suite, error) {
 // SK and AD with the message to send. Errors are those of the package-level
 // Initiate, plus ErrInvalidGeneric.
 func (g *Generic) Initiate(identity *curve.IdentityKeyPair, bundle *Bundle) (*GenericResult, *Message, error) {
-	return genericInitiate(g, identity, bundle, nil, nil)
-}
-
-func genericInitiate(g *Generic, identity *curve.IdentityKeyPair, bundle *Bundle, base *curve.PrivateKey, kemRandom []byte) (*GenericResult, *Message, error) {
 	s, err := g.suite()
 	if err != nil {
 		return nil, nil, err
 	}
-	okm, msg, err := s.initiate(identity, bundle, base, kemRandom)
+	okm, msg, err := initiate(s, identity, bundle)
 	if err != nil {
 		return nil, nil, err
 	}
-	r := &GenericResult{AD: associatedData(msg.IdentityKey, bundle.IdentityKey)}
+	r := &GenericResult{AD: core.AssociatedData(msg.IdentityKey, bundle.IdentityKey)}
 	copy(r.SK[:], okm)
 	clear(okm)
 	return r, msg, nil
@@ -97,17 +80,12 @@ func (g *Generic) Respond(keys *ResponderKeys, msg *Message) (*GenericResult, er
 	if err != nil {
 		return nil, err
 	}
-	okm, err := s.respond(keys, msg)
+	okm, err := respond(s, keys, msg)
 	if err != nil {
 		return nil, err
 	}
-	r := &GenericResult{AD: associatedData(msg.IdentityKey, keys.Identity.PublicKey())}
+	r := &GenericResult{AD: core.AssociatedData(msg.IdentityKey, keys.Identity.PublicKey())}
 	copy(r.SK[:], okm)
 	clear(okm)
 	return r, nil
-}
-
-func associatedData(initiator, responder curve.PublicKey) []byte {
-	ad := make([]byte, 0, 2*curve.PublicKeySize)
-	return responder.AppendBytes(initiator.AppendBytes(ad))
 }

@@ -1,16 +1,10 @@
 package x3dh
 
 import (
-	"crypto/hkdf"
-	"crypto/rand"
-	"crypto/sha256"
-	"errors"
 	"fmt"
-	"hash"
 
 	"github.com/forwardsecret/signal/curve"
-	"github.com/forwardsecret/signal/internal/kem"
-	"github.com/forwardsecret/signal/x3dh/internal/derand"
+	"github.com/forwardsecret/signal/x3dh/internal/core"
 )
 
 // Version is the handshake of one of Signal's two wire profiles. It is also
@@ -63,28 +57,15 @@ func (v Version) String() string {
 	return fmt.Sprintf("Version(%d)", uint8(v))
 }
 
-// suite is everything that distinguishes the handshakes this package runs:
-// Signal's V3 and V4 and the specification's generic form.
-type suite struct {
-	hash func() hash.Hash
-	info string
-	size int  // HKDF output length
-	pq   bool // include a KEM shared secret (PQXDH)
-}
-
-var (
-	suiteV3 = suite{hash: sha256.New, info: InfoV3, size: 2 * KeySize}
-	suiteV4 = suite{hash: sha256.New, info: InfoV4, size: 3 * KeySize, pq: true}
-)
-
-func (v Version) suite() (suite, error) {
+// suite returns the core suite of v.
+func (v Version) suite() (*core.Suite, error) {
 	switch v {
 	case V3:
-		return suiteV3, nil
+		return &core.V3, nil
 	case V4:
-		return suiteV4, nil
+		return &core.V4, nil
 	}
-	return suite{}, fmt.Errorf("%w: %d", ErrUnsupportedVersion, uint8(v))
+	return nil, fmt.Errorf("%w: %d", ErrUnsupportedVersion, uint8(v))
 }
 
 // SessionKeys are the keys a Signal handshake (V3 or V4) derives. Its String
@@ -107,6 +88,9 @@ func (k SessionKeys) Format(f fmt.State, _ rune) { fmt.Fprint(f, k.String()) }
 
 // Message is the handshake data the initiator sends in her first (PreKey)
 // message, and what the responder reads from it.
+//
+// Its fields are those of the internal core's Message, which it is
+// converted from.
 type Message struct {
 	// IdentityKey is the initiator's identity key.
 	IdentityKey curve.PublicKey
@@ -144,27 +128,43 @@ type Initiation struct {
 // key is a separate key. The caller still needs the bundle's identity key and
 // signed prekey (its first view of the responder's ratchet key).
 func Initiate(v Version, identity *curve.IdentityKeyPair, bundle *Bundle) (*Initiation, error) {
-	return initiate(v, identity, bundle, nil, nil)
-}
-
-// initiate is Initiate with optional fixed randomness, for x3dhtest.
-func initiate(v Version, identity *curve.IdentityKeyPair, bundle *Bundle, base *curve.PrivateKey, kemRandom []byte) (*Initiation, error) {
 	s, err := v.suite()
 	if err != nil {
 		return nil, err
 	}
-	okm, msg, err := s.initiate(identity, bundle, base, kemRandom)
+	okm, msg, err := initiate(s, identity, bundle)
 	if err != nil {
 		return nil, err
 	}
-	in := &Initiation{Version: v, Message: *msg}
-	copy(in.Keys.RootKey[:], okm[0:])
-	copy(in.Keys.ChainKey[:], okm[KeySize:])
-	if v == V4 {
-		copy(in.Keys.AuthKey[:], okm[2*KeySize:])
+	return &Initiation{Version: v, Keys: SessionKeys(core.Split(okm)), Message: *msg}, nil
+}
+
+// initiate checks identity and bundle and runs the core initiator of suite
+// s with fresh randomness. x3dhtest's initiate is its twin with fixed
+// randomness.
+func initiate(s *core.Suite, identity *curve.IdentityKeyPair, b *Bundle) ([]byte, *Message, error) {
+	if identity == nil {
+		return nil, nil, fmt.Errorf("%w: nil identity", ErrMissingKey)
 	}
-	clear(okm)
-	return in, nil
+	if b == nil {
+		return nil, nil, fmt.Errorf("%w: nil bundle", ErrInvalidBundle)
+	}
+	if err := b.Verify(); err != nil {
+		return nil, nil, err
+	}
+	p := core.Peer{
+		IdentityKey:    b.IdentityKey,
+		SignedPreKeyID: b.SignedPreKey.ID,
+		SignedPreKey:   b.SignedPreKey.PublicKey,
+	}
+	if o := b.OneTimePreKey; o != nil {
+		p.OneTimePreKey = &core.OneTimePreKey{ID: o.ID, PublicKey: o.PublicKey}
+	}
+	if k := b.KEMPreKey; k != nil {
+		p.KEMPreKey, p.KEMPreKeyID = k.PublicKey.k, k.ID
+	}
+	okm, msg, err := s.Initiate(identity, &p, nil, nil)
+	return okm, (*Message)(msg), err
 }
 
 // ResponderKeys are the responder's (Bob's) own keys for one handshake: his
@@ -198,101 +198,15 @@ func Respond(v Version, keys *ResponderKeys, msg *Message) (SessionKeys, error) 
 	if err != nil {
 		return SessionKeys{}, err
 	}
-	okm, err := s.respond(keys, msg)
+	okm, err := respond(s, keys, msg)
 	if err != nil {
 		return SessionKeys{}, err
 	}
-	var out SessionKeys
-	copy(out.RootKey[:], okm[0:])
-	copy(out.ChainKey[:], okm[KeySize:])
-	if v == V4 {
-		copy(out.AuthKey[:], okm[2*KeySize:])
-	}
-	clear(okm)
-	return out, nil
-}
-
-// Size of the secret before the KEM part: F (32 bytes of 0xFF) and up to
-// four Diffie-Hellman outputs.
-const maxSecretSize = 32 + 4*curve.SharedSecretSize + KEMSharedSecretSize
-
-// initiate computes the initiator's HKDF output and message. base and
-// kemRandom fix the randomness when non-nil.
-func (s *suite) initiate(identity *curve.IdentityKeyPair, b *Bundle, base *curve.PrivateKey, kemRandom []byte) ([]byte, *Message, error) {
-	if identity == nil {
-		return nil, nil, fmt.Errorf("%w: nil identity", ErrMissingKey)
-	}
-	if b == nil {
-		return nil, nil, fmt.Errorf("%w: nil bundle", ErrInvalidBundle)
-	}
-	if err := b.Verify(); err != nil {
-		return nil, nil, err
-	}
-	if s.pq && b.KEMPreKey == nil {
-		return nil, nil, fmt.Errorf("%w: bundle has no KEM prekey", ErrMissingKEMPreKey)
-	}
-	if base == nil {
-		var err error
-		if base, err = newBaseKey(); err != nil {
-			return nil, nil, err
-		}
-	}
-	msg := &Message{
-		IdentityKey:    identity.PublicKey(),
-		BaseKey:        base.PublicKey(),
-		SignedPreKeyID: b.SignedPreKey.ID,
-	}
-
-	var buf [maxSecretSize]byte
-	secret := buf[:32]
-	defer clear(buf[:])
-	for i := range secret {
-		secret[i] = 0xFF
-	}
-	var err error
-	if secret, err = appendDH(secret, identity.PrivateKey(), b.SignedPreKey.PublicKey, "DH(IK_A, SPK_B)"); err != nil {
-		return nil, nil, err
-	}
-	if secret, err = appendDH(secret, base, b.IdentityKey, "DH(EK_A, IK_B)"); err != nil {
-		return nil, nil, err
-	}
-	if secret, err = appendDH(secret, base, b.SignedPreKey.PublicKey, "DH(EK_A, SPK_B)"); err != nil {
-		return nil, nil, err
-	}
-	if o := b.OneTimePreKey; o != nil {
-		if secret, err = appendDH(secret, base, o.PublicKey, "DH(EK_A, OPK_B)"); err != nil {
-			return nil, nil, err
-		}
-		msg.HasOneTimePreKey = true
-		msg.OneTimePreKeyID = o.ID
-	}
-	if s.pq {
-		pk := b.KEMPreKey.PublicKey.k
-		var ss, ct []byte
-		if kemRandom != nil {
-			if ss, ct, err = kem.EncapsulateDerand(pk, kemRandom); err != nil {
-				if errors.Is(err, kem.ErrRandomLength) {
-					return nil, nil, fmt.Errorf("%w: %d bytes", ErrRandomLength, len(kemRandom))
-				}
-				return nil, nil, fmt.Errorf("x3dh: derandomized encapsulation: %w", err)
-			}
-		} else {
-			ss, ct = pk.Encapsulate()
-		}
-		secret = append(secret, ss...)
-		clear(ss)
-		msg.KEMPreKeyID = b.KEMPreKey.ID
-		msg.KEMCiphertext = ct
-	}
-	okm, err := hkdf.Key(s.hash, secret, nil, s.info, s.size)
-	if err != nil {
-		return nil, nil, err // unreachable: sizes are fixed and small
-	}
-	return okm, msg, nil
+	return SessionKeys(core.Split(okm)), nil
 }
 
 // respond computes the responder's HKDF output.
-func (s *suite) respond(k *ResponderKeys, m *Message) ([]byte, error) {
+func respond(s *core.Suite, k *ResponderKeys, m *Message) ([]byte, error) {
 	if k == nil || k.Identity == nil || k.SignedPreKey.Private == nil {
 		return nil, fmt.Errorf("%w: responder identity or signed prekey", ErrMissingKey)
 	}
@@ -308,7 +222,7 @@ func (s *suite) respond(k *ResponderKeys, m *Message) ([]byte, error) {
 	if k.OneTimePreKey != nil && k.OneTimePreKey.Private == nil {
 		return nil, fmt.Errorf("%w: one-time prekey without its private key", ErrMissingKey)
 	}
-	if s.pq {
+	if s.PQ {
 		if len(m.KEMCiphertext) == 0 {
 			return nil, fmt.Errorf("%w: message has no KEM ciphertext", ErrMissingKEMPreKey)
 		}
@@ -319,28 +233,25 @@ func (s *suite) respond(k *ResponderKeys, m *Message) ([]byte, error) {
 		return nil, ErrUnexpectedKEM
 	}
 
-	var buf [maxSecretSize]byte
-	secret := buf[:32]
+	var buf [core.MaxSecretSize]byte
+	secret := core.StartSecret(&buf)
 	defer clear(buf[:])
-	for i := range secret {
-		secret[i] = 0xFF
-	}
 	var err error
-	if secret, err = appendDH(secret, k.SignedPreKey.Private, m.IdentityKey, "DH(SPK_B, IK_A)"); err != nil {
+	if secret, err = core.AppendDH(secret, k.SignedPreKey.Private, m.IdentityKey, "DH(SPK_B, IK_A)"); err != nil {
 		return nil, err
 	}
-	if secret, err = appendDH(secret, k.Identity.PrivateKey(), m.BaseKey, "DH(IK_B, EK_A)"); err != nil {
+	if secret, err = core.AppendDH(secret, k.Identity.PrivateKey(), m.BaseKey, "DH(IK_B, EK_A)"); err != nil {
 		return nil, err
 	}
-	if secret, err = appendDH(secret, k.SignedPreKey.Private, m.BaseKey, "DH(SPK_B, EK_A)"); err != nil {
+	if secret, err = core.AppendDH(secret, k.SignedPreKey.Private, m.BaseKey, "DH(SPK_B, EK_A)"); err != nil {
 		return nil, err
 	}
 	if k.OneTimePreKey != nil {
-		if secret, err = appendDH(secret, k.OneTimePreKey.Private, m.BaseKey, "DH(OPK_B, EK_A)"); err != nil {
+		if secret, err = core.AppendDH(secret, k.OneTimePreKey.Private, m.BaseKey, "DH(OPK_B, EK_A)"); err != nil {
 			return nil, err
 		}
 	}
-	if s.pq {
+	if s.PQ {
 		ss, err := k.KEMPreKey.Private.k.Decapsulate(m.KEMCiphertext)
 		if err != nil {
 			return nil, kemError(err)
@@ -348,37 +259,9 @@ func (s *suite) respond(k *ResponderKeys, m *Message) ([]byte, error) {
 		secret = append(secret, ss...)
 		clear(ss)
 	}
-	okm, err := hkdf.Key(s.hash, secret, nil, s.info, s.size)
+	okm, err := s.Derive(secret)
 	if err != nil {
 		return nil, err // unreachable
 	}
 	return okm, nil
-}
-
-// newBaseKey returns a fresh ephemeral key from crypto/rand. It loads 32
-// random bytes with curve.NewPrivateKey, which costs one base-point
-// multiplication (curve.GeneratePrivateKey currently costs two).
-func newBaseKey() (*curve.PrivateKey, error) {
-	var seed [curve.PrivateKeySize]byte
-	defer clear(seed[:])
-	rand.Read(seed[:]) // never fails (crypto/rand.Read documentation)
-	return curve.NewPrivateKey(seed[:])
-}
-
-// appendDH appends DH(priv, pub) to secret, which has room for it.
-func appendDH(secret []byte, priv *curve.PrivateKey, pub curve.PublicKey, what string) ([]byte, error) {
-	if priv == nil {
-		return nil, fmt.Errorf("%w: %s: nil private key", ErrMissingKey, what)
-	}
-	n := len(secret)
-	secret = secret[:n+curve.SharedSecretSize]
-	if err := priv.ECDHTo((*[curve.SharedSecretSize]byte)(secret[n:]), pub); err != nil {
-		return nil, fmt.Errorf("x3dh: %s: %w", what, err)
-	}
-	return secret, nil
-}
-
-func init() {
-	derand.Initiate = initiate
-	derand.GenericInitiate = genericInitiate
 }

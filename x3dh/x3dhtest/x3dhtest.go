@@ -11,8 +11,9 @@ import (
 	"fmt"
 
 	"github.com/forwardsecret/signal/curve"
+	"github.com/forwardsecret/signal/internal/kem"
 	"github.com/forwardsecret/signal/x3dh"
-	"github.com/forwardsecret/signal/x3dh/internal/derand"
+	"github.com/forwardsecret/signal/x3dh/internal/core"
 )
 
 // KEMRandomSize is the size of the KEM randomness. It means what each KEM's
@@ -26,26 +27,75 @@ const KEMRandomSize = 32
 // kemRandom (KEMRandomSize bytes; ignored by x3dh.V3). A kemRandom of the
 // wrong length yields an error wrapping x3dh.ErrRandomLength.
 func Initiate(v x3dh.Version, identity *curve.IdentityKeyPair, bundle *x3dh.Bundle, baseKey *curve.PrivateKey, kemRandom []byte) (*x3dh.Initiation, error) {
-	f := derand.Initiate.(func(x3dh.Version, *curve.IdentityKeyPair, *x3dh.Bundle, *curve.PrivateKey, []byte) (*x3dh.Initiation, error))
-	if baseKey == nil {
-		return nil, errNoBaseKey
+	var s *core.Suite
+	switch v {
+	case x3dh.V3:
+		s = &core.V3
+	case x3dh.V4:
+		s = &core.V4
+	default:
+		return nil, fmt.Errorf("%w: %d", x3dh.ErrUnsupportedVersion, uint8(v))
 	}
-	if kemRandom == nil {
-		kemRandom = []byte{} // never fall back to crypto/rand
+	okm, msg, err := initiate(s, identity, bundle, baseKey, kemRandom)
+	if err != nil {
+		return nil, err
 	}
-	return f(v, identity, bundle, baseKey, kemRandom)
+	return &x3dh.Initiation{Version: v, Keys: x3dh.SessionKeys(core.Split(okm)), Message: *msg}, nil
 }
 
 // GenericInitiate is g.Initiate with fixed randomness, as Initiate.
 func GenericInitiate(g *x3dh.Generic, identity *curve.IdentityKeyPair, bundle *x3dh.Bundle, baseKey *curve.PrivateKey, kemRandom []byte) (*x3dh.GenericResult, *x3dh.Message, error) {
-	f := derand.GenericInitiate.(func(*x3dh.Generic, *curve.IdentityKeyPair, *x3dh.Bundle, *curve.PrivateKey, []byte) (*x3dh.GenericResult, *x3dh.Message, error))
+	s, err := core.Generic(g.Hash, g.Info, g.PQ)
+	if err != nil {
+		return nil, nil, err
+	}
+	okm, msg, err := initiate(&s, identity, bundle, baseKey, kemRandom)
+	if err != nil {
+		return nil, nil, err
+	}
+	r := &x3dh.GenericResult{AD: core.AssociatedData(msg.IdentityKey, bundle.IdentityKey)}
+	copy(r.SK[:], okm)
+	clear(okm)
+	return r, msg, nil
+}
+
+// initiate is package x3dh's initiate (the same checks, in the same order,
+// and the same core call) with the base key and the KEM randomness fixed.
+func initiate(s *core.Suite, identity *curve.IdentityKeyPair, b *x3dh.Bundle, baseKey *curve.PrivateKey, kemRandom []byte) ([]byte, *x3dh.Message, error) {
 	if baseKey == nil {
 		return nil, nil, errNoBaseKey
 	}
 	if kemRandom == nil {
-		kemRandom = []byte{}
+		kemRandom = []byte{} // never fall back to crypto/rand
 	}
-	return f(g, identity, bundle, baseKey, kemRandom)
+	if identity == nil {
+		return nil, nil, fmt.Errorf("%w: nil identity", x3dh.ErrMissingKey)
+	}
+	if b == nil {
+		return nil, nil, fmt.Errorf("%w: nil bundle", x3dh.ErrInvalidBundle)
+	}
+	if err := b.Verify(); err != nil {
+		return nil, nil, err
+	}
+	p := core.Peer{
+		IdentityKey:    b.IdentityKey,
+		SignedPreKeyID: b.SignedPreKey.ID,
+		SignedPreKey:   b.SignedPreKey.PublicKey,
+	}
+	if o := b.OneTimePreKey; o != nil {
+		p.OneTimePreKey = &core.OneTimePreKey{ID: o.ID, PublicKey: o.PublicKey}
+	}
+	if k := b.KEMPreKey; k != nil {
+		// x3dh keeps the parsed key unexported; parse its encoding again,
+		// as crypto/mlkem/mlkemtest does.
+		pk, err := kem.ParsePublicKey(k.PublicKey.Bytes())
+		if err != nil {
+			return nil, nil, fmt.Errorf("%w: %w", x3dh.ErrInvalidKEMKey, err) // unreachable: Verify parsed it
+		}
+		p.KEMPreKey, p.KEMPreKeyID = pk, k.ID
+	}
+	okm, msg, err := s.Initiate(identity, &p, baseKey, kemRandom)
+	return okm, (*x3dh.Message)(msg), err
 }
 
 var errNoBaseKey = fmt.Errorf("%w: x3dhtest: nil base key", x3dh.ErrMissingKey)

@@ -30,6 +30,16 @@
 // ratchet key and a DH ratchet step against Bob's signed prekey) belongs to
 // the ratchet layer, not to this package.
 //
+// # Generic form
+//
+// [Generic] runs the same handshake in the specifications' general form,
+// for applications that build their own protocol on it: a chosen hash
+// (SHA-256 or SHA-512) and info string, output SK and AD instead of
+// Signal's session keys. It takes the same [Bundle], [Message] and
+// [ResponderKeys] and makes the same checks, so it lives here rather than
+// in a package of its own, which would have to re-export or wrap all of
+// them.
+//
 // # Checks
 //
 // Every rejection wraps one sentinel error, matchable with errors.Is:

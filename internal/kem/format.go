@@ -23,7 +23,3 @@ func (kp KeyPair) GoString() string { return kp.String() }
 
 // Format writes String for every verb and flag.
 func (kp KeyPair) Format(f fmt.State, _ rune) { io.WriteString(f, kp.String()) }
-
-// Format writes a placeholder for every verb: the expanded key holds ŝ
-// and z.
-func (expandedKey) Format(f fmt.State, _ rune) { io.WriteString(f, "kem.expandedKey(REDACTED)") }

@@ -21,7 +21,7 @@ func TestNoSecretsInFmt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ex := expandSeed(kp.Private.dk)
+	ex := imported.ex // internal/mlkem's key
 	d, z := seed[:32], seed[32:]
 	cases := []struct {
 		name    string
@@ -33,8 +33,8 @@ func TestNoSecretsInFmt(t *testing.T) {
 		{"KeyPair", kp, [][]byte{d, z}},
 		{"*PrivateKey expanded", imported, [][]byte{z}},
 		{"PrivateKey expanded", *imported, [][]byte{z}},
-		{"*expandedKey", ex, [][]byte{z}},
-		{"expandedKey", *ex, [][]byte{z}},
+		{"*mlkem.DecapsulationKey", ex, [][]byte{z}},
+		{"mlkem.DecapsulationKey", *ex, [][]byte{z}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) { fmtcheck.NoSecrets(t, c.v, c.secrets...) })

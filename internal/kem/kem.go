@@ -49,7 +49,8 @@
 // libsignal instead stores the 3168-byte expanded decapsulation key (3169
 // bytes with the type byte). [ParsePrivateKey] also accepts that form, so KEM
 // prekey records can be imported from libsignal; see [PrivateKey.LibsignalBytes]
-// for the other direction.
+// for the other direction. crypto/mlkem loads and writes only seeds, so that
+// form runs on this module's own ML-KEM core, internal/mlkem.
 //
 // Private keys do not print their secrets: [PrivateKey.String] is redacted.
 // Nothing here promises to zeroize memory.

@@ -9,9 +9,15 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	core "github.com/forwardsecret/signal/internal/mlkem"
 )
 
 var allTypes = []Type{Kyber1024, MLKEM1024}
+
+// ekPKELen is the length of ByteEncode12(ŝ) at the start of an expanded key,
+// and of ByteEncode12(t̂) at the start of ek.
+const ekPKELen = RawPublicKeySize - 32
 
 func TestConstantSizes(t *testing.T) {
 	for _, c := range []struct {
@@ -25,8 +31,10 @@ func TestConstantSizes(t *testing.T) {
 		{"PrivateKeySize", PrivateKeySize, 65},
 		{"RawExpandedKeySize", RawExpandedKeySize, 3168},
 		{"LibsignalPrivateKeySize", LibsignalPrivateKeySize, 3169},
-		{"RawCiphertextSize", RawCiphertextSize, k*c1Size + c2Size},
-		{"ekPKELen", RawPublicKeySize - 32, ekPKELen},
+		{"RawPublicKeySize", RawPublicKeySize, core.MLKEM1024.EncapsulationKeySize()},
+		{"RawCiphertextSize", RawCiphertextSize, core.MLKEM1024.CiphertextSize()},
+		{"RawExpandedKeySize", RawExpandedKeySize, core.MLKEM1024.DecapsulationKeySize()},
+		{"ekPKELen", ekPKELen, core.MLKEM1024.VectorSize()},
 	} {
 		if c.got != c.want {
 			t.Errorf("%s = %d, want %d", c.name, c.got, c.want)

@@ -3,6 +3,8 @@ package kem
 import (
 	"crypto/mlkem"
 	"crypto/subtle"
+
+	core "github.com/forwardsecret/signal/internal/mlkem"
 )
 
 // PrivateKey is a KEM private (decapsulation) key of a known type. The zero
@@ -11,7 +13,7 @@ import (
 type PrivateKey struct {
 	t   Type
 	dk  *mlkem.DecapsulationKey1024 // keys with a seed
-	ex  *expandedKey                // keys imported in expanded form (no seed)
+	ex  *core.DecapsulationKey      // keys imported in expanded form (no seed)
 	pub *PublicKey
 }
 
@@ -89,18 +91,21 @@ func ParsePrivateKey(b []byte) (*PrivateKey, error) {
 		}
 		return kp.Private, nil
 	case LibsignalPrivateKeySize:
-		ex, err := parseExpanded(b[TypeSize:])
-		if err != nil {
-			return nil, err
-		}
-		ek, err := mlkem.NewEncapsulationKey1024(ex.ek[:])
-		if err != nil {
+		// crypto/mlkem loads only seeds: the expanded form goes through
+		// internal/mlkem, whose checks (FIPS 203 §7.3 and the modulus check
+		// on ek and ŝ) leave only the pairwise consistency to do here.
+		ex := new(core.DecapsulationKey)
+		if !ex.SetBytes(core.MLKEM1024, b[TypeSize:]) {
 			return nil, ErrInvalidPrivateKey
+		}
+		ek, err := mlkem.NewEncapsulationKey1024(ex.AppendEncapsulationKey(make([]byte, 0, RawPublicKeySize)))
+		if err != nil {
+			return nil, ErrInvalidPrivateKey // unreachable: ek was checked
 		}
 		// Pairwise consistency: ŝ must belong to ek, or the key would
 		// silently fail every decapsulation.
 		kk, c := ek.Encapsulate()
-		if subtle.ConstantTimeCompare(ex.decapsulate((*[RawCiphertextSize]byte)(c)), kk) != 1 {
+		if got := decapsulateExpanded(ex, c); subtle.ConstantTimeCompare(got[:], kk) != 1 {
 			return nil, ErrInvalidPrivateKey
 		}
 		return &PrivateKey{t: t, ex: ex, pub: &PublicKey{t: t, ek: ek}}, nil
@@ -138,13 +143,18 @@ func (sk *PrivateKey) Bytes() []byte {
 // byte || 3168-byte expanded decapsulation key (ŝ || ek || H(ek) || z,
 // LibsignalPrivateKeySize bytes). The slice is fresh.
 func (sk *PrivateKey) LibsignalBytes() []byte {
-	ex := sk.ex
-	if ex == nil {
-		ex = expandSeed(sk.dk)
-	}
 	out := make([]byte, 0, LibsignalPrivateKeySize)
 	out = append(out, byte(sk.t))
-	return ex.appendBytes(out)
+	if sk.ex != nil {
+		return sk.ex.AppendBytes(out)
+	}
+	// The seed's key pair, as crypto/mlkem derives it.
+	seed := sk.dk.Bytes()
+	var ex core.DecapsulationKey
+	out = ex.SetSeed(core.MLKEM1024, seed).AppendBytes(out)
+	clear(seed)
+	ex = core.DecapsulationKey{}
+	return out
 }
 
 // String returns the key's type with the secret redacted.
@@ -172,7 +182,8 @@ func (sk *PrivateKey) Decapsulate(ciphertext []byte) ([]byte, error) {
 			return nil, ErrCiphertextLength // unreachable: the length was checked
 		}
 	} else {
-		k = sk.ex.decapsulate((*[RawCiphertextSize]byte)(c))
+		kk := decapsulateExpanded(sk.ex, c)
+		k = kk[:]
 	}
 	if sk.t == Kyber1024 {
 		kk := kyberKDF(k, c)
@@ -180,4 +191,11 @@ func (sk *PrivateKey) Decapsulate(ciphertext []byte) ([]byte, error) {
 		k = kk
 	}
 	return k, nil
+}
+
+// decapsulateExpanded is ML-KEM-1024 decapsulation of the raw ciphertext c
+// (RawCiphertextSize bytes) with a key in expanded form.
+func decapsulateExpanded(ex *core.DecapsulationKey, c []byte) [SharedSecretSize]byte {
+	c1 := core.MLKEM1024.Ciphertext1Size()
+	return ex.Decapsulate(c[:c1], c[c1:])
 }

@@ -11,12 +11,12 @@ import (
 // z nor the encapsulation randomness m is printed.
 func TestNoSecretsInFmt(t *testing.T) {
 	seed := fmtcheck.Secret("mlkem768 seed", SeedSize)
-	dk, err := NewKeyFromSeed(seed)
+	dk, err := newKeyFromSeed(seed)
 	if err != nil {
 		t.Fatal(err)
 	}
 	m := fmtcheck.Secret("mlkem768 m", RandomnessSize)
-	_, st, _, err := Encapsulate1Derand(dk.Header(), m)
+	_, st, _, err := encapsulate1(dk.Header(), m)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,7 +21,7 @@ func FuzzDecapsulate(f *testing.F) {
 	}
 	f.Add(make([]byte, CiphertextSize))
 	f.Add(bytes.Repeat([]byte{0xff}, CiphertextSize))
-	dk, err := NewKeyFromSeed(fuzzSeed)
+	dk, err := newKeyFromSeed(fuzzSeed)
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -54,8 +54,8 @@ func FuzzDecapsulate(f *testing.F) {
 // Accepted inputs must round-trip; rejected ones must return the package's
 // sentinel errors.
 func FuzzParse(f *testing.F) {
-	dk, _ := NewKeyFromSeed(fuzzSeed)
-	_, st, _, _ := Encapsulate1Derand(dk.Header(), make([]byte, 32))
+	dk, _ := newKeyFromSeed(fuzzSeed)
+	_, st, _, _ := encapsulate1(dk.Header(), make([]byte, 32))
 	f.Add(dk.Bytes())
 	f.Add(st.Bytes())
 	f.Add(append(dk.Header(), dk.EncapsulationKey()...))
@@ -85,7 +85,7 @@ func FuzzParse(f *testing.F) {
 			if err != nil && !errors.Is(err, ErrEncapsulationKeySize) && !errors.Is(err, ErrInvalidEncapsulationKey) {
 				t.Fatalf("CheckEncapsulationKey: %v", err)
 			}
-			_, st, _, err := Encapsulate1Derand(hdr, make([]byte, 32))
+			_, st, _, err := encapsulate1(hdr, make([]byte, 32))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -9,8 +9,18 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+
+	core "github.com/forwardsecret/signal/internal/mlkem"
 )
 
+// fullEncapsulationKey returns the 1184-byte FIPS 203 encapsulation key
+// ByteEncode12(t̂) || ρ, as crypto/mlkem's EncapsulationKey768.Bytes does.
+func fullEncapsulationKey(dk *DecapsulationKey) []byte {
+	return dk.dk.AppendEncapsulationKey(nil)
+}
+
+// TestConstantSizes pins the sizes to crypto/mlkem's, to internal/mlkem's
+// for the ML-KEM-768 parameter set, and to their values.
 func TestConstantSizes(t *testing.T) {
 	for _, c := range []struct {
 		name      string
@@ -20,6 +30,16 @@ func TestConstantSizes(t *testing.T) {
 		{"SharedKeySize", SharedKeySize, mlkem.SharedKeySize},
 		{"FullEncapsulationKeySize", FullEncapsulationKeySize, mlkem.EncapsulationKeySize768},
 		{"CiphertextSize", CiphertextSize, mlkem.CiphertextSize768},
+		{"core SeedSize", SeedSize, core.SeedSize},
+		{"core SharedKeySize", SharedKeySize, core.SharedKeySize},
+		{"core RandomnessSize", RandomnessSize, core.MessageSize},
+		{"core HeaderSize", HeaderSize, core.HeaderSize},
+		{"core EncapsulationKeySize", EncapsulationKeySize, params.VectorSize()},
+		{"core FullEncapsulationKeySize", FullEncapsulationKeySize, params.EncapsulationKeySize()},
+		{"core DecapsulationKeySize", DecapsulationKeySize, params.DecapsulationKeySize()},
+		{"core Ciphertext1Size", Ciphertext1Size, params.Ciphertext1Size()},
+		{"core Ciphertext2Size", Ciphertext2Size, params.Ciphertext2Size()},
+		{"core EncapsulationStateSize", EncapsulationStateSize, params.StateSize()},
 		{"HeaderSize", HeaderSize, 64},
 		{"EncapsulationKeySize", EncapsulationKeySize, 1152},
 		{"Ciphertext1Size", Ciphertext1Size, 960},
@@ -46,7 +66,7 @@ func TestAgainstStdlib(t *testing.T) {
 		m := make([]byte, RandomnessSize)
 		rand.Read(seed)
 		rand.Read(m)
-		dk, err := NewKeyFromSeed(seed)
+		dk, err := newKeyFromSeed(seed)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -55,7 +75,7 @@ func TestAgainstStdlib(t *testing.T) {
 			t.Fatal(err)
 		}
 		refEK := ref.EncapsulationKey().Bytes()
-		if !bytes.Equal(dk.FullEncapsulationKey(), refEK) {
+		if !bytes.Equal(fullEncapsulationKey(dk), refEK) {
 			t.Fatalf("iteration %d: ek differs from crypto/mlkem", i)
 		}
 		if !bytes.Equal(dk.EncapsulationKey(), refEK[:EncapsulationKeySize]) {
@@ -70,7 +90,7 @@ func TestAgainstStdlib(t *testing.T) {
 			t.Fatalf("iteration %d: CheckEncapsulationKey: %v", i, err)
 		}
 
-		ct1, st, k1, err := Encapsulate1Derand(hdr, m)
+		ct1, st, k1, err := encapsulate1(hdr, m)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -177,13 +197,13 @@ func TestStateByteSwapped(t *testing.T) {
 func TestErrors(t *testing.T) {
 	dk, _ := GenerateKey()
 	hdr, ek := dk.Header(), dk.EncapsulationKey()
-	if _, err := NewKeyFromSeed(make([]byte, 63)); !errors.Is(err, ErrSeedSize) {
+	if _, err := newKeyFromSeed(make([]byte, 63)); !errors.Is(err, ErrSeedSize) {
 		t.Error(err)
 	}
 	if _, _, _, err := Encapsulate1(hdr[:63]); !errors.Is(err, ErrHeaderSize) {
 		t.Error(err)
 	}
-	if _, _, _, err := Encapsulate1Derand(hdr, make([]byte, 31)); !errors.Is(err, ErrRandomnessSize) {
+	if _, _, _, err := encapsulate1(hdr, make([]byte, 31)); !errors.Is(err, ErrRandomnessSize) {
 		t.Error(err)
 	}
 	bad := append([]byte{}, ek...)

@@ -85,15 +85,15 @@ func TestWycheproofMLKEM(t *testing.T) {
 	}
 	var valid, invalid int
 	for _, v := range loadWycheproof[vec](t, "mlkem_768_test.json") {
-		dk, err := NewKeyFromSeed(v.Seed)
+		dk, err := newKeyFromSeed(v.Seed)
 		if err != nil {
 			if v.Result != "invalid" || !errors.Is(err, ErrSeedSize) {
-				t.Errorf("tcId %d (%s): NewKeyFromSeed: %v", v.TcID, v.Comment, err)
+				t.Errorf("tcId %d (%s): newKeyFromSeed: %v", v.TcID, v.Comment, err)
 			}
 			invalid++
 			continue
 		}
-		if !bytes.Equal(dk.FullEncapsulationKey(), v.EK) {
+		if !bytes.Equal(fullEncapsulationKey(dk), v.EK) {
 			t.Errorf("tcId %d (%s): ek mismatch", v.TcID, v.Comment)
 		}
 		var ct1, ct2 []byte
@@ -141,7 +141,7 @@ func TestWycheproofMLKEMEncaps(t *testing.T) {
 				t.Errorf("tcId %d (%s %v): invalid key accepted", v.TcID, v.Comment, v.Flags)
 			}
 			if len(ekVec) == EncapsulationKeySize {
-				_, st, _, _ := Encapsulate1Derand(hdr, make([]byte, 32))
+				_, st, _, _ := encapsulate1(hdr, make([]byte, 32))
 				if _, err := st.Encapsulate2(ekVec); !errors.Is(err, ErrInvalidEncapsulationKey) {
 					t.Errorf("tcId %d: Encapsulate2 err = %v, want ErrInvalidEncapsulationKey", v.TcID, err)
 				}
@@ -152,7 +152,7 @@ func TestWycheproofMLKEMEncaps(t *testing.T) {
 			t.Errorf("tcId %d (%s): %v", v.TcID, v.Comment, err)
 			continue
 		}
-		ct1, st, k, err := Encapsulate1Derand(hdr, v.M)
+		ct1, st, k, err := encapsulate1(hdr, v.M)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -179,15 +179,15 @@ func TestWycheproofMLKEMKeyGen(t *testing.T) {
 		if v.Result != "valid" {
 			t.Fatalf("tcId %d: unexpected result %q", v.TcID, v.Result)
 		}
-		dk, err := NewKeyFromSeed(v.Seed)
+		dk, err := newKeyFromSeed(v.Seed)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !bytes.Equal(dk.FullEncapsulationKey(), v.EK) || !bytes.Equal(dk.Bytes(), v.DK) {
+		if !bytes.Equal(fullEncapsulationKey(dk), v.EK) || !bytes.Equal(dk.Bytes(), v.DK) {
 			t.Errorf("tcId %d: key mismatch", v.TcID)
 		}
 		dk2, err := ParseDecapsulationKey(v.DK)
-		if err != nil || !bytes.Equal(dk2.FullEncapsulationKey(), v.EK) {
+		if err != nil || !bytes.Equal(fullEncapsulationKey(dk2), v.EK) {
 			t.Errorf("tcId %d: ParseDecapsulationKey: %v", v.TcID, err)
 		}
 	}

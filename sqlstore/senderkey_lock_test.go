@@ -175,7 +175,7 @@ func TestLockSenderBlocksOtherHandle(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-			case <-time.After(10 * time.Second):
+			case <-time.After(30 * time.Second):
 				t.Fatal("LockSender of another distribution id waited for the first")
 			}
 		}

@@ -92,6 +92,13 @@ func (p Params) CiphertextSize() int { return p.Ciphertext1Size() + p.Ciphertext
 // ŷ (k·512) || e2 (512) || m (32).
 func (p Params) StateSize() int { return (p.k+1)*n*2 + MessageSize }
 
+// checkLength panics unless len(b) == n: lengths are the callers' to check.
+func checkLength(b []byte, n int, what string) {
+	if len(b) != n {
+		panic("mlkem: " + what + " has the wrong length")
+	}
+}
+
 // DecapsulationKey is an ML-KEM decapsulation key with its encapsulation
 // key, expanded: the matrix Â is kept, so decapsulation samples nothing from
 // ρ. The zero value is not usable; fill it with SetSeed, SetPKESeed or
@@ -114,7 +121,7 @@ func (dk *DecapsulationKey) Params() Params { return dk.p }
 // with (ρ, σ) = G(d || k). It gives the key pair crypto/mlkem derives from
 // the same seed.
 func (dk *DecapsulationKey) SetSeed(p Params, seed []byte) *DecapsulationKey {
-	seed = seed[:SeedSize]
+	checkLength(seed, SeedSize, "seed")
 	var g [64]byte
 	h := sha3.New512()
 	h.Write(seed[:32])
@@ -133,7 +140,10 @@ func (dk *DecapsulationKey) SetSeed(p Params, seed []byte) *DecapsulationKey {
 // key pairs exactly so.
 func (dk *DecapsulationKey) SetPKESeed(p Params, rho, sigma, z []byte) *DecapsulationKey {
 	dk.p = p
-	copy(dk.rho[:], rho[:32])
+	checkLength(rho, 32, "ρ")
+	checkLength(sigma, 32, "σ")
+	checkLength(z, 32, "z")
+	copy(dk.rho[:], rho)
 	dk.expandA()
 	var nonce byte
 	for i := range p.k {
@@ -157,7 +167,7 @@ func (dk *DecapsulationKey) SetPKESeed(p Params, rho, sigma, z []byte) *Decapsul
 		}
 	}
 	clear(e[:])
-	copy(dk.z[:], z[:32])
+	copy(dk.z[:], z)
 	// H(ek), with ek = ByteEncode12(t̂) || ρ.
 	h := sha3.New256()
 	var buf [encodingSize12]byte
@@ -187,7 +197,7 @@ func (dk *DecapsulationKey) expandA() {
 // b. The check on ŝ runs in constant time. When SetBytes reports false, dk
 // is cleared.
 func (dk *DecapsulationKey) SetBytes(p Params, b []byte) bool {
-	b = b[:p.DecapsulationKeySize()]
+	checkLength(b, p.DecapsulationKeySize(), "decapsulation key")
 	sLen, ekLen := p.k*encodingSize12, p.EncapsulationKeySize()
 	ek := b[sLen : sLen+ekLen]
 	h := sha3.Sum256(ek)
@@ -243,7 +253,8 @@ func (dk *DecapsulationKey) AppendHeader(b []byte) []byte {
 // equal the header's hash, and every coefficient must be reduced (the
 // modulus check of FIPS 203 §7.2).
 func CheckEncapsulationKey(p Params, header, vec []byte) bool {
-	header, vec = header[:HeaderSize], vec[:p.VectorSize()]
+	checkLength(header, HeaderSize, "header")
+	checkLength(vec, p.VectorSize(), "encapsulation vector")
 	var hash [32]byte
 	h := sha3.New256()
 	h.Write(vec)
@@ -266,7 +277,8 @@ func CheckEncapsulationKey(p Params, header, vec []byte) bool {
 // J(z || c), as every ML-KEM decapsulation does.
 func (dk *DecapsulationKey) Decapsulate(c1, c2 []byte) [SharedKeySize]byte {
 	p := dk.p
-	c1, c2 = c1[:p.Ciphertext1Size()], c2[:p.Ciphertext2Size()]
+	checkLength(c1, p.Ciphertext1Size(), "c1")
+	checkLength(c2, p.Ciphertext2Size(), "c2")
 
 	// m' = K-PKE.Decrypt(dk_PKE, c) (Algorithm 15).
 	var m [MessageSize]byte
@@ -350,10 +362,11 @@ type EncapsulationState struct {
 // K, appends c1 to dst, and sets st for Encapsulate2. (K, r) = G(m || H(ek))
 // needs only the header, and c1 = Compress(NTT⁻¹(Âᵀ ∘ ŷ) + e1) only ρ.
 func (st *EncapsulationState) Encapsulate1(dst []byte, p Params, header, m []byte) (c1 []byte, key [SharedKeySize]byte) {
-	header = header[:HeaderSize]
+	checkLength(header, HeaderSize, "header")
+	checkLength(m, MessageSize, "m")
 	var kr [64]byte
 	g := sha3.New512()
-	g.Write(m[:MessageSize])
+	g.Write(m)
 	g.Write(header[32:])
 	g.Sum(kr[:0])
 	g.Reset()
@@ -369,7 +382,7 @@ func (st *EncapsulationState) Encapsulate1(dst []byte, p Params, header, m []byt
 // nothing, if a coefficient of vec is not reduced; that the vector belongs to
 // the header is CheckEncapsulationKey's to check.
 func (st *EncapsulationState) Encapsulate2(dst, vec []byte) ([]byte, bool) {
-	vec = vec[:st.p.VectorSize()]
+	checkLength(vec, st.p.VectorSize(), "encapsulation vector")
 	var acc accumulator
 	var t poly
 	ok := 1
@@ -460,7 +473,7 @@ func (st *EncapsulationState) AppendBytes(b []byte) []byte {
 // byte-swapped. The checks run in constant time. When SetBytes reports
 // false, st is cleared.
 func (st *EncapsulationState) SetBytes(p Params, b []byte) bool {
-	b = b[:p.StateSize()]
+	checkLength(b, p.StateSize(), "encapsulation state")
 	if st.setBytes(p, b, false) || st.setBytes(p, b, true) {
 		return true
 	}

@@ -274,3 +274,36 @@ func TestZetas(t *testing.T) {
 		t.Errorf("zetas = %v..., gammas = %v...", zetas[:3], gammas[:3])
 	}
 }
+
+// TestWrongLengthsPanic checks that the core refuses, rather than
+// truncates, inputs of the wrong length: its callers check lengths first.
+func TestWrongLengthsPanic(t *testing.T) {
+	p := MLKEM768
+	dk := new(DecapsulationKey).SetSeed(p, make([]byte, SeedSize))
+	hdr, vec := dk.AppendHeader(nil), dk.AppendVector(nil)
+	var st EncapsulationState
+	c1, _ := st.Encapsulate1(nil, p, hdr, make([]byte, MessageSize))
+	c2, _ := st.Encapsulate2(nil, vec)
+	long := func(b []byte) []byte { return append(bytes.Clone(b), 0) }
+	for name, f := range map[string]func(){
+		"SetSeed":               func() { new(DecapsulationKey).SetSeed(p, make([]byte, SeedSize+1)) },
+		"SetPKESeed":            func() { new(DecapsulationKey).SetPKESeed(p, make([]byte, 32), make([]byte, 33), make([]byte, 32)) },
+		"SetBytes":              func() { new(DecapsulationKey).SetBytes(p, long(dk.AppendBytes(nil))) },
+		"CheckEncapsulationKey": func() { CheckEncapsulationKey(p, hdr, long(vec)) },
+		"Decapsulate c1":        func() { dk.Decapsulate(long(c1), c2) },
+		"Decapsulate c2":        func() { dk.Decapsulate(c1, c2[1:]) },
+		"Encapsulate1 header":   func() { st.Encapsulate1(nil, p, long(hdr), make([]byte, MessageSize)) },
+		"Encapsulate1 m":        func() { st.Encapsulate1(nil, p, hdr, make([]byte, MessageSize+1)) },
+		"Encapsulate2":          func() { st.Encapsulate2(nil, vec[1:]) },
+		"state SetBytes":        func() { st.SetBytes(p, long(st.AppendBytes(nil))) },
+	} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("%s: no panic on a wrong length", name)
+				}
+			}()
+			f()
+		}()
+	}
+}

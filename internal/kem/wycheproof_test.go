@@ -2,82 +2,26 @@ package kem
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
-	"os"
-	"path/filepath"
 	"testing"
 
-	"github.com/forwardsecret/signal/vectors"
+	"github.com/forwardsecret/signal/internal/mlkem/wycheproof"
 )
 
-type wycheproofFile[T any] struct {
-	Algorithm  string `json:"algorithm"`
-	TestGroups []struct {
-		ParameterSet string `json:"parameterSet"`
-		Tests        []T    `json:"tests"`
-	} `json:"testGroups"`
-}
-
-// loadWycheproof reads one ML-KEM-1024 Wycheproof file and returns its tests.
-func loadWycheproof[T any](t *testing.T, name string) []T {
-	t.Helper()
-	data, err := os.ReadFile(filepath.Join(vectors.SharedDir(t), "wycheproof", "testvectors_v1", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var f wycheproofFile[T]
-	if err := json.Unmarshal(data, &f); err != nil {
-		t.Fatal(err)
-	}
-	var tests []T
-	for _, g := range f.TestGroups {
-		if g.ParameterSet != "ML-KEM-1024" {
-			t.Fatalf("%s: parameter set %q", name, g.ParameterSet)
-		}
-		tests = append(tests, g.Tests...)
-	}
-	if len(tests) == 0 {
-		t.Fatalf("%s: no tests", name)
-	}
-	return tests
-}
-
-// hexBytes decodes the JSON hex strings Wycheproof uses.
-type hexBytes []byte
-
-func (h *hexBytes) UnmarshalJSON(b []byte) error {
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
-		return err
-	}
-	var err error
-	*h, err = hexDecode(s)
-	return err
-}
-
+// typed prefixes b with the type byte of t.
 func typed(t Type, b []byte) []byte { return append([]byte{byte(t)}, b...) }
 
-type wpCommon struct {
-	TcID    int      `json:"tcId"`
-	Comment string   `json:"comment"`
-	Flags   []string `json:"flags"`
-	Result  string   `json:"result"`
+// load reads one ML-KEM-1024 Wycheproof file.
+func load(t *testing.T, name string) []wycheproof.Test {
+	return wycheproof.Load(t, name, "ML-KEM-1024")
 }
 
 // TestWycheproofMLKEM covers mlkem_1024_test.json: seed -> ek, and
 // decapsulation (valid, implicit rejection, wrong lengths), through crypto/mlkem
 // and through our expanded-key core.
 func TestWycheproofMLKEM(t *testing.T) {
-	type vec struct {
-		wpCommon
-		Seed hexBytes `json:"seed"`
-		EK   hexBytes `json:"ek"`
-		C    hexBytes `json:"c"`
-		K    hexBytes `json:"K"`
-	}
 	var valid, invalid int
-	for _, v := range loadWycheproof[vec](t, "mlkem_1024_test.json") {
+	for _, v := range load(t, "mlkem_1024_test.json") {
 		kp, err := NewKeyPairFromSeed(MLKEM1024, v.Seed)
 		if err != nil {
 			if v.Result != "invalid" || !errors.Is(err, ErrPrivateKeyLength) {
@@ -114,15 +58,8 @@ func TestWycheproofMLKEM(t *testing.T) {
 // TestWycheproofMLKEMEncaps covers mlkem_1024_encaps_test.json: derandomized
 // encapsulation, and rejection of unreduced or mis-sized keys.
 func TestWycheproofMLKEMEncaps(t *testing.T) {
-	type vec struct {
-		wpCommon
-		EK hexBytes `json:"ek"`
-		M  hexBytes `json:"m"`
-		C  hexBytes `json:"c"`
-		K  hexBytes `json:"K"`
-	}
 	var n int
-	for _, v := range loadWycheproof[vec](t, "mlkem_1024_encaps_test.json") {
+	for _, v := range load(t, "mlkem_1024_encaps_test.json") {
 		n++
 		pk, err := ParsePublicKey(typed(MLKEM1024, v.EK))
 		if v.Result == "invalid" {
@@ -151,14 +88,8 @@ func TestWycheproofMLKEMEncaps(t *testing.T) {
 // ek, and seed -> expanded dk through LibsignalBytes, and the expanded dk back
 // through ParsePrivateKey.
 func TestWycheproofMLKEMKeyGen(t *testing.T) {
-	type vec struct {
-		wpCommon
-		Seed hexBytes `json:"seed"`
-		EK   hexBytes `json:"ek"`
-		DK   hexBytes `json:"dk"`
-	}
 	var n int
-	for _, v := range loadWycheproof[vec](t, "mlkem_1024_keygen_seed_test.json") {
+	for _, v := range load(t, "mlkem_1024_keygen_seed_test.json") {
 		n++
 		if v.Result != "valid" {
 			t.Fatalf("tcId %d: unexpected result %q", v.TcID, v.Result)
@@ -185,15 +116,8 @@ func TestWycheproofMLKEMKeyGen(t *testing.T) {
 // mlkem_1024_semi_expanded_decaps_test.json through ParsePrivateKey's
 // libsignal (expanded) form.
 func TestWycheproofMLKEMSemiExpandedDecaps(t *testing.T) {
-	type vec struct {
-		wpCommon
-		DK hexBytes `json:"dk"`
-		EK hexBytes `json:"ek"`
-		C  hexBytes `json:"c"`
-		K  hexBytes `json:"K"`
-	}
 	var n int
-	for _, v := range loadWycheproof[vec](t, "mlkem_1024_semi_expanded_decaps_test.json") {
+	for _, v := range load(t, "mlkem_1024_semi_expanded_decaps_test.json") {
 		n++
 		flag := ""
 		if len(v.Flags) == 1 {

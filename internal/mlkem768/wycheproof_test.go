@@ -3,64 +3,15 @@ package mlkem768
 import (
 	"bytes"
 	"crypto/sha3"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
-	"os"
-	"path/filepath"
 	"testing"
 
-	"github.com/forwardsecret/signal/vectors"
+	"github.com/forwardsecret/signal/internal/mlkem/wycheproof"
 )
 
-// Wycheproof ML-KEM-768 files (C2SP/wycheproof testvectors_v1), read from the
-// shared vector directory.
-
-type hexBytes []byte
-
-func (h *hexBytes) UnmarshalJSON(b []byte) error {
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
-		return err
-	}
-	d, err := hex.DecodeString(s)
-	*h = d
-	return err
-}
-
-type wpCommon struct {
-	TcID    int      `json:"tcId"`
-	Comment string   `json:"comment"`
-	Flags   []string `json:"flags"`
-	Result  string   `json:"result"`
-}
-
-func loadWycheproof[T any](t *testing.T, name string) []T {
-	t.Helper()
-	data, err := os.ReadFile(filepath.Join(vectors.SharedDir(t), "wycheproof", "testvectors_v1", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var f struct {
-		TestGroups []struct {
-			ParameterSet string `json:"parameterSet"`
-			Tests        []T    `json:"tests"`
-		} `json:"testGroups"`
-	}
-	if err := json.Unmarshal(data, &f); err != nil {
-		t.Fatal(err)
-	}
-	var tests []T
-	for _, g := range f.TestGroups {
-		if g.ParameterSet != "ML-KEM-768" {
-			t.Fatalf("%s: parameter set %q", name, g.ParameterSet)
-		}
-		tests = append(tests, g.Tests...)
-	}
-	if len(tests) == 0 {
-		t.Fatalf("%s: no tests", name)
-	}
-	return tests
+// load reads one ML-KEM-768 Wycheproof file.
+func load(t *testing.T, name string) []wycheproof.Test {
+	return wycheproof.Load(t, name, "ML-KEM-768")
 }
 
 // splitEK turns a FIPS 203 ek into our header and encapsulation vector.
@@ -76,15 +27,8 @@ func splitEK(ek []byte) (hdr, vec []byte) {
 // TestWycheproofMLKEM covers mlkem_768_test.json: seed -> ek, decapsulation
 // (valid, implicit rejection), and rejection of mis-sized ciphertexts.
 func TestWycheproofMLKEM(t *testing.T) {
-	type vec struct {
-		wpCommon
-		Seed hexBytes `json:"seed"`
-		EK   hexBytes `json:"ek"`
-		C    hexBytes `json:"c"`
-		K    hexBytes `json:"K"`
-	}
 	var valid, invalid int
-	for _, v := range loadWycheproof[vec](t, "mlkem_768_test.json") {
+	for _, v := range load(t, "mlkem_768_test.json") {
 		dk, err := newKeyFromSeed(v.Seed)
 		if err != nil {
 			if v.Result != "invalid" || !errors.Is(err, ErrSeedSize) {
@@ -124,15 +68,8 @@ func TestWycheproofMLKEM(t *testing.T) {
 // ct2; unreduced or mis-sized keys must be refused by CheckEncapsulationKey
 // and Encapsulate2.
 func TestWycheproofMLKEMEncaps(t *testing.T) {
-	type vec struct {
-		wpCommon
-		EK hexBytes `json:"ek"`
-		M  hexBytes `json:"m"`
-		C  hexBytes `json:"c"`
-		K  hexBytes `json:"K"`
-	}
 	var n int
-	for _, v := range loadWycheproof[vec](t, "mlkem_768_encaps_test.json") {
+	for _, v := range load(t, "mlkem_768_encaps_test.json") {
 		n++
 		hdr, ekVec := splitEK(v.EK)
 		err := CheckEncapsulationKey(hdr, ekVec)
@@ -167,14 +104,8 @@ func TestWycheproofMLKEMEncaps(t *testing.T) {
 // TestWycheproofMLKEMKeyGen covers mlkem_768_keygen_seed_test.json: seed ->
 // ek and the 2400-byte dk, and dk back through ParseDecapsulationKey.
 func TestWycheproofMLKEMKeyGen(t *testing.T) {
-	type vec struct {
-		wpCommon
-		Seed hexBytes `json:"seed"`
-		EK   hexBytes `json:"ek"`
-		DK   hexBytes `json:"dk"`
-	}
 	var n int
-	for _, v := range loadWycheproof[vec](t, "mlkem_768_keygen_seed_test.json") {
+	for _, v := range load(t, "mlkem_768_keygen_seed_test.json") {
 		n++
 		if v.Result != "valid" {
 			t.Fatalf("tcId %d: unexpected result %q", v.TcID, v.Result)
@@ -197,27 +128,17 @@ func TestWycheproofMLKEMKeyGen(t *testing.T) {
 // TestWycheproofMLKEMSemiExpandedDecaps covers
 // mlkem_768_semi_expanded_decaps_test.json through ParseDecapsulationKey.
 func TestWycheproofMLKEMSemiExpandedDecaps(t *testing.T) {
-	type vec struct {
-		wpCommon
-		DK hexBytes `json:"dk"`
-		C  hexBytes `json:"c"`
-		K  hexBytes `json:"K"`
-	}
 	var n int
-	for _, v := range loadWycheproof[vec](t, "mlkem_768_semi_expanded_decaps_test.json") {
+	for _, v := range load(t, "mlkem_768_semi_expanded_decaps_test.json") {
 		n++
-		flags := map[string]bool{}
-		for _, f := range v.Flags {
-			flags[f] = true
-		}
 		dk, err := ParseDecapsulationKey(v.DK)
 		switch {
-		case flags["IncorrectDecapsulationKeyLength"]:
+		case v.Flag("IncorrectDecapsulationKeyLength"):
 			if !errors.Is(err, ErrDecapsulationKeySize) {
 				t.Errorf("tcId %d (%s): err = %v", v.TcID, v.Comment, err)
 			}
 			continue
-		case flags["InvalidDecapsulationKey"]:
+		case v.Flag("InvalidDecapsulationKey"):
 			if !errors.Is(err, ErrInvalidDecapsulationKey) {
 				t.Errorf("tcId %d (%s): err = %v", v.TcID, v.Comment, err)
 			}
@@ -232,13 +153,13 @@ func TestWycheproofMLKEMSemiExpandedDecaps(t *testing.T) {
 		} else {
 			_, err = dk.Decapsulate(v.C, nil)
 		}
-		if flags["IncorrectCiphertextLength"] {
+		if v.Flag("IncorrectCiphertextLength") {
 			if !errors.Is(err, ErrCiphertextSize) {
 				t.Errorf("tcId %d (%s): err = %v", v.TcID, v.Comment, err)
 			}
 			continue
 		}
-		if v.Result != "valid" && !flags["MalleableCiphertext"] {
+		if v.Result != "valid" && !v.Flag("MalleableCiphertext") {
 			t.Errorf("tcId %d (%s %v): unexpected invalid vector", v.TcID, v.Comment, v.Flags)
 		}
 		if err != nil || !bytes.Equal(k, v.K) {

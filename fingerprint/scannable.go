@@ -1,10 +1,9 @@
 package fingerprint
 
 import (
-	"errors"
 	"fmt"
-	"io"
 
+	"github.com/forwardsecret/signal/internal/wire"
 	"google.golang.org/protobuf/encoding/protowire"
 )
 
@@ -92,30 +91,32 @@ func (p *parsed) check() error {
 	return nil
 }
 
-// parse decodes CombinedFingerprints. A missing version reads as 0.
+// parse decodes CombinedFingerprints with internal/wire's protobuf reader.
+// A missing version reads as 0.
 func parse(b []byte) (*parsed, error) {
 	p := new(parsed)
-	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
-		if n < 0 {
-			return nil, protoErr(n)
+	r := wire.NewReader(b, "CombinedFingerprints")
+	for r.More() {
+		num, typ, err := r.Tag()
+		if err != nil {
+			return nil, malformed(err)
 		}
-		b = b[n:]
-		switch {
-		case num == fieldVersion && typ == protowire.VarintType:
-			v, n := protowire.ConsumeVarint(b)
-			if n < 0 {
-				return nil, protoErr(n)
+		switch num {
+		case fieldVersion:
+			v, err := r.Uint32("version", typ) // protobuf keeps the low 32 bits
+			if err != nil {
+				return nil, malformed(err)
 			}
-			b = b[n:]
-			p.Version = uint32(v) // protobuf keeps the low 32 bits
-			p.hasVersion = true
-		case (num == fieldLocal || num == fieldRemote) && typ == protowire.BytesType:
-			v, n := protowire.ConsumeBytes(b)
-			if n < 0 {
-				return nil, protoErr(n)
+			p.Version, p.hasVersion = v, true
+		case fieldLocal, fieldRemote:
+			name := "local_fingerprint"
+			if num == fieldRemote {
+				name = "remote_fingerprint"
 			}
-			b = b[n:]
+			v, err := r.Raw(name, typ)
+			if err != nil {
+				return nil, malformed(err)
+			}
 			content, ok, err := parseLogical(v)
 			if err != nil {
 				return nil, err
@@ -128,14 +129,10 @@ func parse(b []byte) (*parsed, error) {
 			} else {
 				p.Remote, p.hasRemote = content, true
 			}
-		case num == fieldVersion || num == fieldLocal || num == fieldRemote:
-			return nil, fmt.Errorf("%w: field %d has wire type %d", ErrMalformed, num, typ)
 		default:
-			n := protowire.ConsumeFieldValue(num, typ, b)
-			if n < 0 {
-				return nil, protoErr(n)
+			if err := r.Skip(num, typ); err != nil {
+				return nil, malformed(err)
 			}
-			b = b[n:]
 		}
 	}
 	return p, nil
@@ -144,37 +141,26 @@ func parse(b []byte) (*parsed, error) {
 // parseLogical decodes LogicalFingerprint and returns a copy of its last
 // content field, if any.
 func parseLogical(b []byte) (content []byte, ok bool, err error) {
-	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
-		if n < 0 {
-			return nil, false, protoErr(n)
+	r := wire.NewReader(b, "LogicalFingerprint")
+	for r.More() {
+		num, typ, err := r.Tag()
+		if err != nil {
+			return nil, false, malformed(err)
 		}
-		b = b[n:]
-		if num == fieldContent {
-			if typ != protowire.BytesType {
-				return nil, false, fmt.Errorf("%w: content has wire type %d", ErrMalformed, typ)
+		if num != fieldContent {
+			if err := r.Skip(num, typ); err != nil {
+				return nil, false, malformed(err)
 			}
-			v, n := protowire.ConsumeBytes(b)
-			if n < 0 {
-				return nil, false, protoErr(n)
-			}
-			b = b[n:]
-			content, ok = append([]byte{}, v...), true
 			continue
 		}
-		n = protowire.ConsumeFieldValue(num, typ, b)
-		if n < 0 {
-			return nil, false, protoErr(n)
+		v, err := r.Raw("content", typ)
+		if err != nil {
+			return nil, false, malformed(err)
 		}
-		b = b[n:]
+		content, ok = append([]byte{}, v...), true
 	}
 	return content, ok, nil
 }
 
-func protoErr(n int) error {
-	err := protowire.ParseError(n)
-	if errors.Is(err, io.ErrUnexpectedEOF) {
-		return fmt.Errorf("%w: truncated: %w", ErrMalformed, err)
-	}
-	return fmt.Errorf("%w: %w", ErrMalformed, err)
-}
+// malformed wraps an error of the protobuf reader in ErrMalformed.
+func malformed(err error) error { return fmt.Errorf("%w: %w", ErrMalformed, err) }

@@ -109,3 +109,22 @@ func TestLibsignalEncoding(t *testing.T) {
 		t.Errorf("encoding = %s, want %s", got, want)
 	}
 }
+
+// libsignalClientScan is the scannable fingerprint libsignal-client 0.103.0
+// produced for internal/wire's byte fixtures
+// (internal/wire/testdata/libsignal-client-0.103.0.json,
+// "scannable_fingerprint").
+const libsignalClientScan = "080212220a20d5c8c6298a95dda785444a6fa236790fde49b9e1b4f82970d062c1b03a80c4131a220a2059e91798dc402de15e416b9ae1101fc2eb9e5401316681a5efa0d6d47085efc9"
+
+// TestLibsignalClientScannable parses libsignal-client's bytes and
+// re-encodes them exactly.
+func TestLibsignalClientScannable(t *testing.T) {
+	b := mustHex(t, libsignalClientScan)
+	s, err := ParseScannable(b)
+	if err != nil || s.Version != 2 || len(s.Local) != 32 || len(s.Remote) != 32 {
+		t.Fatalf("ParseScannable: %v %+v", err, s)
+	}
+	if got := hex.EncodeToString(s.Append(nil)); got != libsignalClientScan {
+		t.Errorf("re-encoding = %s, want %s", got, libsignalClientScan)
+	}
+}

@@ -1,12 +1,15 @@
 package spqr
 
-import "google.golang.org/protobuf/encoding/protowire"
+import (
+	"github.com/forwardsecret/signal/internal/wire"
+	"google.golang.org/protobuf/encoding/protowire"
+)
 
-// A minimal proto3 reader and writer for SPQR's state message
-// (signal.proto.pq_ratchet.PqRatchetState), which libsignal stores in
-// SessionStructure field 15. Like prost, the writer omits zero scalars and
-// empty singular bytes, writes present sub-messages even when empty, and
-// writes fields in field-number order.
+// A minimal proto3 field walker (over internal/wire's reader) and writer for
+// SPQR's state message (signal.proto.pq_ratchet.PqRatchetState), which
+// libsignal stores in SessionStructure field 15. Like prost, the writer
+// omits zero scalars and empty singular bytes, writes present sub-messages
+// even when empty, and writes fields in field-number order.
 
 type pfield struct {
 	num protowire.Number
@@ -15,33 +18,31 @@ type pfield struct {
 	b   []byte // length-delimited value
 }
 
-// walk calls f for each field of the message b. Groups and fixed-width
-// fields are skipped (SPQR uses neither).
+// walk calls f for each field of the message b, read with internal/wire's
+// protobuf reader. Groups and fixed-width fields are skipped (SPQR uses
+// neither); any malformed field is ErrStateDecode.
 func walk(b []byte, f func(pfield) error) error {
-	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
-		if n < 0 {
+	r := wire.NewReader(b, "PqRatchetState")
+	for r.More() {
+		num, typ, err := r.Tag()
+		if err != nil {
 			return ErrStateDecode
 		}
-		b = b[n:]
 		fld := pfield{num: num, typ: typ}
 		switch typ {
 		case protowire.VarintType:
-			fld.v, n = protowire.ConsumeVarint(b)
+			fld.v, err = r.Varint("", typ)
 		case protowire.BytesType:
-			fld.b, n = protowire.ConsumeBytes(b)
+			fld.b, err = r.Raw("", typ)
 		default:
-			n = protowire.ConsumeFieldValue(num, typ, b)
-			if n < 0 {
+			if r.Skip(num, typ) != nil {
 				return ErrStateDecode
 			}
-			b = b[n:]
 			continue
 		}
-		if n < 0 {
+		if err != nil {
 			return ErrStateDecode
 		}
-		b = b[n:]
 		if err := f(fld); err != nil {
 			return err
 		}

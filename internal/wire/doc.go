@@ -30,10 +30,9 @@
 //
 // # Records
 //
-// Record, SessionStructure, Chain, SenderKeyRecord, PreKeyRecord,
-// SignedPreKeyRecord (also the layout of Kyber pre-keys) and
-// IdentityKeyPairRecord mirror storage.proto; CombinedFingerprints is the
-// scannable safety-number payload of fingerprint.proto.
+// Record, SessionStructure, Chain and SenderKeyRecord mirror storage.proto.
+// (The scannable safety-number payload of fingerprint.proto is package
+// fingerprint's Scannable, which reads it with this package's Reader.)
 // Encoding follows proto3 rules: zero scalars and empty byte strings are
 // omitted, sub-messages are written when their pointer is non-nil (even if
 // empty), repeated fields are written in order, every field in number order.

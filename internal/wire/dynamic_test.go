@@ -118,23 +118,6 @@ func storageProto() *descriptorpb.FileDescriptorProto {
 				repeated(field("previous_sessions", 2, tBytes))),
 			state,
 			message("SenderKeyRecordStructure", repeated(msgField("sender_key_states", 1, p+"SenderKeyStateStructure"))),
-			message("PreKeyRecordStructure", field("id", 1, tUint32), field("public_key", 2, tBytes), field("private_key", 3, tBytes)),
-			message("SignedPreKeyRecordStructure", field("id", 1, tUint32), field("public_key", 2, tBytes),
-				field("private_key", 3, tBytes), field("signature", 4, tBytes), field("timestamp", 5, tFixed64)),
-			message("IdentityKeyPairStructure", field("public_key", 1, tBytes), field("private_key", 2, tBytes)),
-		},
-	}
-}
-
-// fingerprintProto is libsignal's fingerprint.proto (proto2).
-func fingerprintProto() *descriptorpb.FileDescriptorProto {
-	const p = ".signal.proto.fingerprint."
-	return &descriptorpb.FileDescriptorProto{
-		Name: proto.String("fingerprint.proto"), Package: proto.String("signal.proto.fingerprint"), Syntax: proto.String("proto2"),
-		MessageType: []*descriptorpb.DescriptorProto{
-			message("LogicalFingerprint", field("content", 1, tBytes)),
-			message("CombinedFingerprints", field("version", 1, tUint32),
-				msgField("local_fingerprint", 2, p+"LogicalFingerprint"), msgField("remote_fingerprint", 3, p+"LogicalFingerprint")),
 		},
 	}
 }
@@ -493,50 +476,5 @@ func TestCrossCheckStorage(t *testing.T) {
 			sk.States = append(sk.States, st)
 		}
 		crossCheck(t, "SenderKeyRecordStructure", sk.Append(nil), ds)
-
-		pk := &PreKeyRecord{ID: g.u32(), PublicKey: g.bytes(), PrivateKey: g.bytes()}
-		d = newDyn(msgs.ByName("PreKeyRecordStructure"))
-		d.u32("id", pk.ID)
-		d.bytes3("public_key", pk.PublicKey)
-		d.bytes3("private_key", pk.PrivateKey)
-		crossCheck(t, "PreKeyRecordStructure", pk.Append(nil), d)
-
-		spk := &SignedPreKeyRecord{ID: g.u32(), PublicKey: g.bytes(), PrivateKey: g.bytes(), Signature: g.bytes(), Timestamp: g.u64()}
-		d = newDyn(msgs.ByName("SignedPreKeyRecordStructure"))
-		d.u32("id", spk.ID)
-		d.bytes3("public_key", spk.PublicKey)
-		d.bytes3("private_key", spk.PrivateKey)
-		d.bytes3("signature", spk.Signature)
-		d.u64p3("timestamp", spk.Timestamp)
-		crossCheck(t, "SignedPreKeyRecordStructure", spk.Append(nil), d)
-
-		ik := &IdentityKeyPairRecord{PublicKey: g.bytes(), PrivateKey: g.bytes()}
-		d = newDyn(msgs.ByName("IdentityKeyPairStructure"))
-		d.bytes3("public_key", ik.PublicKey)
-		d.bytes3("private_key", ik.PrivateKey)
-		crossCheck(t, "IdentityKeyPairStructure", ik.Append(nil), d)
-	}
-}
-
-func TestCrossCheckFingerprint(t *testing.T) {
-	fd, err := protodesc.NewFile(fingerprintProto(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	g := gen{rand.New(rand.NewPCG(5, 6))}
-	for range 300 {
-		f := &CombinedFingerprints{Version: g.u32(), Local: g.bytes(), Remote: g.bytes()}
-		d := newDyn(fd.Messages().ByName("CombinedFingerprints"))
-		d.u32("version", f.Version)
-		d.msg("local_fingerprint").bytes("content", f.Local)
-		d.msg("remote_fingerprint").bytes("content", f.Remote)
-		crossCheck(t, "CombinedFingerprints", f.Append(nil), d)
-	}
-}
-
-// u64p3 sets a proto3 implicit-presence uint64/fixed64 when non-zero.
-func (d dyn) u64p3(name string, v uint64) {
-	if v != 0 {
-		d.Set(d.fd(name), protoreflect.ValueOfUint64(v))
 	}
 }

@@ -57,12 +57,3 @@ func (m ReceivedSenderKeyDistributionMessage) GoString() string { return m.Strin
 func (m ReceivedSenderKeyDistributionMessage) Format(f fmt.State, _ rune) {
 	io.WriteString(f, m.String())
 }
-
-// Format writes String for every verb.
-func (r PreKeyRecord) Format(f fmt.State, _ rune) { io.WriteString(f, r.String()) }
-
-// Format writes String for every verb.
-func (r SignedPreKeyRecord) Format(f fmt.State, _ rune) { io.WriteString(f, r.String()) }
-
-// Format writes String for every verb.
-func (r IdentityKeyPairRecord) Format(f fmt.State, _ rune) { io.WriteString(f, r.String()) }

@@ -36,11 +36,6 @@ func TestNoSecretsInFmt(t *testing.T) {
 	dm := SenderKeyDistributionMessage{ChainID: 5, Iteration: 1, ChainKey: skSeed, SigningKey: sec("sender signing public", 33)}
 	rdm := ReceivedSenderKeyDistributionMessage{SenderKeyDistributionMessage: dm, CurrentVersion: 3}
 
-	preKeyPriv := sec("prekey private", 32)
-	pk := PreKeyRecord{ID: 1, PublicKey: sec("prekey public", 33), PrivateKey: preKeyPriv}
-	spk := SignedPreKeyRecord{ID: 2, PublicKey: sec("prekey public", 33), PrivateKey: preKeyPriv, Signature: sec("sig", 64)}
-	ikp := IdentityKeyPairRecord{PublicKey: sec("identity public", 33), PrivateKey: preKeyPriv}
-
 	cases := []struct {
 		name    string
 		v       any
@@ -68,12 +63,6 @@ func TestNoSecretsInFmt(t *testing.T) {
 		{"*SenderKeyDistributionMessage", &dm, [][]byte{skSeed}},
 		{"ReceivedSenderKeyDistributionMessage", rdm, [][]byte{skSeed}},
 		{"*ReceivedSenderKeyDistributionMessage", &rdm, [][]byte{skSeed}},
-		{"PreKeyRecord", pk, [][]byte{preKeyPriv}},
-		{"*PreKeyRecord", &pk, [][]byte{preKeyPriv}},
-		{"SignedPreKeyRecord", spk, [][]byte{preKeyPriv}},
-		{"*SignedPreKeyRecord", &spk, [][]byte{preKeyPriv}},
-		{"IdentityKeyPairRecord", ikp, [][]byte{preKeyPriv}},
-		{"*IdentityKeyPairRecord", &ikp, [][]byte{preKeyPriv}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) { fmtcheck.NoSecrets(t, c.v, c.secrets...) })

@@ -261,12 +261,6 @@ func fuzzSeeds(tb testing.TB) map[string][][]byte {
 		"FuzzParseRecord":                       {rec, rec2, rec3},
 		"FuzzParseSessionStructure":             {testSession(4, 2).Append(nil), small.Append(nil)},
 		"FuzzParseSenderKeyRecord":              {testSenderKeyRecord(3).Append(nil)},
-		"FuzzParseKeyRecords": {
-			(&PreKeyRecord{ID: 300, PublicKey: testBaseKey, PrivateKey: rep(0x11, 32)}).Append(nil),
-			(&SignedPreKeyRecord{ID: 1, PublicKey: testBaseKey, PrivateKey: rep(0x11, 32), Signature: rep(0x5e, 64), Timestamp: 1795000000000}).Append(nil),
-			(&IdentityKeyPairRecord{PublicKey: testIdentity, PrivateKey: rep(0x22, 32)}).Append(nil),
-		},
-		"FuzzParseCombinedFingerprints": {(&CombinedFingerprints{Version: 2, Local: rep(0x11, 32), Remote: rep(0x22, 32)}).Append(nil)},
 	}
 	for name, real := range map[string][][]byte{
 		"FuzzParseSignalMessage":                {ls["signal_message_bob"], ls["signal_message_alice"], ax["signal_message"]},
@@ -276,8 +270,6 @@ func fuzzSeeds(tb testing.TB) map[string][][]byte {
 		"FuzzParseRecord":                       {ls["session_record_alice"], ls["session_record_bob"]},
 		"FuzzParseSessionStructure":             {lsRec.Current.Append(nil)},
 		"FuzzParseSenderKeyRecord":              {ls["sender_key_record_alice"], ls["sender_key_record_bob"]},
-		"FuzzParseKeyRecords":                   {ls["prekey_record"], ls["signed_prekey_record"], ls["identity_key_pair"]},
-		"FuzzParseCombinedFingerprints":         {ls["scannable_fingerprint"]},
 	} {
 		for _, b := range real {
 			if len(b) == 0 {

@@ -139,27 +139,6 @@ func TestLibsignalBytes(t *testing.T) {
 		st.ChainKey.Iteration != 3 || st.SigningKey.Private != nil {
 		t.Errorf("Bob's sender key state: %v", st)
 	}
-
-	pre, err := ParsePreKeyRecord(v["prekey_record"])
-	if err != nil || pre.ID != 3 || !bytes.Equal(pre.Append(nil), v["prekey_record"]) {
-		t.Errorf("PreKeyRecord: %v %v", err, pre)
-	}
-	spk, err := ParseSignedPreKeyRecord(v["signed_prekey_record"])
-	if err != nil || spk.ID != 7 || len(spk.Signature) != 64 || spk.Timestamp == 0 || !bytes.Equal(spk.Append(nil), v["signed_prekey_record"]) {
-		t.Errorf("SignedPreKeyRecord: %v %v", err, spk)
-	}
-	kyber, err := ParseSignedPreKeyRecord(v["kyber_prekey_record"])
-	if err != nil || kyber.ID != 9 || len(kyber.PublicKey) != 1569 || kyber.PublicKey[0] != 0x08 || !bytes.Equal(kyber.Append(nil), v["kyber_prekey_record"]) {
-		t.Errorf("Kyber pre-key record: %v %v", err, kyber)
-	}
-	ik, err := ParseIdentityKeyPairRecord(v["identity_key_pair"])
-	if err != nil || !bytes.Equal(ik.PublicKey, pk.IdentityKey) || len(ik.PrivateKey) != 32 || !bytes.Equal(ik.Append(nil), v["identity_key_pair"]) {
-		t.Errorf("IdentityKeyPairRecord: %v %v", err, ik)
-	}
-	fp, err := ParseCombinedFingerprints(v["scannable_fingerprint"])
-	if err != nil || fp.Version != 2 || len(fp.Local) != 32 || len(fp.Remote) != 32 || !bytes.Equal(fp.Append(nil), v["scannable_fingerprint"]) {
-		t.Errorf("CombinedFingerprints: %v %+v", err, fp)
-	}
 }
 
 // TestAxolotlBytes checks v3 messages from python-axolotl 0.2.3 (Debian

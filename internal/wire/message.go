@@ -180,30 +180,30 @@ func (m *ReceivedSignalMessage) parse(b []byte) error {
 	m.Version, m.CurrentVersion = v, cur
 
 	var haveKey, haveCounter, haveCiphertext bool
-	r := reader{b: b[1:body], msg: msg}
-	for r.more() {
-		num, typ, err := r.tag()
+	r := Reader{b: b[1:body], msg: msg}
+	for r.More() {
+		num, typ, err := r.Tag()
 		if err != nil {
 			return err
 		}
 		switch num {
 		case smRatchetKey:
-			m.RatchetKey, err = r.bytes("ratchet_key", typ)
+			m.RatchetKey, err = r.Bytes("ratchet_key", typ)
 			haveKey = true
 		case smCounter:
-			m.Counter, err = r.uint32("counter", typ)
+			m.Counter, err = r.Uint32("counter", typ)
 			haveCounter = true
 		case smPreviousCounter:
-			m.PreviousCounter, err = r.uint32("previous_counter", typ)
+			m.PreviousCounter, err = r.Uint32("previous_counter", typ)
 		case smCiphertext:
-			m.Ciphertext, err = r.bytes("ciphertext", typ)
+			m.Ciphertext, err = r.Bytes("ciphertext", typ)
 			haveCiphertext = true
 		case smPQRatchet:
-			m.PQRatchet, err = r.bytes("pq_ratchet", typ)
+			m.PQRatchet, err = r.Bytes("pq_ratchet", typ)
 		case smAddresses:
-			m.Addresses, err = r.bytes("addresses", typ)
+			m.Addresses, err = r.Bytes("addresses", typ)
 		default:
-			err = r.skip(num, typ)
+			err = r.Skip(num, typ)
 		}
 		if err != nil {
 			return err
@@ -357,38 +357,38 @@ func (m *ReceivedPreKeySignalMessage) parse(b []byte) error {
 	m.Version, m.CurrentVersion = v, cur
 
 	var haveSigned, haveBase, haveIdentity, haveMessage, haveKyberID, haveKyberCT bool
-	r := reader{b: b[1:], msg: msg}
-	for r.more() {
-		num, typ, err := r.tag()
+	r := Reader{b: b[1:], msg: msg}
+	for r.More() {
+		num, typ, err := r.Tag()
 		if err != nil {
 			return err
 		}
 		switch num {
 		case pkPreKeyID:
-			m.PreKeyID, err = r.uint32("pre_key_id", typ)
+			m.PreKeyID, err = r.Uint32("pre_key_id", typ)
 			m.HasPreKeyID = true
 		case pkBaseKey:
-			m.BaseKey, err = r.bytes("base_key", typ)
+			m.BaseKey, err = r.Bytes("base_key", typ)
 			haveBase = true
 		case pkIdentityKey:
-			m.IdentityKey, err = r.bytes("identity_key", typ)
+			m.IdentityKey, err = r.Bytes("identity_key", typ)
 			haveIdentity = true
 		case pkMessage:
-			m.Message, err = r.bytes("message", typ)
+			m.Message, err = r.Bytes("message", typ)
 			haveMessage = true
 		case pkRegistrationID:
-			m.RegistrationID, err = r.uint32("registration_id", typ)
+			m.RegistrationID, err = r.Uint32("registration_id", typ)
 		case pkSignedPreKeyID:
-			m.SignedPreKeyID, err = r.uint32("signed_pre_key_id", typ)
+			m.SignedPreKeyID, err = r.Uint32("signed_pre_key_id", typ)
 			haveSigned = true
 		case pkKyberPreKeyID:
-			m.KyberPreKeyID, err = r.uint32("kyber_pre_key_id", typ)
+			m.KyberPreKeyID, err = r.Uint32("kyber_pre_key_id", typ)
 			haveKyberID = true
 		case pkKyberCiphertext:
-			m.KyberCiphertext, err = r.bytes("kyber_ciphertext", typ)
+			m.KyberCiphertext, err = r.Bytes("kyber_ciphertext", typ)
 			haveKyberCT = true
 		default:
-			err = r.skip(num, typ)
+			err = r.Skip(num, typ)
 		}
 		if err != nil {
 			return err

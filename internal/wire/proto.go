@@ -2,18 +2,28 @@ package wire
 
 import "google.golang.org/protobuf/encoding/protowire"
 
-// reader walks the fields of one protobuf message. Byte fields it returns
-// alias r.b with their capacity capped at their length.
-type reader struct {
+// Reader walks the fields of one protobuf message. It is the one protobuf
+// reader of the module: this package's parsers use it, and so do the
+// packages that read protobuf messages of their own (spqr's stored state,
+// fingerprint's scannable form). Its errors are *FieldError values or
+// errors wrapping ErrTruncated or ErrMalformed, naming the message.
+//
+// Byte fields it returns alias the input with their capacity capped at
+// their length.
+type Reader struct {
 	b   []byte
 	msg string // message name for errors
 }
 
-// more reports whether any bytes are left.
-func (r *reader) more() bool { return len(r.b) > 0 }
+// NewReader returns a Reader of the message b; message names it in errors.
+func NewReader(b []byte, message string) Reader { return Reader{b: b, msg: message} }
 
-// tag reads the next field tag.
-func (r *reader) tag() (protowire.Number, protowire.Type, error) {
+// More reports whether any bytes are left.
+func (r *Reader) More() bool { return len(r.b) > 0 }
+
+// Tag reads the next field tag. Field numbers above 2^29-1, which protobuf
+// (and libsignal's prost) reject, are ErrMalformed.
+func (r *Reader) Tag() (protowire.Number, protowire.Type, error) {
 	num, typ, n := protowire.ConsumeTag(r.b)
 	if n < 0 {
 		return 0, 0, protoErr(r.msg, n)
@@ -27,8 +37,9 @@ func (r *reader) tag() (protowire.Number, protowire.Type, error) {
 	return num, typ, nil
 }
 
-// varint reads a varint field value.
-func (r *reader) varint(field string, typ protowire.Type) (uint64, error) {
+// Varint reads the value of a varint field of wire type typ; field names
+// it in errors.
+func (r *Reader) Varint(field string, typ protowire.Type) (uint64, error) {
 	if typ != protowire.VarintType {
 		return 0, wireTypeErr(r.msg, field, typ)
 	}
@@ -40,24 +51,24 @@ func (r *reader) varint(field string, typ protowire.Type) (uint64, error) {
 	return v, nil
 }
 
-// uint32 reads a uint32 (or int32) field: protobuf keeps the low 32 bits of
+// Uint32 reads a uint32 (or int32) field: protobuf keeps the low 32 bits of
 // the varint.
-func (r *reader) uint32(field string, typ protowire.Type) (uint32, error) {
-	v, err := r.varint(field, typ)
+func (r *Reader) Uint32(field string, typ protowire.Type) (uint32, error) {
+	v, err := r.Varint(field, typ)
 	return uint32(v), err
 }
 
-// bytes reads a length-delimited field value; empty values come back nil.
-func (r *reader) bytes(field string, typ protowire.Type) ([]byte, error) {
-	v, err := r.raw(field, typ)
+// Bytes reads a length-delimited field value; empty values come back nil.
+func (r *Reader) Bytes(field string, typ protowire.Type) ([]byte, error) {
+	v, err := r.Raw(field, typ)
 	if len(v) == 0 {
 		v = nil
 	}
 	return v, err
 }
 
-// raw reads a length-delimited field value, keeping empty values non-nil.
-func (r *reader) raw(field string, typ protowire.Type) ([]byte, error) {
+// Raw reads a length-delimited field value, keeping empty values non-nil.
+func (r *Reader) Raw(field string, typ protowire.Type) ([]byte, error) {
 	if typ != protowire.BytesType {
 		return nil, wireTypeErr(r.msg, field, typ)
 	}
@@ -69,14 +80,27 @@ func (r *reader) raw(field string, typ protowire.Type) ([]byte, error) {
 	return v[:len(v):len(v)], nil
 }
 
-// skip skips the value of an unknown field (groups included).
-func (r *reader) skip(num protowire.Number, typ protowire.Type) error {
+// Skip skips the value of field num, of wire type typ (groups included).
+func (r *Reader) Skip(num protowire.Number, typ protowire.Type) error {
 	n := protowire.ConsumeFieldValue(num, typ, r.b)
 	if n < 0 {
 		return protoErr(r.msg, n)
 	}
 	r.b = r.b[n:]
 	return nil
+}
+
+// Fixed64 reads a fixed64 field value.
+func (r *Reader) Fixed64(field string, typ protowire.Type) (uint64, error) {
+	if typ != protowire.Fixed64Type {
+		return 0, wireTypeErr(r.msg, field, typ)
+	}
+	v, n := protowire.ConsumeFixed64(r.b)
+	if n < 0 {
+		return 0, protoErr(r.msg+"."+field, n)
+	}
+	r.b = r.b[n:]
+	return v, nil
 }
 
 // Encoding helpers. Tags are small constants; protowire.AppendTag is a
@@ -144,17 +168,4 @@ func clone(b []byte) []byte {
 	c := make([]byte, len(b))
 	copy(c, b)
 	return c
-}
-
-// fixed64 reads a fixed64 field value.
-func (r *reader) fixed64(field string, typ protowire.Type) (uint64, error) {
-	if typ != protowire.Fixed64Type {
-		return 0, wireTypeErr(r.msg, field, typ)
-	}
-	v, n := protowire.ConsumeFixed64(r.b)
-	if n < 0 {
-		return 0, protoErr(r.msg+"."+field, n)
-	}
-	r.b = r.b[n:]
-	return v, nil
 }

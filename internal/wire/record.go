@@ -433,16 +433,16 @@ func (rec *Record) parse(b []byte, deferKeys bool) error {
 	if n := countField(b, recPrevious); n > 0 {
 		rec.Previous = make([][]byte, 0, n)
 	}
-	r := reader{b: b, msg: "RecordStructure"}
-	for r.more() {
-		num, typ, err := r.tag()
+	r := Reader{b: b, msg: "RecordStructure"}
+	for r.More() {
+		num, typ, err := r.Tag()
 		if err != nil {
 			return err
 		}
 		switch num {
 		case recCurrent:
 			var v []byte
-			if v, err = r.raw("current_session", typ); err != nil {
+			if v, err = r.Raw("current_session", typ); err != nil {
 				return err
 			}
 			if rec.Current == nil {
@@ -451,10 +451,10 @@ func (rec *Record) parse(b []byte, deferKeys bool) error {
 			err = rec.Current.merge(v, deferKeys)
 		case recPrevious:
 			var v []byte
-			v, err = r.raw("previous_sessions", typ)
+			v, err = r.Raw("previous_sessions", typ)
 			rec.Previous = append(rec.Previous, v)
 		default:
-			err = r.skip(num, typ)
+			err = r.Skip(num, typ)
 		}
 		if err != nil {
 			return err
@@ -499,60 +499,60 @@ func (s *SessionStructure) merge(b []byte, deferKeys bool) error {
 	if n := countField(b, ssReceiverChains); n > 0 {
 		s.ReceiverChains = slices.Grow(s.ReceiverChains, n)
 	}
-	r := reader{b: b, msg: "SessionStructure"}
-	for r.more() {
-		num, typ, err := r.tag()
+	r := Reader{b: b, msg: "SessionStructure"}
+	for r.More() {
+		num, typ, err := r.Tag()
 		if err != nil {
 			return err
 		}
 		var v []byte
 		switch num {
 		case ssVersion:
-			s.Version, err = r.uint32("session_version", typ)
+			s.Version, err = r.Uint32("session_version", typ)
 		case ssLocalIdentity:
-			s.LocalIdentityPublic, err = r.bytes("local_identity_public", typ)
+			s.LocalIdentityPublic, err = r.Bytes("local_identity_public", typ)
 		case ssRemoteIdentity:
-			s.RemoteIdentityPublic, err = r.bytes("remote_identity_public", typ)
+			s.RemoteIdentityPublic, err = r.Bytes("remote_identity_public", typ)
 		case ssRootKey:
-			s.RootKey, err = r.bytes("root_key", typ)
+			s.RootKey, err = r.Bytes("root_key", typ)
 		case ssPreviousCounter:
-			s.PreviousCounter, err = r.uint32("previous_counter", typ)
+			s.PreviousCounter, err = r.Uint32("previous_counter", typ)
 		case ssSenderChain:
-			if v, err = r.raw("sender_chain", typ); err == nil {
+			if v, err = r.Raw("sender_chain", typ); err == nil {
 				if s.SenderChain == nil {
 					s.SenderChain = new(Chain)
 				}
 				err = s.SenderChain.merge(v, false)
 			}
 		case ssReceiverChains:
-			if v, err = r.raw("receiver_chains", typ); err == nil {
+			if v, err = r.Raw("receiver_chains", typ); err == nil {
 				s.ReceiverChains = append(s.ReceiverChains, Chain{})
 				err = s.ReceiverChains[len(s.ReceiverChains)-1].merge(v, deferKeys)
 			}
 		case ssPendingPreKey:
-			if v, err = r.raw("pending_pre_key", typ); err == nil {
+			if v, err = r.Raw("pending_pre_key", typ); err == nil {
 				if s.PendingPreKey == nil {
 					s.PendingPreKey = new(PendingPreKey)
 				}
 				err = s.PendingPreKey.merge(v)
 			}
 		case ssRemoteRegistrationID:
-			s.RemoteRegistrationID, err = r.uint32("remote_registration_id", typ)
+			s.RemoteRegistrationID, err = r.Uint32("remote_registration_id", typ)
 		case ssLocalRegistrationID:
-			s.LocalRegistrationID, err = r.uint32("local_registration_id", typ)
+			s.LocalRegistrationID, err = r.Uint32("local_registration_id", typ)
 		case ssAliceBaseKey:
-			s.AliceBaseKey, err = r.bytes("alice_base_key", typ)
+			s.AliceBaseKey, err = r.Bytes("alice_base_key", typ)
 		case ssPendingKyberPreKey:
-			if v, err = r.raw("pending_kyber_pre_key", typ); err == nil {
+			if v, err = r.Raw("pending_kyber_pre_key", typ); err == nil {
 				if s.PendingKyberPreKey == nil {
 					s.PendingKyberPreKey = new(PendingKyberPreKey)
 				}
 				err = s.PendingKyberPreKey.merge(v)
 			}
 		case ssPQRatchetState:
-			s.PQRatchetState, err = r.bytes("pq_ratchet_state", typ)
+			s.PQRatchetState, err = r.Bytes("pq_ratchet_state", typ)
 		default:
-			err = r.skip(num, typ)
+			err = r.Skip(num, typ)
 		}
 		if err != nil {
 			return err
@@ -569,33 +569,33 @@ func (c *Chain) merge(b []byte, deferKeys bool) error {
 	} else if n := countField(b, chMessageKeys); n > 0 {
 		c.MessageKeys = slices.Grow(c.MessageKeys, n)
 	}
-	r := reader{b: b, msg: "SessionStructure.Chain"}
-	for r.more() {
+	r := Reader{b: b, msg: "SessionStructure.Chain"}
+	for r.More() {
 		if deferKeys && len(r.b) >= 2 && r.b[0] == tagMessageKeys && r.b[1] < 0x80 && int(r.b[1]) <= len(r.b)-2 {
 			// The usual message key, left encoded: count it.
 			c.nDeferred++
 			r.b = r.b[2+r.b[1]:]
 			continue
 		}
-		num, typ, err := r.tag()
+		num, typ, err := r.Tag()
 		if err != nil {
 			return err
 		}
 		var v []byte
 		switch num {
 		case chRatchetKey:
-			c.RatchetKey, err = r.bytes("sender_ratchet_key", typ)
+			c.RatchetKey, err = r.Bytes("sender_ratchet_key", typ)
 		case chRatchetKeyPrivate:
-			c.RatchetKeyPrivate, err = r.bytes("sender_ratchet_key_private", typ)
+			c.RatchetKeyPrivate, err = r.Bytes("sender_ratchet_key_private", typ)
 		case chChainKey:
-			if v, err = r.raw("chain_key", typ); err == nil {
+			if v, err = r.Raw("chain_key", typ); err == nil {
 				if c.ChainKey == nil {
 					c.ChainKey = new(ChainKey)
 				}
 				err = c.ChainKey.merge(v)
 			}
 		case chMessageKeys:
-			if v, err = r.raw("message_keys", typ); err == nil {
+			if v, err = r.Raw("message_keys", typ); err == nil {
 				if deferKeys {
 					c.nDeferred++
 				} else {
@@ -604,7 +604,7 @@ func (c *Chain) merge(b []byte, deferKeys bool) error {
 				}
 			}
 		default:
-			err = r.skip(num, typ)
+			err = r.Skip(num, typ)
 		}
 		if err != nil {
 			return err
@@ -712,19 +712,19 @@ func decodeSeedKey(v []byte) (uint32, *[SeedKeySize]byte, bool) {
 }
 
 func (k *ChainKey) merge(b []byte) error {
-	r := reader{b: b, msg: "SessionStructure.Chain.ChainKey"}
-	for r.more() {
-		num, typ, err := r.tag()
+	r := Reader{b: b, msg: "SessionStructure.Chain.ChainKey"}
+	for r.More() {
+		num, typ, err := r.Tag()
 		if err != nil {
 			return err
 		}
 		switch num {
 		case ckIndex:
-			k.Index, err = r.uint32("index", typ)
+			k.Index, err = r.Uint32("index", typ)
 		case ckKey:
-			k.Key, err = r.bytes("key", typ)
+			k.Key, err = r.Bytes("key", typ)
 		default:
-			err = r.skip(num, typ)
+			err = r.Skip(num, typ)
 		}
 		if err != nil {
 			return err
@@ -734,25 +734,25 @@ func (k *ChainKey) merge(b []byte) error {
 }
 
 func (k *MessageKey) merge(b []byte) error {
-	r := reader{b: b, msg: "SessionStructure.Chain.MessageKey"}
-	for r.more() {
-		num, typ, err := r.tag()
+	r := Reader{b: b, msg: "SessionStructure.Chain.MessageKey"}
+	for r.More() {
+		num, typ, err := r.Tag()
 		if err != nil {
 			return err
 		}
 		switch num {
 		case mkIndex:
-			k.Index, err = r.uint32("index", typ)
+			k.Index, err = r.Uint32("index", typ)
 		case mkCipherKey:
-			k.CipherKey, err = r.bytes("cipher_key", typ)
+			k.CipherKey, err = r.Bytes("cipher_key", typ)
 		case mkMACKey:
-			k.MACKey, err = r.bytes("mac_key", typ)
+			k.MACKey, err = r.Bytes("mac_key", typ)
 		case mkIV:
-			k.IV, err = r.bytes("iv", typ)
+			k.IV, err = r.Bytes("iv", typ)
 		case mkSeed:
-			k.Seed, err = r.bytes("seed", typ)
+			k.Seed, err = r.Bytes("seed", typ)
 		default:
-			err = r.skip(num, typ)
+			err = r.Skip(num, typ)
 		}
 		if err != nil {
 			return err
@@ -762,24 +762,24 @@ func (k *MessageKey) merge(b []byte) error {
 }
 
 func (p *PendingPreKey) merge(b []byte) error {
-	r := reader{b: b, msg: "SessionStructure.PendingPreKey"}
-	for r.more() {
-		num, typ, err := r.tag()
+	r := Reader{b: b, msg: "SessionStructure.PendingPreKey"}
+	for r.More() {
+		num, typ, err := r.Tag()
 		if err != nil {
 			return err
 		}
 		switch num {
 		case ppPreKeyID:
-			p.PreKeyID, err = r.uint32("pre_key_id", typ)
+			p.PreKeyID, err = r.Uint32("pre_key_id", typ)
 			p.HasPreKeyID = true
 		case ppBaseKey:
-			p.BaseKey, err = r.bytes("base_key", typ)
+			p.BaseKey, err = r.Bytes("base_key", typ)
 		case ppSignedPreKeyID:
-			p.SignedPreKeyID, err = r.uint32("signed_pre_key_id", typ)
+			p.SignedPreKeyID, err = r.Uint32("signed_pre_key_id", typ)
 		case ppTimestamp:
-			p.Timestamp, err = r.varint("timestamp", typ)
+			p.Timestamp, err = r.Varint("timestamp", typ)
 		default:
-			err = r.skip(num, typ)
+			err = r.Skip(num, typ)
 		}
 		if err != nil {
 			return err
@@ -789,19 +789,19 @@ func (p *PendingPreKey) merge(b []byte) error {
 }
 
 func (p *PendingKyberPreKey) merge(b []byte) error {
-	r := reader{b: b, msg: "SessionStructure.PendingKyberPreKey"}
-	for r.more() {
-		num, typ, err := r.tag()
+	r := Reader{b: b, msg: "SessionStructure.PendingKyberPreKey"}
+	for r.More() {
+		num, typ, err := r.Tag()
 		if err != nil {
 			return err
 		}
 		switch num {
 		case pkpPreKeyID:
-			p.PreKeyID, err = r.uint32("pre_key_id", typ)
+			p.PreKeyID, err = r.Uint32("pre_key_id", typ)
 		case pkpCiphertext:
-			p.Ciphertext, err = r.bytes("ciphertext", typ)
+			p.Ciphertext, err = r.Bytes("ciphertext", typ)
 		default:
-			err = r.skip(num, typ)
+			err = r.Skip(num, typ)
 		}
 		if err != nil {
 			return err

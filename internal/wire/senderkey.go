@@ -111,27 +111,27 @@ func (m *ReceivedSenderKeyMessage) parse(b []byte) error {
 
 	var dist []byte // last occurrence wins, then its length is checked
 	var haveDist, haveChain, haveIter, haveCT bool
-	r := reader{b: b[1:body], msg: msg}
-	for r.more() {
-		num, typ, err := r.tag()
+	r := Reader{b: b[1:body], msg: msg}
+	for r.More() {
+		num, typ, err := r.Tag()
 		if err != nil {
 			return err
 		}
 		switch num {
 		case skDistributionID:
-			dist, err = r.bytes("distribution_uuid", typ)
+			dist, err = r.Bytes("distribution_uuid", typ)
 			haveDist = true
 		case skChainID:
-			m.ChainID, err = r.uint32("chain_id", typ)
+			m.ChainID, err = r.Uint32("chain_id", typ)
 			haveChain = true
 		case skIteration:
-			m.Iteration, err = r.uint32("iteration", typ)
+			m.Iteration, err = r.Uint32("iteration", typ)
 			haveIter = true
 		case skCiphertext:
-			m.Ciphertext, err = r.bytes("ciphertext", typ)
+			m.Ciphertext, err = r.Bytes("ciphertext", typ)
 			haveCT = true
 		default:
-			err = r.skip(num, typ)
+			err = r.Skip(num, typ)
 		}
 		if err != nil {
 			return err
@@ -239,30 +239,30 @@ func (m *ReceivedSenderKeyDistributionMessage) parse(b []byte) error {
 
 	var dist []byte
 	var haveDist, haveChain, haveIter, haveCK, haveSK bool
-	r := reader{b: b[1:], msg: msg}
-	for r.more() {
-		num, typ, err := r.tag()
+	r := Reader{b: b[1:], msg: msg}
+	for r.More() {
+		num, typ, err := r.Tag()
 		if err != nil {
 			return err
 		}
 		switch num {
 		case skDistributionID:
-			dist, err = r.bytes("distribution_uuid", typ)
+			dist, err = r.Bytes("distribution_uuid", typ)
 			haveDist = true
 		case skChainID:
-			m.ChainID, err = r.uint32("chain_id", typ)
+			m.ChainID, err = r.Uint32("chain_id", typ)
 			haveChain = true
 		case skIteration:
-			m.Iteration, err = r.uint32("iteration", typ)
+			m.Iteration, err = r.Uint32("iteration", typ)
 			haveIter = true
 		case skChainKey:
-			m.ChainKey, err = r.bytes("chain_key", typ)
+			m.ChainKey, err = r.Bytes("chain_key", typ)
 			haveCK = true
 		case skSigningKey:
-			m.SigningKey, err = r.bytes("signing_key", typ)
+			m.SigningKey, err = r.Bytes("signing_key", typ)
 			haveSK = true
 		default:
-			err = r.skip(num, typ)
+			err = r.Skip(num, typ)
 		}
 		if err != nil {
 			return err

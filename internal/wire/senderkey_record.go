@@ -143,21 +143,21 @@ func ParseSenderKeyRecord(b []byte) (*SenderKeyRecord, error) {
 	if n := countField(b, skrStates); n > 0 {
 		rec.States = make([]SenderKeyState, 0, n)
 	}
-	r := reader{b: b, msg: "SenderKeyRecordStructure"}
-	for r.more() {
-		num, typ, err := r.tag()
+	r := Reader{b: b, msg: "SenderKeyRecordStructure"}
+	for r.More() {
+		num, typ, err := r.Tag()
 		if err != nil {
 			return nil, err
 		}
 		switch num {
 		case skrStates:
 			var v []byte
-			if v, err = r.raw("sender_key_states", typ); err == nil {
+			if v, err = r.Raw("sender_key_states", typ); err == nil {
 				rec.States = append(rec.States, SenderKeyState{})
 				err = rec.States[len(rec.States)-1].merge(v)
 			}
 		default:
-			err = r.skip(num, typ)
+			err = r.Skip(num, typ)
 		}
 		if err != nil {
 			return nil, err
@@ -170,40 +170,40 @@ func (s *SenderKeyState) merge(b []byte) error {
 	if n := countField(b, sksMessageKeys); n > 0 {
 		s.MessageKeys = slices.Grow(s.MessageKeys, n)
 	}
-	r := reader{b: b, msg: "SenderKeyStateStructure"}
-	for r.more() {
-		num, typ, err := r.tag()
+	r := Reader{b: b, msg: "SenderKeyStateStructure"}
+	for r.More() {
+		num, typ, err := r.Tag()
 		if err != nil {
 			return err
 		}
 		var v []byte
 		switch num {
 		case sksChainID:
-			s.ChainID, err = r.uint32("chain_id", typ)
+			s.ChainID, err = r.Uint32("chain_id", typ)
 		case sksChainKey:
-			if v, err = r.raw("sender_chain_key", typ); err == nil {
+			if v, err = r.Raw("sender_chain_key", typ); err == nil {
 				if s.ChainKey == nil {
 					s.ChainKey = new(SenderChainKey)
 				}
 				err = mergeIterSeed(v, "SenderKeyStateStructure.SenderChainKey", &s.ChainKey.Iteration, &s.ChainKey.Seed)
 			}
 		case sksSigningKey:
-			if v, err = r.raw("sender_signing_key", typ); err == nil {
+			if v, err = r.Raw("sender_signing_key", typ); err == nil {
 				if s.SigningKey == nil {
 					s.SigningKey = new(SenderSigningKey)
 				}
 				err = s.SigningKey.merge(v)
 			}
 		case sksMessageKeys:
-			if v, err = r.raw("sender_message_keys", typ); err == nil {
+			if v, err = r.Raw("sender_message_keys", typ); err == nil {
 				s.MessageKeys = append(s.MessageKeys, SenderMessageKey{})
 				k := &s.MessageKeys[len(s.MessageKeys)-1]
 				err = mergeIterSeed(v, "SenderKeyStateStructure.SenderMessageKey", &k.Iteration, &k.Seed)
 			}
 		case sksMessageVersion:
-			s.MessageVersion, err = r.uint32("message_version", typ)
+			s.MessageVersion, err = r.Uint32("message_version", typ)
 		default:
-			err = r.skip(num, typ)
+			err = r.Skip(num, typ)
 		}
 		if err != nil {
 			return err
@@ -213,19 +213,19 @@ func (s *SenderKeyState) merge(b []byte) error {
 }
 
 func mergeIterSeed(b []byte, msg string, it *uint32, seed *[]byte) error {
-	r := reader{b: b, msg: msg}
-	for r.more() {
-		num, typ, err := r.tag()
+	r := Reader{b: b, msg: msg}
+	for r.More() {
+		num, typ, err := r.Tag()
 		if err != nil {
 			return err
 		}
 		switch num {
 		case sckIteration:
-			*it, err = r.uint32("iteration", typ)
+			*it, err = r.Uint32("iteration", typ)
 		case sckSeed:
-			*seed, err = r.bytes("seed", typ)
+			*seed, err = r.Bytes("seed", typ)
 		default:
-			err = r.skip(num, typ)
+			err = r.Skip(num, typ)
 		}
 		if err != nil {
 			return err
@@ -235,19 +235,19 @@ func mergeIterSeed(b []byte, msg string, it *uint32, seed *[]byte) error {
 }
 
 func (k *SenderSigningKey) merge(b []byte) error {
-	r := reader{b: b, msg: "SenderKeyStateStructure.SenderSigningKey"}
-	for r.more() {
-		num, typ, err := r.tag()
+	r := Reader{b: b, msg: "SenderKeyStateStructure.SenderSigningKey"}
+	for r.More() {
+		num, typ, err := r.Tag()
 		if err != nil {
 			return err
 		}
 		switch num {
 		case sskPublic:
-			k.Public, err = r.bytes("public", typ)
+			k.Public, err = r.Bytes("public", typ)
 		case sskPrivate:
-			k.Private, err = r.bytes("private", typ)
+			k.Private, err = r.Bytes("private", typ)
 		default:
-			err = r.skip(num, typ)
+			err = r.Skip(num, typ)
 		}
 		if err != nil {
 			return err

@@ -114,7 +114,7 @@ var errSnapshotChanged = errors.New("session: record changed since the snapshot"
 // (and with any other store) everything runs under the lock.
 func (m *Manager) receive(ctx context.Context, addr Address, handle func([]byte) error, compute func(ctx context.Context, rec *Record) (received, error)) (_ []byte, err error) {
 	defer m.lock(addr)()
-	if snap, ok := m.stores.Sessions.(Snapshotter); ok {
+	if snap, ok := m.stores.Sessions.(Snapshotter); ok && snap.OptimisticDecrypt() {
 		for range MaxSnapshotRetries {
 			rec, token, err := snap.LoadSessionSnapshot(ctx, addr)
 			if err != nil {

@@ -24,6 +24,8 @@ func (s *snapStore) LockAddress(ctx context.Context, addr session.Address) (cont
 	return ctx, func(bool) error { return nil }, nil
 }
 
+func (s *snapStore) OptimisticDecrypt() bool { return true }
+
 func (s *snapStore) LoadSessionSnapshot(ctx context.Context, addr session.Address) (*session.Record, []byte, error) {
 	rec, err := s.LoadSession(ctx, addr)
 	return rec, s.SessionBytes(addr), err

@@ -147,6 +147,11 @@ func StoresOf(s AllStores) Stores {
 // fails therefore never takes the lock at all.
 type Snapshotter interface {
 	Locker
+	// OptimisticDecrypt reports whether the Manager should decrypt this
+	// way. A store that is a Snapshotter in some configurations only (such
+	// as sqlstore, whose PostgreSQL lock is a row lock, cheap to hold)
+	// returns false in the others, and is then decrypted under its lock.
+	OptimisticDecrypt() bool
 	// LoadSessionSnapshot returns the record of addr (nil if there is
 	// none) and a token naming this version of it, without waiting for
 	// any lock. The token is opaque to the Manager.

@@ -44,8 +44,9 @@
 // still the one it read (else it starts again), and writes. The token is a
 // SHA-256 of the record's bytes, so any write with other content, by any
 // process or version of this package, counts as a change, as do creation
-// and deletion. The same methods work on PostgreSQL, where the lock is
-// only the address's row.
+// and deletion. On PostgreSQL, where the lock is only the address's row,
+// OptimisticDecrypt reports false and a Manager decrypts under the lock
+// (no extra read); the snapshot methods work there too.
 //
 // On SQLite a Store runs one transaction at a time (SQLite has one writer),
 // and a DecryptWith handler runs inside one: a handler that calls the

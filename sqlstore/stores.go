@@ -352,6 +352,12 @@ func (s *Store) SessionBytes(ctx context.Context, addr session.Address) ([]byte,
 	return b, nil
 }
 
+// OptimisticDecrypt implements session.Snapshotter: true on SQLite, whose
+// lock is the database's write lock, so a Manager decrypts on a snapshot
+// and takes the lock only to commit; false on PostgreSQL, whose per-address
+// row lock is cheap to hold, so a decrypt there costs no extra read.
+func (s *Store) OptimisticDecrypt() bool { return s.dialect == SQLite }
+
 // LoadSessionSnapshot implements session.Snapshotter: it returns the record
 // of addr (nil if there is none) and a token naming its content, read
 // without any lock. With a ctx that carries no transaction of s it reads

@@ -152,12 +152,13 @@ func (dk *DecapsulationKey) SetPKESeed(p Params, rho, sigma, z []byte) *Decapsul
 		nonce++
 	}
 	var e poly
+	var acc accumulator
 	for i := range p.k {
 		// t̂_i = Σ_j Â[i, j] ∘ ŝ_j + ê_i
 		samplePolyCBD2(&e, sigma, nonce)
 		ntt(&e)
 		nonce++
-		var acc accumulator
+		acc = accumulator{}
 		for j := range p.k {
 			mulAddNTT(&acc, &dk.a[i][j], &dk.s[j])
 		}
@@ -167,6 +168,7 @@ func (dk *DecapsulationKey) SetPKESeed(p Params, rho, sigma, z []byte) *Decapsul
 		}
 	}
 	clear(e[:])
+	clear(acc[:])
 	copy(dk.z[:], z)
 	// H(ek), with ek = ByteEncode12(t̂) || ρ.
 	h := sha3.New256()
@@ -391,6 +393,7 @@ func (st *EncapsulationState) Encapsulate2(dst, vec []byte) ([]byte, bool) {
 		mulAddNTT(&acc, &t, &st.y[i])
 	}
 	if ok != 1 {
+		clear(acc[:])
 		return dst, false
 	}
 	return st.appendC2(dst, &acc), true
@@ -399,7 +402,8 @@ func (st *EncapsulationState) Encapsulate2(dst, vec []byte) ([]byte, bool) {
 // encrypt1 is K-PKE.Encrypt (Algorithm 14) with randomness r up to c1: it
 // sets st to ŷ, e2 and m, and appends c1 = ByteEncode_du(Compress_du(u)) to
 // dst, where u = NTT⁻¹(Âᵀ ∘ ŷ) + e1. Â is a (an expanded key's matrix) or,
-// when a is nil, sampled from ρ entry by entry. It clears u and e1.
+// when a is nil, sampled from ρ entry by entry. It clears its
+// intermediates Âᵀ ∘ ŷ, u and e1.
 func (st *EncapsulationState) encrypt1(dst []byte, p Params, a *[maxK][maxK]poly, rho []byte, m *[MessageSize]byte, r []byte) []byte {
 	st.p = p
 	st.m = *m
@@ -411,9 +415,10 @@ func (st *EncapsulationState) encrypt1(dst []byte, p Params, a *[maxK][maxK]poly
 	}
 	samplePolyCBD2(&st.e2, r, byte(2*p.k))
 	var u, e1, aji poly
+	var acc accumulator
 	for i := range p.k {
 		// u_i = NTT⁻¹(Σ_j Â[j, i] ∘ ŷ_j) + e1_i
-		var acc accumulator
+		acc = accumulator{}
 		for j := range p.k {
 			if a != nil {
 				mulAddNTT(&acc, &a[j][i], &st.y[j])
@@ -431,6 +436,7 @@ func (st *EncapsulationState) encrypt1(dst []byte, p Params, a *[maxK][maxK]poly
 		}
 		dst = encodeCompressed(dst, &u, p.du)
 	}
+	clear(acc[:])
 	clear(u[:])
 	clear(e1[:])
 	return dst

@@ -15,14 +15,17 @@ var (
 	// fixed-size parts of a message, or a protobuf field cut short.
 	ErrTruncated = errors.New("wire: truncated input")
 	// ErrMalformed reports bytes that are not a valid protobuf encoding of
-	// the expected message (bad varint, bad tag, wrong wire type, ...).
+	// the expected message (bad varint, bad tag, wrong wire type, ...), or
+	// input longer than MaxMessageSize or MaxRecordSize.
 	ErrMalformed = errors.New("wire: malformed encoding")
 	// ErrMissingField reports a required field that is absent. The error
 	// is a *FieldError naming the field.
 	ErrMissingField = errors.New("wire: missing required field")
 	// ErrInvalidField reports a field whose value breaks the layout (a
 	// distribution id that is not 16 bytes, a Kyber pre-key id without a
-	// ciphertext, ...). The error is a *FieldError naming the field.
+	// ciphertext, ...). Encoders return it too, for a struct that cannot be
+	// encoded (a version outside 3..4, a chain key of the wrong length).
+	// The error is a *FieldError naming the field.
 	ErrInvalidField = errors.New("wire: invalid field")
 	// ErrLegacyVersion reports a message whose version (high nibble of
 	// the first byte) is older than this package supports.
@@ -30,12 +33,12 @@ var (
 	// ErrUnknownVersion reports a message whose version is newer than
 	// this package knows.
 	ErrUnknownVersion = errors.New("wire: unknown message version")
-	// ErrTooLarge reports input longer than MaxMessageSize or
-	// MaxRecordSize.
-	ErrTooLarge = errors.New("wire: input too large")
-	// ErrInvalidValue reports a struct that cannot be encoded (for
-	// example a version outside 3..4). It is returned by encoders only.
-	ErrInvalidValue = errors.New("wire: value cannot be encoded")
+)
+
+// Inputs over the size limits. They wrap ErrMalformed.
+var (
+	errMessageTooLarge = fmt.Errorf("%w: input longer than MaxMessageSize", ErrMalformed)
+	errRecordTooLarge  = fmt.Errorf("%w: input longer than MaxRecordSize", ErrMalformed)
 )
 
 // FieldError describes a problem with one field of one message. It wraps

@@ -12,7 +12,7 @@ import (
 // ourError reports whether err is one of this package's errors.
 func ourError(err error) bool {
 	for _, s := range []error{ErrTruncated, ErrMalformed, ErrMissingField, ErrInvalidField,
-		ErrLegacyVersion, ErrUnknownVersion, ErrTooLarge} {
+		ErrLegacyVersion, ErrUnknownVersion} {
 		if errors.Is(err, s) {
 			return true
 		}

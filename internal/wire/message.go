@@ -88,7 +88,7 @@ type ReceivedSignalMessage struct {
 // versionByte builds byte 0 for a SignalMessage or PreKeySignalMessage.
 func versionByte(msg string, v, cur uint8) (byte, error) {
 	if v < MinVersion || v > MaxVersion || cur > 0x0f {
-		return 0, &FieldError{Message: msg, Field: "version", Err: ErrInvalidValue}
+		return 0, invalid(msg, "version", "cannot be encoded")
 	}
 	return v<<4 | cur, nil
 }
@@ -130,7 +130,7 @@ func (m *SignalMessage) EncodedLen() int { return 1 + m.protoSize() + MACSize }
 // AppendUnsigned appends byte0 || protobuf, the part the MAC covers, to dst.
 // The caller computes the MAC over the identity keys and these bytes and
 // appends its first MACSize bytes to complete the message. It fails only
-// with ErrInvalidValue, for a Version outside MinVersion..MaxVersion or a
+// with ErrInvalidField, for a Version outside MinVersion..MaxVersion or a
 // CurrentVersion above 15.
 func (m *SignalMessage) AppendUnsigned(dst []byte) ([]byte, error) {
 	b0, err := versionByte("SignalMessage", m.Version, m.CurrentVersion)
@@ -155,7 +155,7 @@ func (m *SignalMessage) AppendUnsigned(dst []byte) ([]byte, error) {
 // key: see ReceivedSignalMessage.MACInput.
 func ParseSignalMessage(b []byte) (*ReceivedSignalMessage, error) {
 	if len(b) > MaxMessageSize {
-		return nil, ErrTooLarge
+		return nil, errMessageTooLarge
 	}
 	m := new(ReceivedSignalMessage)
 	if err := m.parse(clone(b)); err != nil {
@@ -297,7 +297,7 @@ func (m *PreKeySignalMessage) protoSize() int {
 // EncodedLen is the length of the encoded message.
 func (m *PreKeySignalMessage) EncodedLen() int { return 1 + m.protoSize() }
 
-// Append appends the encoded message to dst. It fails with ErrInvalidValue
+// Append appends the encoded message to dst. It fails with ErrInvalidField
 // for a bad version, or for version 4 without a Kyber ciphertext (which no
 // parser would accept).
 func (m *PreKeySignalMessage) Append(dst []byte) ([]byte, error) {
@@ -307,8 +307,7 @@ func (m *PreKeySignalMessage) Append(dst []byte) ([]byte, error) {
 		return dst, err
 	}
 	if m.Version > VersionV3 && len(m.KyberCiphertext) == 0 {
-		return dst, &FieldError{Message: msg, Field: "kyber_ciphertext", Err: ErrInvalidValue,
-			Detail: "required from version 4"}
+		return dst, invalid(msg, "kyber_ciphertext", "required from version 4")
 	}
 	dst = slices.Grow(dst, m.EncodedLen())
 	dst = append(dst, b0)
@@ -335,7 +334,7 @@ func (m *PreKeySignalMessage) Append(dst []byte) ([]byte, error) {
 // (ErrMissingField). Errors from the inner message are returned as they are.
 func ParsePreKeySignalMessage(b []byte) (*ReceivedPreKeySignalMessage, error) {
 	if len(b) > MaxMessageSize {
-		return nil, ErrTooLarge
+		return nil, errMessageTooLarge
 	}
 	m := new(ReceivedPreKeySignalMessage)
 	if err := m.parse(clone(b)); err != nil {

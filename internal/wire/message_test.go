@@ -80,7 +80,7 @@ func TestSignalMessageEncodeInvalid(t *testing.T) {
 		{Version: 2}, {Version: 5}, {Version: 0}, {Version: 4, CurrentVersion: 16},
 	} {
 		out, err := m.AppendUnsigned([]byte{1})
-		wantErr(t, err, ErrInvalidValue)
+		wantErr(t, err, ErrInvalidField)
 		if !bytes.Equal(out, []byte{1}) {
 			t.Errorf("dst modified on error")
 		}
@@ -264,7 +264,7 @@ func TestSignalMessageMalformed(t *testing.T) {
 		wantErr(t, err, ErrTruncated)
 	}
 	_, err = ParseSignalMessage(make([]byte, MaxMessageSize+1))
-	wantErr(t, err, ErrTooLarge)
+	wantErr(t, err, ErrMalformed)
 }
 
 func TestSignalMessageLastWins(t *testing.T) {
@@ -360,11 +360,11 @@ func TestPreKeySignalMessageEncodeInvalid(t *testing.T) {
 	m := testPreKeyMessage(t)
 	m.KyberCiphertext = nil
 	_, err := m.Append(nil)
-	wantErr(t, err, ErrInvalidValue)
+	wantErr(t, err, ErrInvalidField)
 	m = testPreKeyMessage(t)
 	m.Version = 5
 	_, err = m.Append(nil)
-	wantErr(t, err, ErrInvalidValue)
+	wantErr(t, err, ErrInvalidField)
 }
 
 func TestPreKeySignalMessageRoundTrip(t *testing.T) {

@@ -401,7 +401,7 @@ func (p *PendingPreKey) appendTo(b []byte) []byte {
 // and not parsed. Unknown fields are skipped.
 func ParseRecord(b []byte) (*Record, error) {
 	if len(b) > MaxRecordSize {
-		return nil, ErrTooLarge
+		return nil, errRecordTooLarge
 	}
 	r := new(Record)
 	if err := r.parse(clone(b), false); err != nil {
@@ -420,7 +420,7 @@ func ParseRecord(b []byte) (*Record, error) {
 // ParseRecord checks it.
 func ParseRecordDeferred(b []byte) (*Record, error) {
 	if len(b) > MaxRecordSize {
-		return nil, ErrTooLarge
+		return nil, errRecordTooLarge
 	}
 	r := new(Record)
 	if err := r.parse(b, true); err != nil {
@@ -467,7 +467,7 @@ func (rec *Record) parse(b []byte, deferKeys bool) error {
 // Record.Previous. Unknown fields are skipped.
 func ParseSessionStructure(b []byte) (*SessionStructure, error) {
 	if len(b) > MaxRecordSize {
-		return nil, ErrTooLarge
+		return nil, errRecordTooLarge
 	}
 	s := new(SessionStructure)
 	if err := s.merge(clone(b), false); err != nil {
@@ -482,7 +482,7 @@ func ParseSessionStructure(b []byte) (*SessionStructure, error) {
 // encoded.
 func ParseSessionStructureDeferred(b []byte) (*SessionStructure, error) {
 	if len(b) > MaxRecordSize {
-		return nil, ErrTooLarge
+		return nil, errRecordTooLarge
 	}
 	s := new(SessionStructure)
 	if err := s.merge(b, true); err != nil {

@@ -285,7 +285,7 @@ func TestRecordMalformed(t *testing.T) {
 		}
 	}
 	_, err := ParseRecord(make([]byte, MaxRecordSize+1))
-	wantErr(t, err, ErrTooLarge)
+	wantErr(t, err, ErrMalformed)
 	// Every truncation of a valid record is rejected or parses without
 	// panicking, and re-encodes stably.
 	enc := (&Record{Current: testSession(1, 3), Previous: [][]byte{testSession(2, 1).Append(nil)}}).Append(nil)

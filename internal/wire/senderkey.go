@@ -87,7 +87,7 @@ func (m *SenderKeyMessage) AppendUnsigned(dst []byte) []byte {
 // (ErrInvalidField). It does not verify the signature.
 func ParseSenderKeyMessage(b []byte) (*ReceivedSenderKeyMessage, error) {
 	if len(b) > MaxMessageSize {
-		return nil, ErrTooLarge
+		return nil, errMessageTooLarge
 	}
 	m := new(ReceivedSenderKeyMessage)
 	if err := m.parse(clone(b)); err != nil {
@@ -186,16 +186,16 @@ func (m *SenderKeyDistributionMessage) protoSize() int {
 // EncodedLen is the length of the encoded message.
 func (m *SenderKeyDistributionMessage) EncodedLen() int { return 1 + m.protoSize() }
 
-// Append appends the encoded message to dst. It fails with ErrInvalidValue
+// Append appends the encoded message to dst. It fails with ErrInvalidField
 // if ChainKey or SigningKey has the wrong length (no parser would accept
 // it).
 func (m *SenderKeyDistributionMessage) Append(dst []byte) ([]byte, error) {
 	const msg = "SenderKeyDistributionMessage"
 	if len(m.ChainKey) != SenderKeyChainKeySize {
-		return dst, &FieldError{Message: msg, Field: "chain_key", Err: ErrInvalidValue}
+		return dst, invalid(msg, "chain_key", "not 32 bytes")
 	}
 	if len(m.SigningKey) != SenderKeySigningKeySize {
-		return dst, &FieldError{Message: msg, Field: "signing_key", Err: ErrInvalidValue}
+		return dst, invalid(msg, "signing_key", "not 33 bytes")
 	}
 	dst = slices.Grow(dst, m.EncodedLen())
 	dst = append(dst, senderKeyVersionByte)
@@ -214,7 +214,7 @@ func (m *SenderKeyDistributionMessage) Append(dst []byte) ([]byte, error) {
 // than 65 bytes are ErrTruncated, as in libsignal.
 func ParseSenderKeyDistributionMessage(b []byte) (*ReceivedSenderKeyDistributionMessage, error) {
 	if len(b) > MaxMessageSize {
-		return nil, ErrTooLarge
+		return nil, errMessageTooLarge
 	}
 	m := new(ReceivedSenderKeyDistributionMessage)
 	if err := m.parse(clone(b)); err != nil {

@@ -136,7 +136,7 @@ func (s *SenderKeyState) appendTo(b []byte) []byte {
 // skipped.
 func ParseSenderKeyRecord(b []byte) (*SenderKeyRecord, error) {
 	if len(b) > MaxRecordSize {
-		return nil, ErrTooLarge
+		return nil, errRecordTooLarge
 	}
 	rec := new(SenderKeyRecord)
 	b = clone(b)

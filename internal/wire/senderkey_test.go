@@ -102,11 +102,11 @@ func TestSenderKeyDistributionMessageExactBytes(t *testing.T) {
 	bad := *m
 	bad.ChainKey = bad.ChainKey[:31]
 	_, err = bad.Append(nil)
-	wantErr(t, err, ErrInvalidValue)
+	wantErr(t, err, ErrInvalidField)
 	bad = *m
 	bad.SigningKey = nil
 	_, err = bad.Append(nil)
-	wantErr(t, err, ErrInvalidValue)
+	wantErr(t, err, ErrInvalidField)
 }
 
 func TestSenderKeyDistributionMessageRules(t *testing.T) {

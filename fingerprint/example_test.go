@@ -17,13 +17,14 @@ func Example() {
 	alice, _ := curve.ParsePublicKey(aliceKey)
 	bob, _ := curve.ParsePublicKey(bobKey)
 
-	aliceView, err := fingerprint.NewFingerprint(fingerprint.Version1, fingerprint.DefaultIterations,
-		[]byte("+14152222222"), alice, []byte("+14153333333"), bob)
+	aliceParty := fingerprint.Party{ID: []byte("+14152222222"), IdentityKey: alice}
+	bobParty := fingerprint.Party{ID: []byte("+14153333333"), IdentityKey: bob}
+
+	aliceView, err := fingerprint.New(fingerprint.Version1, fingerprint.DefaultIterations, aliceParty, bobParty)
 	if err != nil {
 		panic(err)
 	}
-	bobView, err := fingerprint.NewFingerprint(fingerprint.Version1, fingerprint.DefaultIterations,
-		[]byte("+14153333333"), bob, []byte("+14152222222"), alice)
+	bobView, err := fingerprint.New(fingerprint.Version1, fingerprint.DefaultIterations, bobParty, aliceParty)
 	if err != nil {
 		panic(err)
 	}

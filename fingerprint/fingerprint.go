@@ -63,7 +63,7 @@ const displayBytes = 30
 
 // Errors returned by this package. Match with errors.Is.
 var (
-	// ErrInvalidIterations is returned by NewFingerprint for an iteration
+	// ErrInvalidIterations is returned by New for an iteration
 	// count outside [MinIterations, MaxIterations].
 	ErrInvalidIterations = errors.New("fingerprint: invalid iteration count")
 	// ErrVersionMismatch is matched by every *VersionMismatchError: the
@@ -97,20 +97,31 @@ type Fingerprint struct {
 	remote  [HashSize]byte
 }
 
-// NewFingerprint computes the fingerprint of a conversation between the
-// local user (stable identifier localID, identity key localKey) and the
-// remote user. Both users compute it with their own side as "local" and get
+// Party is one side of a conversation: a stable identifier and an identity
+// key.
+type Party struct {
+	// ID is the stable identifier: an E.164 phone number string for
+	// Version1, the service id's bytes (an ACI UUID's 16 bytes) for
+	// Version2, or any stable account name of another app.
+	ID []byte
+	// IdentityKey is the party's identity key.
+	IdentityKey curve.PublicKey
+}
+
+// New computes the fingerprint of a conversation between the local party and
+// the remote one. Both users compute it with their own side as local and get
 // the same DisplayString; each one's Scannable is what the other's Compare
 // accepts. iterations is normally DefaultIterations; version is normally
 // Version1 or Version2 (any value is accepted and only written to the
-// scannable form).
-func NewFingerprint(version uint32, iterations int, localID []byte, localKey curve.PublicKey, remoteID []byte, remoteKey curve.PublicKey) (*Fingerprint, error) {
+// scannable form). It fails with ErrInvalidIterations for an iteration count
+// outside [MinIterations, MaxIterations].
+func New(version uint32, iterations int, local, remote Party) (*Fingerprint, error) {
 	if iterations < MinIterations || iterations > MaxIterations {
 		return nil, fmt.Errorf("%w: %d (want %d..%d)", ErrInvalidIterations, iterations, MinIterations, MaxIterations)
 	}
 	var lh, rh [sha512.Size]byte
-	hashSide(&lh, iterations, localID, localKey)
-	hashSide(&rh, iterations, remoteID, remoteKey)
+	hashSide(&lh, iterations, local.ID, local.IdentityKey)
+	hashSide(&rh, iterations, remote.ID, remote.IdentityKey)
 
 	f := &Fingerprint{version: version}
 	copy(f.local[:], lh[:])

@@ -23,11 +23,11 @@ func genKey(t testing.TB) curve.PublicKey {
 
 func pair(t testing.TB, version uint32, iters int, aID []byte, a curve.PublicKey, bID []byte, b curve.PublicKey) (*Fingerprint, *Fingerprint) {
 	t.Helper()
-	fa, err := NewFingerprint(version, iters, aID, a, bID, b)
+	fa, err := New(version, iters, Party{ID: aID, IdentityKey: a}, Party{ID: bID, IdentityKey: b})
 	if err != nil {
 		t.Fatal(err)
 	}
-	fb, err := NewFingerprint(version, iters, bID, b, aID, a)
+	fb, err := New(version, iters, Party{ID: bID, IdentityKey: b}, Party{ID: aID, IdentityKey: a})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +62,7 @@ func TestMatchesReference(t *testing.T) {
 		a, b := genKey(t), genKey(t)
 		aID, bID := []byte(fmt.Sprintf("alice-%d", i)), []byte(fmt.Sprintf("bob-%d", i*7))
 		iters := 2 + i*13
-		fa, err := NewFingerprint(Version2, iters, aID, a, bID, b)
+		fa, err := New(Version2, iters, Party{ID: aID, IdentityKey: a}, Party{ID: bID, IdentityKey: b})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -105,11 +105,11 @@ func TestMatchingFingerprints(t *testing.T) {
 
 func TestMismatchingKeys(t *testing.T) {
 	a, b, mitm := genKey(t), genKey(t), genKey(t)
-	fa, err := NewFingerprint(Version1, 1024, []byte(libsignalAliceStableID), a, []byte(libsignalBobStableID), mitm)
+	fa, err := New(Version1, 1024, Party{ID: []byte(libsignalAliceStableID), IdentityKey: a}, Party{ID: []byte(libsignalBobStableID), IdentityKey: mitm})
 	if err != nil {
 		t.Fatal(err)
 	}
-	fb, err := NewFingerprint(Version1, 1024, []byte(libsignalBobStableID), b, []byte(libsignalAliceStableID), a)
+	fb, err := New(Version1, 1024, Party{ID: []byte(libsignalBobStableID), IdentityKey: b}, Party{ID: []byte(libsignalAliceStableID), IdentityKey: a})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,11 +128,11 @@ func TestMismatchingKeys(t *testing.T) {
 // libsignal's fingerprint_mismatching_identifiers.
 func TestMismatchingIdentifiers(t *testing.T) {
 	a, b := genKey(t), genKey(t)
-	fa, err := NewFingerprint(Version1, 1024, []byte("+141512222222"), a, []byte(libsignalBobStableID), b)
+	fa, err := New(Version1, 1024, Party{ID: []byte("+141512222222"), IdentityKey: a}, Party{ID: []byte(libsignalBobStableID), IdentityKey: b})
 	if err != nil {
 		t.Fatal(err)
 	}
-	fb, err := NewFingerprint(Version1, 1024, []byte(libsignalBobStableID), b, []byte(libsignalAliceStableID), a)
+	fb, err := New(Version1, 1024, Party{ID: []byte(libsignalBobStableID), IdentityKey: b}, Party{ID: []byte(libsignalAliceStableID), IdentityKey: a})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,11 +150,11 @@ func TestMismatchingIdentifiers(t *testing.T) {
 // and checks the error Compare returns.
 func TestMismatchingVersions(t *testing.T) {
 	alice, bob := mustKey(t, libsignalAliceIdentity), mustKey(t, libsignalBobIdentity)
-	v1, err := NewFingerprint(Version1, libsignalIterations, []byte(libsignalAliceStableID), alice, []byte(libsignalBobStableID), bob)
+	v1, err := New(Version1, libsignalIterations, Party{ID: []byte(libsignalAliceStableID), IdentityKey: alice}, Party{ID: []byte(libsignalBobStableID), IdentityKey: bob})
 	if err != nil {
 		t.Fatal(err)
 	}
-	v2, err := NewFingerprint(Version2, libsignalIterations, []byte(libsignalBobStableID), bob, []byte(libsignalAliceStableID), alice)
+	v2, err := New(Version2, libsignalIterations, Party{ID: []byte(libsignalBobStableID), IdentityKey: bob}, Party{ID: []byte(libsignalAliceStableID), IdentityKey: alice})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,12 +179,12 @@ func TestMismatchingVersions(t *testing.T) {
 func TestInvalidIterations(t *testing.T) {
 	k := genKey(t)
 	for _, n := range []int{-1, 0, 1, MaxIterations + 1} {
-		if _, err := NewFingerprint(1, n, nil, k, nil, k); !errors.Is(err, ErrInvalidIterations) {
+		if _, err := New(1, n, Party{ID: nil, IdentityKey: k}, Party{ID: nil, IdentityKey: k}); !errors.Is(err, ErrInvalidIterations) {
 			t.Errorf("iterations %d: err = %v", n, err)
 		}
 	}
 	for _, n := range []int{MinIterations, 3} {
-		if _, err := NewFingerprint(1, n, nil, k, nil, k); err != nil {
+		if _, err := New(1, n, Party{ID: nil, IdentityKey: k}, Party{ID: nil, IdentityKey: k}); err != nil {
 			t.Errorf("iterations %d: %v", n, err)
 		}
 	}
@@ -192,7 +192,7 @@ func TestInvalidIterations(t *testing.T) {
 
 func TestCompareMalformed(t *testing.T) {
 	alice, bob := mustKey(t, libsignalAliceIdentity), mustKey(t, libsignalBobIdentity)
-	f, err := NewFingerprint(Version1, libsignalIterations, []byte(libsignalAliceStableID), alice, []byte(libsignalBobStableID), bob)
+	f, err := New(Version1, libsignalIterations, Party{ID: []byte(libsignalAliceStableID), IdentityKey: alice}, Party{ID: []byte(libsignalBobStableID), IdentityKey: bob})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -226,7 +226,7 @@ func TestCompareMalformed(t *testing.T) {
 // sub-messages merged, as protobuf decoders (prost) do.
 func TestParseFlexible(t *testing.T) {
 	alice, bob := mustKey(t, libsignalAliceIdentity), mustKey(t, libsignalBobIdentity)
-	f, err := NewFingerprint(Version1, libsignalIterations, []byte(libsignalAliceStableID), alice, []byte(libsignalBobStableID), bob)
+	f, err := New(Version1, libsignalIterations, Party{ID: []byte(libsignalAliceStableID), IdentityKey: alice}, Party{ID: []byte(libsignalBobStableID), IdentityKey: bob})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,7 +17,7 @@ func FuzzParseScannable(f *testing.F) {
 	f.Add([]byte{})
 	f.Add([]byte{0x08, 0x01, 0x12, 0x00, 0x1a, 0x00})
 	alice, bob := mustKey(f, libsignalAliceIdentity), mustKey(f, libsignalBobIdentity)
-	fp, err := NewFingerprint(Version1, MinIterations, []byte(libsignalAliceStableID), alice, []byte(libsignalBobStableID), bob)
+	fp, err := New(Version1, MinIterations, Party{ID: []byte(libsignalAliceStableID), IdentityKey: alice}, Party{ID: []byte(libsignalBobStableID), IdentityKey: bob})
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -64,13 +64,11 @@ func TestLibsignalVectors(t *testing.T) {
 		{1, libsignalAliceScanV1, libsignalBobScanV1},
 		{2, libsignalAliceScanV2, libsignalBobScanV2},
 	} {
-		a, err := NewFingerprint(tc.version, libsignalIterations,
-			[]byte(libsignalAliceStableID), alice, []byte(libsignalBobStableID), bob)
+		a, err := New(tc.version, libsignalIterations, Party{ID: []byte(libsignalAliceStableID), IdentityKey: alice}, Party{ID: []byte(libsignalBobStableID), IdentityKey: bob})
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, err := NewFingerprint(tc.version, libsignalIterations,
-			[]byte(libsignalBobStableID), bob, []byte(libsignalAliceStableID), alice)
+		b, err := New(tc.version, libsignalIterations, Party{ID: []byte(libsignalBobStableID), IdentityKey: bob}, Party{ID: []byte(libsignalAliceStableID), IdentityKey: alice})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -53,7 +53,7 @@ func TestFingerprintsMatchNodeV4(t *testing.T) {
 		}
 		aID, bID := fingerprintID(rng, version), fingerprintID(rng, version)
 
-		ours, err := fingerprint.NewFingerprint(version, iterations, aID, a.Public, bID, b.Public)
+		ours, err := fingerprint.New(version, iterations, fingerprint.Party{ID: aID, IdentityKey: a.Public}, fingerprint.Party{ID: bID, IdentityKey: b.Public})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -94,7 +94,7 @@ func TestFingerprintVersionMismatchNodeV4(t *testing.T) {
 	p := needPeer(t, peer.KindNodeV4)
 	a, _ := curve.GenerateKeyPair()
 	b, _ := curve.GenerateKeyPair()
-	ours, err := fingerprint.NewFingerprint(fingerprint.Version2, fingerprint.DefaultIterations, []byte("a"), a.Public, []byte("b"), b.Public)
+	ours, err := fingerprint.New(fingerprint.Version2, fingerprint.DefaultIterations, fingerprint.Party{ID: []byte("a"), IdentityKey: a.Public}, fingerprint.Party{ID: []byte("b"), IdentityKey: b.Public})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -321,7 +321,7 @@ func TestSenderKeyRecordsMatchNodeV4(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		r, err := recv.store.Load(ctx, sender(alice), gid)
+		r, err := recv.store.LoadSenderKey(ctx, sender(alice), gid)
 		if err != nil || r == nil {
 			t.Fatalf("our record: %v, %v", r, err)
 		}
@@ -369,7 +369,7 @@ func TestSenderKeyImportNodeV4(t *testing.T) {
 		t.Fatal("libsignal's sending record re-encodes differently")
 	}
 	m := newLibMember(n, gid, false)
-	if err := m.store.Store(ctx, sender(n), gid, r); err != nil {
+	if err := m.store.StoreSenderKey(ctx, sender(n), gid, r); err != nil {
 		t.Fatal(err)
 	}
 	for i := range 5 {

@@ -47,7 +47,7 @@ func (c *Cipher) locked(ctx context.Context, sender Sender, id DistributionID, f
 		}()
 		ctx = lctx
 	}
-	rec, err := c.store.Load(ctx, sender, id)
+	rec, err := c.store.LoadSenderKey(ctx, sender, id)
 	if err != nil {
 		return fmt.Errorf("senderkey: loading record of %s: %w", sender, err)
 	}
@@ -55,7 +55,7 @@ func (c *Cipher) locked(ctx context.Context, sender Sender, id DistributionID, f
 }
 
 func (c *Cipher) save(ctx context.Context, sender Sender, id DistributionID, rec *Record) error {
-	if err := c.store.Store(ctx, sender, id, rec); err != nil {
+	if err := c.store.StoreSenderKey(ctx, sender, id, rec); err != nil {
 		return fmt.Errorf("senderkey: storing record of %s: %w", sender, err)
 	}
 	return nil

@@ -66,7 +66,7 @@ func TestThreeSendersOutOfOrder(t *testing.T) {
 		}
 		// All skipped keys were used up.
 		for _, s := range senders {
-			rec, _ := r.store.Load(ctx, s.addr, testDist)
+			rec, _ := r.store.LoadSenderKey(ctx, s.addr, testDist)
 			if n := len(rec.states[0].keys); n != 0 || rec.states[0].chain.iteration != perSender {
 				t.Errorf("receiver %d, sender %s: %d keys left, chain at %d", ri, s.addr, n, rec.states[0].chain.iteration)
 			}
@@ -140,7 +140,7 @@ func TestTampering(t *testing.T) {
 // signedMessage signs a message of from's chain with arbitrary contents.
 func signedMessage(t testing.TB, from *member, iteration uint32, ciphertext []byte) []byte {
 	t.Helper()
-	r, err := from.store.Load(context.Background(), from.addr, testDist)
+	r, err := from.store.LoadSenderKey(context.Background(), from.addr, testDist)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -215,7 +215,7 @@ func TestBadCiphertextSigned(t *testing.T) {
 // ownChain returns the current chain key of from's own newest state.
 func ownChain(t testing.TB, from *member) chainKey {
 	t.Helper()
-	r, err := from.store.Load(context.Background(), from.addr, testDist)
+	r, err := from.store.LoadSenderKey(context.Background(), from.addr, testDist)
 	if err != nil || r == nil {
 		t.Fatal(r, err)
 	}
@@ -308,7 +308,7 @@ func TestForwardJump(t *testing.T) {
 	if got, err := bob.c.Decrypt(context.Background(), alice.addr, atLimit); err != nil || string(got) != "at the limit" {
 		t.Fatalf("jump of exactly MaxForwardJump: %q, %v", got, err)
 	}
-	rec, _ := bob.store.Load(context.Background(), alice.addr, testDist)
+	rec, _ := bob.store.LoadSenderKey(context.Background(), alice.addr, testDist)
 	s := rec.states[0]
 	if len(s.keys) != MaxMessageKeys || s.keys[0].iteration != MaxForwardJump-MaxMessageKeys || s.keys[MaxMessageKeys-1].iteration != MaxForwardJump-1 || s.chain.iteration != MaxForwardJump+1 {
 		t.Fatalf("after the jump: %d keys [%d..%d], chain at %d", len(s.keys), s.keys[0].iteration, s.keys[len(s.keys)-1].iteration, s.chain.iteration)
@@ -356,12 +356,14 @@ func TestStateLimit(t *testing.T) {
 	var chains []uint32
 	var msgs [][]byte
 	for i := 0; i < MaxSenderKeyStates+1; i++ {
-		alice.store.Delete(alice.addr, testDist)
+		if err := alice.store.DeleteSenderKey(ctx, alice.addr, testDist); err != nil {
+			t.Fatal(err)
+		}
 		dm := distribute(t, alice, bob)
 		chains = append(chains, dm.ChainID())
 		msgs = append(msgs, encrypt(t, alice, []byte(fmt.Sprint("chain ", i))))
 	}
-	rec, _ := bob.store.Load(ctx, alice.addr, testDist)
+	rec, _ := bob.store.LoadSenderKey(ctx, alice.addr, testDist)
 	want := []uint32{chains[5], chains[4], chains[3], chains[2], chains[1]}
 	if got := rec.ChainIDs(); fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("chains %v, want %v (newest first)", got, want)
@@ -405,7 +407,7 @@ func TestProcessSemantics(t *testing.T) {
 	if err := bob.c.ProcessDistributionMessage(ctx, alice.addr, dm); err != nil {
 		t.Fatal(err)
 	}
-	rec, _ := bob.store.Load(ctx, alice.addr, testDist)
+	rec, _ := bob.store.LoadSenderKey(ctx, alice.addr, testDist)
 	if ids := rec.ChainIDs(); len(ids) != 2 || ids[0] != dm.chainID || ids[1] != dm.chainID+1 {
 		t.Fatalf("chains %v", ids)
 	}
@@ -417,7 +419,7 @@ func TestProcessSemantics(t *testing.T) {
 	if err := bob.c.ProcessDistributionMessage(ctx, alice.addr, other); err != nil {
 		t.Fatal(err)
 	}
-	rec, _ = bob.store.Load(ctx, alice.addr, testDist)
+	rec, _ = bob.store.LoadSenderKey(ctx, alice.addr, testDist)
 	if ids := rec.ChainIDs(); len(ids) != 2 || ids[0] != dm.chainID || rec.states[0].signingPub != other.signingKey {
 		t.Fatalf("chains %v after replacement", ids)
 	}
@@ -489,11 +491,11 @@ type failingStore struct {
 
 var errStore = errors.New("disk full")
 
-func (f *failingStore) Store(ctx context.Context, s Sender, id DistributionID, r *Record) error {
+func (f *failingStore) StoreSenderKey(ctx context.Context, s Sender, id DistributionID, r *Record) error {
 	if f.fail {
 		return errStore
 	}
-	return f.MemoryStore.Store(ctx, s, id, r)
+	return f.MemoryStore.StoreSenderKey(ctx, s, id, r)
 }
 
 // TestStoreFailure: when the record cannot be saved, Decrypt returns no

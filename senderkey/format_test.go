@@ -55,7 +55,7 @@ func TestNoSecretsInFmt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	stored, err := store.Load(ctx, self, id)
+	stored, err := store.LoadSenderKey(ctx, self, id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,12 +100,12 @@ func TestNoSecretsInFmt(t *testing.T) {
 // simple implementation would.
 type fmtStore struct{ enc []byte }
 
-func (s *fmtStore) Load(context.Context, Sender, DistributionID) (*Record, error) {
+func (s *fmtStore) LoadSenderKey(context.Context, Sender, DistributionID) (*Record, error) {
 	r := new(Record)
 	return r, r.UnmarshalBinary(s.enc)
 }
 
-func (s *fmtStore) Store(_ context.Context, _ Sender, _ DistributionID, r *Record) (err error) {
+func (s *fmtStore) StoreSenderKey(_ context.Context, _ Sender, _ DistributionID, r *Record) (err error) {
 	s.enc, err = r.MarshalBinary()
 	return err
 }

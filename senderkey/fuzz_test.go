@@ -35,7 +35,7 @@ func (f *fuzzFixture) freshReceiver(t testing.TB) *member {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := m.store.Store(context.Background(), f.alice.addr, testDist, r); err != nil {
+	if err := m.store.StoreSenderKey(context.Background(), f.alice.addr, testDist, r); err != nil {
 		t.Fatal(err)
 	}
 	return m
@@ -144,7 +144,7 @@ func FuzzParseRecord(f *testing.F) {
 		}
 		ctx := context.Background()
 		m := newMember("alice", 1)
-		if err := m.store.Store(ctx, m.addr, testDist, r); err != nil {
+		if err := m.store.StoreSenderKey(ctx, m.addr, testDist, r); err != nil {
 			t.Fatal(err)
 		}
 		for _, op := range []func() error{

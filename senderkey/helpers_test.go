@@ -54,7 +54,7 @@ func encrypt(t testing.TB, from *member, pt []byte) []byte {
 // recordBytes returns the encoding of the record m holds for sender, or nil.
 func recordBytes(t testing.TB, m *member, sender Sender) []byte {
 	t.Helper()
-	r, err := m.store.Load(context.Background(), sender, testDist)
+	r, err := m.store.LoadSenderKey(context.Background(), sender, testDist)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,12 +91,12 @@ func decryptFails(t testing.TB, m *member, sender Sender, msg []byte) error {
 func editOwnState(t testing.TB, from *member, fn func(s *state)) {
 	t.Helper()
 	ctx := context.Background()
-	r, err := from.store.Load(ctx, from.addr, testDist)
+	r, err := from.store.LoadSenderKey(ctx, from.addr, testDist)
 	if err != nil || r == nil {
 		t.Fatal(r, err)
 	}
 	fn(r.states[0])
-	if err := from.store.Store(ctx, from.addr, testDist, r); err != nil {
+	if err := from.store.StoreSenderKey(ctx, from.addr, testDist, r); err != nil {
 		t.Fatal(err)
 	}
 }

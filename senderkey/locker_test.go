@@ -14,10 +14,10 @@ import (
 
 // lockingStore is a Store and a Locker, in the manner of a database shared
 // by processes: LockSender takes a lock of (sender, id) that excludes every
-// other holder (as another process would be), Load and Store must be called
-// with the context it returned (a call without it is recorded as a
-// violation and fails), writes stay pending until unlock(true) commits
-// them, and unlock(false) drops them. If lenient, a call outside the lock
+// other holder (as another process would be), LoadSenderKey and
+// StoreSenderKey must be called with the context it returned (a call
+// without it is recorded as a violation and fails), writes stay pending
+// until unlock(true) commits them, and unlock(false) drops them. If lenient, a call outside the lock
 // is still recorded as a violation but goes to the committed records.
 type lockingStore struct {
 	mem     MemoryStore
@@ -98,7 +98,7 @@ func (s *lockingStore) LockSender(ctx context.Context, sender Sender, id Distrib
 			return nil
 		}
 		if tx.wrote {
-			if err := s.mem.Store(context.Background(), sender, id, tx.pending); err != nil {
+			if err := s.mem.StoreSenderKey(context.Background(), sender, id, tx.pending); err != nil {
 				return err
 			}
 		}
@@ -126,11 +126,11 @@ func (s *lockingStore) txFor(ctx context.Context, op string, sender Sender, id D
 
 var errOutsideLock = errors.New("store call outside the lock")
 
-func (s *lockingStore) Load(ctx context.Context, sender Sender, id DistributionID) (*Record, error) {
+func (s *lockingStore) LoadSenderKey(ctx context.Context, sender Sender, id DistributionID) (*Record, error) {
 	tx := s.txFor(ctx, "load", sender, id)
 	if tx == nil {
 		if s.lenient {
-			return s.mem.Load(ctx, sender, id)
+			return s.mem.LoadSenderKey(ctx, sender, id)
 		}
 		return nil, errOutsideLock
 	}
@@ -138,14 +138,14 @@ func (s *lockingStore) Load(ctx context.Context, sender Sender, id DistributionI
 	if tx.wrote {
 		return tx.pending.Clone(), nil
 	}
-	return s.mem.Load(ctx, sender, id)
+	return s.mem.LoadSenderKey(ctx, sender, id)
 }
 
-func (s *lockingStore) Store(ctx context.Context, sender Sender, id DistributionID, record *Record) error {
+func (s *lockingStore) StoreSenderKey(ctx context.Context, sender Sender, id DistributionID, record *Record) error {
 	tx := s.txFor(ctx, "store", sender, id)
 	if tx == nil {
 		if s.lenient {
-			return s.mem.Store(ctx, sender, id, record)
+			return s.mem.StoreSenderKey(ctx, sender, id, record)
 		}
 		return errOutsideLock
 	}
@@ -161,7 +161,7 @@ func (s *lockingStore) Store(ctx context.Context, sender Sender, id Distribution
 // committed returns the committed record of sender in testDist.
 func (s *lockingStore) committed(t *testing.T, sender Sender) []byte {
 	t.Helper()
-	r, err := s.mem.Load(context.Background(), sender, testDist)
+	r, err := s.mem.LoadSenderKey(context.Background(), sender, testDist)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -192,8 +192,8 @@ func wantEvents(t *testing.T, s *lockingStore, what string, want ...string) {
 }
 
 // TestLockerAroundEveryOperation: with a store that is a Locker, every
-// operation takes its lock, makes its Load and Store with the lock's
-// context, and commits on success.
+// operation takes its lock, makes its LoadSenderKey and StoreSenderKey
+// with the lock's context, and commits on success.
 func TestLockerAroundEveryOperation(t *testing.T) {
 	ctx := context.Background()
 	as, bs := new(lockingStore), new(lockingStore)

@@ -95,7 +95,7 @@ func TestRecordRoundTripLive(t *testing.T) {
 			t.Fatal(err)
 		}
 		// Replace the stored record with the parsed one: still works.
-		if err := m.store.Store(ctx, alice.addr, testDist, r); err != nil {
+		if err := m.store.StoreSenderKey(ctx, alice.addr, testDist, r); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -181,7 +181,7 @@ func TestRecordCorruptSigningKey(t *testing.T) {
 func TestNoSecretsPrinted(t *testing.T) {
 	alice, bob := newMember("alice", 1), newMember("bob", 1)
 	dm := distribute(t, alice, bob)
-	rec, _ := alice.store.Load(context.Background(), alice.addr, testDist)
+	rec, _ := alice.store.LoadSenderKey(context.Background(), alice.addr, testDist)
 	secrets := []string{
 		hex.EncodeToString(dm.chainKey[:]),
 		hex.EncodeToString(rec.states[0].signingPriv),

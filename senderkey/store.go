@@ -8,11 +8,12 @@ import (
 // Store persists sender-key records, one per (sender, distribution id). The
 // sender's own chain is stored under the sender's own address.
 //
-// Load returns a record that the caller owns and may modify (a copy, or a
-// freshly decoded value), or nil and a nil error when none is stored. Store
-// saves record; the implementation must not keep a reference to it that the
-// caller's later changes could reach (copy or encode it). Errors are returned
-// to the caller of the Cipher method unchanged (wrapped).
+// LoadSenderKey returns a record that the caller owns and may modify (a
+// copy, or a freshly decoded value), or nil and a nil error when none is
+// stored. StoreSenderKey saves record; the implementation must not keep a
+// reference to it that the caller's later changes could reach (copy or
+// encode it). Errors are returned to the caller of the Cipher method
+// unchanged (wrapped).
 //
 // A Cipher runs the operations on one (sender, distribution id) one at a
 // time within the process. A Store shared by several processes (a database)
@@ -20,19 +21,22 @@ import (
 // and both encrypt with the same iteration of the chain (the same message
 // key).
 type Store interface {
-	Load(ctx context.Context, sender Sender, id DistributionID) (*Record, error)
-	Store(ctx context.Context, sender Sender, id DistributionID, record *Record) error
+	// LoadSenderKey returns the record of (sender, id), or nil and a nil
+	// error if there is none.
+	LoadSenderKey(ctx context.Context, sender Sender, id DistributionID) (*Record, error)
+	// StoreSenderKey saves record as the record of (sender, id).
+	StoreSenderKey(ctx context.Context, sender Sender, id DistributionID, record *Record) error
 }
 
 // Locker is an optional interface of a Store that is shared by several
 // processes, such as a database. Around each operation on (sender, id) that
 // loads and may store its record, a Cipher takes its in-process lock, then
-// calls LockSender, makes every Load and Store of the operation with the
-// returned context, and ends with unlock(true) after a successful operation
-// (which must commit every write made with that context, and report a failed
-// commit) or unlock(false) after a failed one (which must undo them). An
-// operation whose unlock(true) fails fails too: Encrypt returns no message
-// and Decrypt no plaintext. While the lock is held, no other process may
+// calls LockSender, makes every LoadSenderKey and StoreSenderKey of the
+// operation with the returned context, and ends with unlock(true) after a
+// successful operation (which must commit every write made with that
+// context, and report a failed commit) or unlock(false) after a failed one
+// (which must undo them). An operation whose unlock(true) fails fails too:
+// Encrypt returns no message and Decrypt no plaintext. While the lock is held, no other process may
 // run an operation on the same (sender, id).
 type Locker interface {
 	LockSender(ctx context.Context, sender Sender, id DistributionID) (context.Context, func(commit bool) error, error)
@@ -45,8 +49,8 @@ type storeKey struct {
 }
 
 // MemoryStore is a Store in memory, safe for concurrent use. Its zero value
-// is ready to use. It keeps private copies: records passed to Store and
-// returned by Load are never shared.
+// is ready to use. It keeps private copies: records passed to StoreSenderKey and
+// returned by LoadSenderKey are never shared.
 type MemoryStore struct {
 	mu      sync.RWMutex
 	records map[storeKey]*Record
@@ -54,8 +58,9 @@ type MemoryStore struct {
 
 var _ Store = (*MemoryStore)(nil)
 
-// Load returns a copy of the stored record, or nil if there is none.
-func (m *MemoryStore) Load(ctx context.Context, sender Sender, id DistributionID) (*Record, error) {
+// LoadSenderKey returns a copy of the stored record, or nil if there is
+// none.
+func (m *MemoryStore) LoadSenderKey(ctx context.Context, sender Sender, id DistributionID) (*Record, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -65,11 +70,11 @@ func (m *MemoryStore) Load(ctx context.Context, sender Sender, id DistributionID
 	if r == nil {
 		return nil, nil
 	}
-	return r.Clone(), nil // r is never modified after Store, so cloning outside the lock is safe
+	return r.Clone(), nil // r is never modified after StoreSenderKey, so cloning outside the lock is safe
 }
 
-// Store saves a copy of record.
-func (m *MemoryStore) Store(ctx context.Context, sender Sender, id DistributionID, record *Record) error {
+// StoreSenderKey saves a copy of record.
+func (m *MemoryStore) StoreSenderKey(ctx context.Context, sender Sender, id DistributionID, record *Record) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -83,13 +88,18 @@ func (m *MemoryStore) Store(ctx context.Context, sender Sender, id DistributionI
 	return nil
 }
 
-// Delete removes the record of sender and id, if any. Apps delete their own
-// record to start a fresh sender key (for example after a member left the
-// group); the next CreateDistributionMessage then makes a new chain.
-func (m *MemoryStore) Delete(sender Sender, id DistributionID) {
+// DeleteSenderKey removes the record of sender and id, if any. Apps delete
+// their own record to start a fresh sender key (for example after a member
+// left the group); the next CreateDistributionMessage then makes a new
+// chain.
+func (m *MemoryStore) DeleteSenderKey(ctx context.Context, sender Sender, id DistributionID) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	m.mu.Lock()
 	delete(m.records, storeKey{sender, id})
 	m.mu.Unlock()
+	return nil
 }
 
 // keyedLocks serializes operations per (sender, distribution id). Entries

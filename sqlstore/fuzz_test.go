@@ -48,7 +48,7 @@ func fuzzSeeds(t testing.TB) [][]byte {
 	if _, err := c.CreateDistributionMessage(ctx, sender, senderkey.DistributionID{}); err != nil {
 		t.Fatal(err)
 	}
-	r, _ := sk.Load(ctx, sender, senderkey.DistributionID{})
+	r, _ := sk.LoadSenderKey(ctx, sender, senderkey.DistributionID{})
 	skb, _ := r.MarshalBinary()
 	return [][]byte{a.SessionBytes(bAddr), skb, spk.KeyPair.Private.Bytes(), kem.KeyPair.Private.Bytes()}
 }
@@ -143,7 +143,7 @@ func TestCorruptRows(t *testing.T) {
 			check("KEM prekey", err)
 			_, err = s.LoadSession(ctx, addr)
 			check("session", err)
-			_, err = s.Load(ctx, sender, senderkey.DistributionID{})
+			_, err = s.LoadSenderKey(ctx, sender, senderkey.DistributionID{})
 			check("sender key", err)
 			_, _, err = s.Identity(ctx, addr)
 			check("peer identity", err)

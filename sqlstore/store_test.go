@@ -80,7 +80,7 @@ func TestMigrationFromVersion1(t *testing.T) {
 		if err != nil || !got.PublicKey().Equal(id.PublicKey()) {
 			t.Fatalf("identity after migration: %v", err)
 		}
-		if err := s2.Store(ctx, senderkey.Sender{Name: "a", DeviceID: 1}, senderkey.DistributionID{1}, new(senderkey.Record)); err != nil {
+		if err := s2.StoreSenderKey(ctx, senderkey.Sender{Name: "a", DeviceID: 1}, senderkey.DistributionID{1}, new(senderkey.Record)); err != nil {
 			t.Fatalf("sender_keys after migration: %v", err)
 		}
 	})
@@ -218,7 +218,7 @@ func TestSenderKeys(t *testing.T) {
 		if err := bs2.DeleteSenderKey(ctx, alice, group); err != nil {
 			t.Fatal(err)
 		}
-		if r, err := bs2.Load(ctx, alice, group); r != nil || err != nil {
+		if r, err := bs2.LoadSenderKey(ctx, alice, group); r != nil || err != nil {
 			t.Fatalf("after delete: %v, %v", r, err)
 		}
 	})

@@ -495,8 +495,9 @@ func (s *Store) DeleteSession(ctx context.Context, addr session.Address) error {
 	})
 }
 
-// Load implements senderkey.Store.
-func (s *Store) Load(ctx context.Context, sender senderkey.Sender, id senderkey.DistributionID) (*senderkey.Record, error) {
+// LoadSenderKey implements senderkey.Store: it returns the sender-key
+// record of sender and id, or nil if there is none.
+func (s *Store) LoadSenderKey(ctx context.Context, sender senderkey.Sender, id senderkey.DistributionID) (*senderkey.Record, error) {
 	var b []byte
 	err := s.q(ctx).QueryRowContext(ctx, s.sql(qSenderSelect), sender.Name, int64(sender.DeviceID), id[:]).Scan(&b)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -512,8 +513,9 @@ func (s *Store) Load(ctx context.Context, sender senderkey.Sender, id senderkey.
 	return r, nil
 }
 
-// Store implements senderkey.Store.
-func (s *Store) Store(ctx context.Context, sender senderkey.Sender, id senderkey.DistributionID, record *senderkey.Record) error {
+// StoreSenderKey implements senderkey.Store: it saves record as the
+// sender-key record of sender and id.
+func (s *Store) StoreSenderKey(ctx context.Context, sender senderkey.Sender, id senderkey.DistributionID, record *senderkey.Record) error {
 	b, err := record.MarshalBinary()
 	if err != nil {
 		return err

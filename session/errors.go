@@ -38,6 +38,10 @@ var (
 	// WithMinimumVersion): for example a bundle whose KEM prekey was
 	// stripped, which would downgrade the session to v3.
 	ErrMinimumVersion = errors.New("session: session version below the minimum")
+	// ErrDeviceMismatch is returned by ProcessBundle for a bundle whose
+	// device id is not the device id of the address it is processed for:
+	// the session would be stored under one device and speak to another.
+	ErrDeviceMismatch = errors.New("session: bundle device id differs from the address's")
 )
 
 // UntrustedIdentityError reports that the identity store refused the identity

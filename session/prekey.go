@@ -21,10 +21,14 @@ import (
 // Manager's minimum version (WithMinimumVersion) is x3dh.V4, with
 // x3dh.ErrInvalidBundle for a nil bundle, ErrSignature for a bad prekey
 // signature and *UntrustedIdentityError when the identity store does not
-// trust the bundle's identity key.
+// trust the bundle's identity key. A bundle whose DeviceID is not
+// addr.DeviceID is refused with ErrDeviceMismatch.
 func (m *Manager) ProcessBundle(ctx context.Context, addr Address, bundle *x3dh.Bundle) (err error) {
 	if bundle == nil {
 		return fmt.Errorf("session: %w: nil bundle", x3dh.ErrInvalidBundle)
+	}
+	if bundle.DeviceID != addr.DeviceID {
+		return fmt.Errorf("%w: bundle of device %d processed for %s", ErrDeviceMismatch, bundle.DeviceID, addr)
 	}
 	v := x3dh.V3
 	if bundle.KEMPreKey != nil {

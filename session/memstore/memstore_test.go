@@ -379,7 +379,9 @@ func records(t *testing.T, p, to *peer, n int) []*session.Record {
 	recs := make([]*session.Record, n)
 	for i := range recs {
 		addr := session.Address{Name: "record", DeviceID: uint32(i)}
-		if err := m.ProcessBundle(ctx, addr, b); err != nil {
+		bi := *b // the same device's keys, under another device id
+		bi.DeviceID = addr.DeviceID
+		if err := m.ProcessBundle(ctx, addr, &bi); err != nil {
 			t.Fatal(err)
 		}
 		rec, err := st.LoadSession(ctx, addr)

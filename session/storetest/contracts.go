@@ -169,7 +169,9 @@ func records(t *testing.T, from, to *device, n int) []*session.Record {
 	recs := make([]*session.Record, n)
 	for i := range recs {
 		addr := session.Address{Name: "record-source", DeviceID: uint32(i + 1)}
-		if err := from.m.ProcessBundle(ctx, addr, b); err != nil {
+		bi := *b // the same device's keys, under another device id
+		bi.DeviceID = addr.DeviceID
+		if err := from.m.ProcessBundle(ctx, addr, &bi); err != nil {
 			t.Fatal(err)
 		}
 		rec, err := from.st.Sessions.LoadSession(ctx, addr)
@@ -295,6 +297,7 @@ func (s *suite) testSessionsAddresses(t *testing.T) {
 	for i, addr := range addresses[1:4] {
 		other := s.device(t, addr.Name)
 		b, _, _ := other.bundle(t, true, noKEM)
+		b.DeviceID = addr.DeviceID
 		if err := d.m.ProcessBundle(ctx, addr, b); err != nil {
 			t.Fatalf("ProcessBundle(%q): %v", addr, err)
 		}

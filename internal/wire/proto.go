@@ -169,3 +169,21 @@ func clone(b []byte) []byte {
 	copy(c, b)
 	return c
 }
+
+// countField counts the occurrences of field num in the message b, to size
+// a repeated field before decoding it. It stops quietly at the first
+// malformed field; the decoder reports the error.
+func countField(b []byte, num protowire.Number) int {
+	n := 0
+	for len(b) > 0 {
+		fn, typ, m := protowire.ConsumeField(b)
+		if m < 0 {
+			break
+		}
+		if fn == num && typ == protowire.BytesType {
+			n++
+		}
+		b = b[m:]
+	}
+	return n
+}

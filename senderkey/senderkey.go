@@ -2,11 +2,14 @@
 // each member encrypts a message once for the whole group.
 //
 // A sender creates a sender key for a group (identified by a distribution id,
-// a UUID) with Cipher.CreateDistributionMessage and sends the resulting
-// DistributionMessage to every member over their pairwise sessions. Members
-// hand it to Cipher.ProcessDistributionMessage. From then on the sender's
-// Cipher.Encrypt output can be broadcast to all of them, and each decrypts
-// it with Cipher.Decrypt.
+// a UUID that NewDistributionID makes) with Cipher.CreateDistributionMessage
+// and sends the resulting DistributionMessage to every member over their
+// pairwise sessions. Members hand it to Cipher.ProcessDistributionMessage.
+// From then on the sender's Cipher.Encrypt output can be broadcast to all of
+// them, and each decrypts it with Cipher.Decrypt. When a member leaves, the
+// sender starts a new distribution (a new id) and sends it to the members
+// who remain, so the departed member cannot read what follows; Example_group
+// shows the whole flow.
 //
 // # Cryptography
 //

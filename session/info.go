@@ -3,12 +3,21 @@ package session
 import (
 	"context"
 	"fmt"
+
+	"github.com/forwardsecret/signal/curve"
 )
 
 // Info describes the current session state with an address.
 type Info struct {
 	// Version is the session version: 3 (X3DH) or 4 (PQXDH + SPQR).
 	Version int
+	// RemoteIdentity is the peer's identity key that the session was made
+	// with (from the bundle or the PreKey message).
+	RemoteIdentity curve.PublicKey
+	// RemoteRegistrationID is the peer device's registration id, from its
+	// bundle or its PreKey message. A different one in a later bundle of
+	// the same address means the device was reinstalled.
+	RemoteRegistrationID uint32
 	// Acknowledged reports whether the peer has answered (no more PreKey
 	// messages are sent).
 	Acknowledged bool
@@ -30,5 +39,12 @@ func (m *Manager) Info(ctx context.Context, addr Address) (Info, error) {
 		return Info{}, ErrNoSession
 	}
 	s := rec.current
-	return Info{Version: int(s.version), Acknowledged: s.pending == nil, SPQREpoch: s.pq.Epoch(), ArchivedStates: len(rec.previous)}, nil
+	return Info{
+		Version:              int(s.version),
+		RemoteIdentity:       s.remoteIdentity,
+		RemoteRegistrationID: s.remoteRegID,
+		Acknowledged:         s.pending == nil,
+		SPQREpoch:            s.pq.Epoch(),
+		ArchivedStates:       len(rec.previous),
+	}, nil
 }

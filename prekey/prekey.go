@@ -17,6 +17,14 @@
 // what Signal-Server does; Bundle builds the bundle of given keys). The
 // peer's session.Manager.ProcessBundle starts a session from it.
 //
+// # A server's JSON
+//
+// MarshalPreKeyResponse and ParsePreKeyResponse carry bundles in the JSON of
+// Signal-Server's PreKeyResponse (identityKey, and per device deviceId,
+// registrationId, signedPreKey, preKey and pqPreKey, keys in base64), so an
+// app that runs its own server need not invent a format; the parser verifies
+// every bundle.
+//
 // # Key ids
 //
 // Ids are those of libsignal's key helpers: each kind (one-time prekeys,

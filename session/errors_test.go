@@ -5,10 +5,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/forwardsecret/signal/internal/wire"
 	"github.com/forwardsecret/signal/session"
+	"github.com/forwardsecret/signal/session/memstore"
 	"github.com/forwardsecret/signal/x3dh"
 )
 
@@ -207,4 +209,43 @@ func TestPromotionDoesNotDuplicate(t *testing.T) {
 	}
 	// Sending again stays on the promoted state: Bob decrypts it.
 	recv(t, bob, alice, send(t, alice, bob, "again"), "again")
+}
+
+// TestPreKeyLoadErrors: a prekey the store does not hold is
+// ErrInvalidPreKeyID, and its message names the key once; any other store
+// failure is the store's error, not ErrInvalidPreKeyID.
+func TestPreKeyLoadErrors(t *testing.T) {
+	ctx := context.Background()
+	alice, bob := newDevice(t, "alice"), newDevice(t, "bob")
+	b := bob.bundle(t, false, false)
+	if err := alice.m.ProcessBundle(ctx, bob.addr(), b); err != nil {
+		t.Fatal(err)
+	}
+	msg := send(t, alice, bob, "hi")
+
+	empty := memstore.New(bob.id, 1)
+	_, err := session.NewManager(session.StoresOf(empty)).Decrypt(ctx, alice.addr(), msg)
+	if !errors.Is(err, session.ErrInvalidPreKeyID) || !errors.Is(err, session.ErrNotFound) {
+		t.Fatalf("missing signed prekey: %v", err)
+	}
+	if n := strings.Count(err.Error(), "signed prekey 7"); n != 1 {
+		t.Fatalf("%q names the key %d times", err, n)
+	}
+
+	broken := errors.New("disk on fire")
+	st := session.StoresOf(bob.store)
+	st.SignedPreKeys = failingSignedPreKeys{broken}
+	_, err = session.NewManager(st).Decrypt(ctx, alice.addr(), msg)
+	if errors.Is(err, session.ErrInvalidPreKeyID) || !errors.Is(err, broken) {
+		t.Fatalf("failing store: %v", err)
+	}
+	if want := "session: signed prekey store: load 7: disk on fire"; err.Error() != want {
+		t.Fatalf("failing store: %q, want %q", err, want)
+	}
+}
+
+type failingSignedPreKeys struct{ err error }
+
+func (f failingSignedPreKeys) LoadSignedPreKey(context.Context, uint32) (*x3dh.SignedPreKey, error) {
+	return nil, f.err
 }

@@ -205,6 +205,17 @@ func (r *Record) findBaseKey(version uint8, baseKey []byte) (int, *state) {
 	return 0, nil
 }
 
+// loadErr is the error of a prekey store's Load: a key the store does not
+// hold (ErrNotFound) is ErrInvalidPreKeyID, named once (the store's own
+// message names it too, and adds nothing else), and any other failure is
+// the store's, to retry.
+func loadErr(kind string, id uint32, err error) error {
+	if errors.Is(err, ErrNotFound) {
+		return fmt.Errorf("%w: %s %d: %w", ErrInvalidPreKeyID, kind, id, ErrNotFound)
+	}
+	return fmt.Errorf("session: %s store: load %d: %w", kind, id, err)
+}
+
 // respond runs the responder's handshake for pm and returns the new state.
 func (m *Manager) respond(ctx context.Context, pm *wire.ReceivedPreKeySignalMessage, identity, baseKey curve.PublicKey) (*state, Consumed, error) {
 	var consumed Consumed
@@ -218,7 +229,7 @@ func (m *Manager) respond(ctx context.Context, pm *wire.ReceivedPreKeySignalMess
 	}
 	spk, err := m.stores.SignedPreKeys.LoadSignedPreKey(ctx, pm.SignedPreKeyID)
 	if err != nil {
-		return nil, consumed, fmt.Errorf("%w: signed prekey %d: %w", ErrInvalidPreKeyID, pm.SignedPreKeyID, err)
+		return nil, consumed, loadErr("signed prekey", pm.SignedPreKeyID, err)
 	}
 	keys := &x3dh.ResponderKeys{Identity: ours, SignedPreKey: spk.KeyPair}
 	xm := &x3dh.Message{
@@ -229,7 +240,7 @@ func (m *Manager) respond(ctx context.Context, pm *wire.ReceivedPreKeySignalMess
 	if pm.HasPreKeyID {
 		opk, err := m.stores.PreKeys.LoadPreKey(ctx, pm.PreKeyID)
 		if err != nil {
-			return nil, consumed, fmt.Errorf("%w: one-time prekey %d: %w", ErrInvalidPreKeyID, pm.PreKeyID, err)
+			return nil, consumed, loadErr("one-time prekey", pm.PreKeyID, err)
 		}
 		keys.OneTimePreKey = &opk.KeyPair
 		xm.HasOneTimePreKey, xm.OneTimePreKeyID = true, pm.PreKeyID
@@ -239,7 +250,7 @@ func (m *Manager) respond(ctx context.Context, pm *wire.ReceivedPreKeySignalMess
 	if len(pm.KyberCiphertext) > 0 {
 		kpk, err := m.stores.KEMPreKeys.LoadKEMPreKey(ctx, pm.KyberPreKeyID)
 		if err != nil {
-			return nil, consumed, fmt.Errorf("%w: KEM prekey %d: %w", ErrInvalidPreKeyID, pm.KyberPreKeyID, err)
+			return nil, consumed, loadErr("KEM prekey", pm.KyberPreKeyID, err)
 		}
 		keys.KEMPreKey = &kpk.KeyPair
 		xm.KEMPreKeyID, xm.KEMCiphertext = pm.KyberPreKeyID, pm.KyberCiphertext

@@ -2,10 +2,14 @@ module github.com/forwardsecret/signal/interop
 
 go 1.26.0
 
-replace github.com/forwardsecret/signal => ../
+replace (
+	github.com/forwardsecret/signal => ../
+	github.com/forwardsecret/signal/vectors => ../vectors
+)
 
 require (
 	github.com/forwardsecret/signal v0.0.0-00010101000000-000000000000
+	github.com/forwardsecret/signal/vectors v0.0.0-00010101000000-000000000000
 	go.mau.fi/libsignal v0.2.1
 	google.golang.org/protobuf v1.36.12
 )

@@ -22,10 +22,14 @@
 //     random draw, invalid messages and bundles with their expected errors
 //
 // Other Go implementations can run the suite through these loaders; this
-// library's runner is go test ./vectors -run 'TestSuite$' -v.
+// library's runner is go test -run 'TestSuite$' -v in this directory.
 //
 // Larger sets (Wycheproof) stay outside the module; [SharedDir] finds them.
 //
-// The package imports nothing else from this module, so any package's tests,
-// and other implementations, can use it.
+// The vectors are their own module, github.com/forwardsecret/signal/vectors,
+// so that the library's module stays small: only tests and other
+// implementations need them. Package vectors imports nothing from the
+// library. The module's tests check the library against them (the suite
+// here, the other known answers in libtest); the library's own tests read
+// the few files they need from vectors/data by path.
 package vectors

@@ -1,7 +1,8 @@
 package vectors
 
-// The generated families. `go generate ./vectors/...` rebuilds every file;
-// each generator's test fails when its committed file is stale.
+// The generated families. `go generate` in this directory (from the
+// repository root: `go -C vectors generate`) rebuilds every file; each
+// generator's test fails when its committed file is stale.
 
 //go:generate go run ./internal/gen/xeddsa -o data/xeddsa_suite.json
 //go:generate go run ./internal/gen/ratchet -o data/ratchet_kdf.json

@@ -40,7 +40,7 @@ func count(family string, ok bool, result string) {
 }
 
 // TestSuite replays every generated family through this library's packages
-// and logs the pass counts per family (go test ./vectors -run TestSuite -v).
+// and logs the pass counts per family (go -C vectors test -run TestSuite -v from the repository root).
 func TestSuite(t *testing.T) {
 	clear(tallies)
 	t.Run("xeddsa", suiteXEdDSA)

@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/forwardsecret/signal/vectors"
+	"github.com/forwardsecret/signal/internal/vectorfiles"
 	"github.com/forwardsecret/signal/xeddsa/internal/core"
 )
 
@@ -16,15 +16,15 @@ type wycheproofEdDSA struct {
 	TestGroups    []struct {
 		Type      string `json:"type"`
 		PublicKey struct {
-			PK vectors.Hex `json:"pk"`
+			PK vectorfiles.Hex `json:"pk"`
 		} `json:"publicKey"`
 		Tests []struct {
-			TcID    int         `json:"tcId"`
-			Comment string      `json:"comment"`
-			Flags   []string    `json:"flags"`
-			Msg     vectors.Hex `json:"msg"`
-			Sig     vectors.Hex `json:"sig"`
-			Result  string      `json:"result"`
+			TcID    int             `json:"tcId"`
+			Comment string          `json:"comment"`
+			Flags   []string        `json:"flags"`
+			Msg     vectorfiles.Hex `json:"msg"`
+			Sig     vectorfiles.Hex `json:"sig"`
+			Result  string          `json:"result"`
 		} `json:"tests"`
 	} `json:"testGroups"`
 }
@@ -48,7 +48,7 @@ var ed25519FlagVerdicts = map[string]bool{
 // TestWycheproofEd25519 runs Wycheproof's Ed25519 verification vectors
 // against the Edwards verification core that XEdDSA reduces to.
 func TestWycheproofEd25519(t *testing.T) {
-	dir := vectors.SharedDir(t)
+	dir := vectorfiles.SharedDir(t)
 	b, err := os.ReadFile(filepath.Join(dir, "wycheproof", "testvectors_v1", "ed25519_test.json"))
 	if err != nil {
 		t.Fatal(err)

@@ -1,7 +1,8 @@
 // Package wycheproof reads the ML-KEM test files of Wycheproof
 // (C2SP/wycheproof, testvectors_v1) from the shared vector directory, for
 // the tests of the packages on internal/mlkem. It imports testing and is
-// meant for _test.go files only.
+// meant for _test.go files only. The directory is found by
+// [vectorfiles.SharedDir].
 package wycheproof
 
 import (
@@ -12,7 +13,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/forwardsecret/signal/vectors"
+	"github.com/forwardsecret/signal/internal/vectorfiles"
 )
 
 // Test is one test case of any of the ML-KEM files; a field the file does not
@@ -51,10 +52,11 @@ func (b *Bytes) UnmarshalJSON(data []byte) error {
 // Load reads the file name (such as "mlkem_768_test.json") and returns its
 // tests. It fails t if a test group is of another parameter set than
 // parameterSet ("ML-KEM-768" or "ML-KEM-1024") or if the file has no tests,
-// and skips t as vectors.SharedDir does when the shared directory is absent.
+// and skips t (fails it under CI=true) as vectorfiles.SharedDir does when the
+// shared directory is absent.
 func Load(t *testing.T, name, parameterSet string) []Test {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(vectors.SharedDir(t), "wycheproof", "testvectors_v1", name))
+	data, err := os.ReadFile(filepath.Join(vectorfiles.SharedDir(t), "wycheproof", "testvectors_v1", name))
 	if err != nil {
 		t.Fatal(err)
 	}

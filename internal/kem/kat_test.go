@@ -232,6 +232,4 @@ func TestKyber1024RoundThreeKeyGen(t *testing.T) {
 	}
 }
 
-func hexDecode(s string) ([]byte, error) { return hex.DecodeString(s) }
-
 func sha3Sum256(b []byte) []byte { h := sha3.Sum256(b); return h[:] }

@@ -52,6 +52,7 @@ type UntrustedIdentityError struct {
 	Identity curve.PublicKey
 }
 
+// Error names the address; the key is in Identity.
 func (e *UntrustedIdentityError) Error() string {
 	return fmt.Sprintf("session: untrusted identity for %s", e.Address)
 }

@@ -31,6 +31,7 @@ const (
 var phaseNames = [...]string{"KeysUnsampled", "KeysSampled", "HeaderSent", "Ct1Received", "EkSentCt1Received",
 	"NoHeaderReceived", "HeaderReceived", "Ct1Sampled", "EkReceivedCt1Sampled", "Ct1Acknowledged", "Ct2Sampled"}
 
+// String returns the phase's name as the transcripts spell it.
 func (p Phase) String() string { return phaseNames[p] }
 
 // Type is an SPQR message type (the byte after epoch and index).
@@ -49,6 +50,7 @@ const (
 
 var typeNames = [...]string{"None", "Hdr", "Ek", "EkCt1Ack", "Ct1Ack", "Ct1", "Ct2"}
 
+// String returns the type's name as the transcripts spell it.
 func (t Type) String() string {
 	if int(t) < len(typeNames) {
 		return typeNames[t]

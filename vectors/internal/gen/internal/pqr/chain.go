@@ -70,6 +70,7 @@ type KeyError struct {
 	Index, Ctr uint32
 }
 
+// Error names the kind, the index and the counter.
 func (e *KeyError) Error() string {
 	return fmt.Sprintf("pqr: key %s: index %d, counter %d", e.Kind, e.Index, e.Ctr)
 }

@@ -11,6 +11,11 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	// Package sqlstore imports no driver (its subpackages do); its tests
+	// use both.
+	_ "github.com/jackc/pgx/v5/stdlib"
+	_ "modernc.org/sqlite"
 )
 
 // PostgresDSNEnv names the environment variable with the URL of a

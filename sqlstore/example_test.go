@@ -9,11 +9,13 @@ import (
 	"github.com/forwardsecret/signal/curve"
 	"github.com/forwardsecret/signal/session"
 	"github.com/forwardsecret/signal/sqlstore"
+	"github.com/forwardsecret/signal/sqlstore/sqlite"
 	"github.com/forwardsecret/signal/x3dh"
 )
 
 // Bob keeps his stores in a SQLite file; Alice in another. (For PostgreSQL,
-// open with sqlstore.DriverPostgres and a postgres:// URL.) Bob's Manager
+// open with postgres.Open of package sqlstore/postgres and a postgres://
+// URL.) Bob's Manager
 // takes a per-address transaction around each operation, so the handler of
 // DecryptWith runs before anything commits.
 func Example() {
@@ -22,7 +24,7 @@ func Example() {
 	defer os.RemoveAll(dir)
 
 	open := func(name string, regID uint32) (*sqlstore.Store, *curve.IdentityKeyPair) {
-		st, err := sqlstore.Open(ctx, sqlstore.DriverSQLite, filepath.Join(dir, name+".db"))
+		st, err := sqlite.Open(ctx, filepath.Join(dir, name+".db"))
 		if err != nil {
 			panic(err)
 		}

@@ -157,8 +157,9 @@ var migrations = []migration{
 	},
 }
 
-// SchemaVersion is the schema version this package migrates to.
-var SchemaVersion = migrations[len(migrations)-1].version
+// SchemaVersion is the schema version this package migrates to: the
+// version of its last migration.
+const SchemaVersion = 3
 
 // migrationLockKey is the PostgreSQL advisory lock that serializes
 // migrations of one database by several processes.

@@ -1,9 +1,23 @@
 // Package sqlstore keeps every store of package session (identity, one-time,
 // signed and KEM prekeys, sessions) and the sender-key store of package
-// senderkey in a SQL database through database/sql: SQLite (the pure-Go
-// driver modernc.org/sqlite, registered as "sqlite") or PostgreSQL (the pgx
-// stdlib driver, registered as "pgx"). The package owns its schema and
-// migrates it on open with versioned migrations (table schema_version).
+// senderkey in a SQL database through database/sql: SQLite or PostgreSQL.
+// The package owns its schema and migrates it on open with versioned
+// migrations (table schema_version).
+//
+// # Opening a store
+//
+// Package sqlstore imports no database driver, so that an app compiles only
+// the one it opens. Open a Store with one of its subpackages, which imports
+// its driver:
+//
+//   - sqlstore/sqlite: sqlite.Open(ctx, path) on a SQLite file, with the
+//     pure-Go driver modernc.org/sqlite (no cgo);
+//   - sqlstore/postgres: postgres.Open(ctx, dsn) on PostgreSQL, with the
+//     pgx stdlib driver (github.com/jackc/pgx/v5/stdlib).
+//
+// An app that imports a driver itself can call Open with the driver's name
+// instead (DriverSQLite or DriverPostgres), or open the *sql.DB itself and
+// call New.
 //
 // # Transactions and locks
 //
@@ -70,13 +84,10 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
-
-	// The two drivers this package is written for.
-	_ "github.com/jackc/pgx/v5/stdlib"
-	_ "modernc.org/sqlite"
 
 	"github.com/forwardsecret/signal/curve"
 	"github.com/forwardsecret/signal/senderkey"
@@ -87,9 +98,11 @@ import (
 type Dialect uint8
 
 const (
-	// SQLite is SQLite 3 (driver modernc.org/sqlite).
+	// SQLite is SQLite 3 (driver modernc.org/sqlite, package
+	// sqlstore/sqlite).
 	SQLite Dialect = 1
-	// Postgres is PostgreSQL (driver github.com/jackc/pgx/v5/stdlib).
+	// Postgres is PostgreSQL (driver github.com/jackc/pgx/v5/stdlib,
+	// package sqlstore/postgres).
 	Postgres Dialect = 2
 )
 
@@ -104,9 +117,13 @@ func (d Dialect) String() string {
 	return "Dialect(" + strconv.Itoa(int(d)) + ")"
 }
 
-// Driver names registered by the drivers this package imports.
+// The database/sql names of the drivers this package is written for. This
+// package imports neither: package sqlstore/sqlite registers the first,
+// package sqlstore/postgres the second.
 const (
-	DriverSQLite   = "sqlite"
+	// DriverSQLite is the name modernc.org/sqlite registers.
+	DriverSQLite = "sqlite"
+	// DriverPostgres is the name github.com/jackc/pgx/v5/stdlib registers.
 	DriverPostgres = "pgx"
 )
 
@@ -118,6 +135,10 @@ var (
 	// ErrUnknownDialect is returned for a driver or dialect this package
 	// does not support.
 	ErrUnknownDialect = errors.New("sqlstore: unknown SQL dialect")
+	// ErrDriverNotRegistered is returned by Open when no driver of the
+	// name is registered with database/sql: the app imports neither
+	// sqlstore/sqlite or sqlstore/postgres nor the driver itself.
+	ErrDriverNotRegistered = errors.New("sqlstore: database driver not registered")
 	// ErrNoIdentity is returned when the store has no local identity yet
 	// (see Store.Init).
 	ErrNoIdentity = errors.New("sqlstore: no local identity stored")
@@ -180,8 +201,17 @@ func DialectOf(driverName string) (Dialect, error) {
 	return 0, fmt.Errorf("%w: driver %q", ErrUnknownDialect, driverName)
 }
 
-// Open opens the database dsn with driver driverName ("sqlite" or "pgx"),
-// migrates its schema and returns a Store that owns it (Close closes it).
+// Open opens the database dsn with the database/sql driver named
+// driverName (DriverSQLite or DriverPostgres), migrates its schema and
+// returns a Store that owns it (Close closes it). It is what sqlite.Open
+// and postgres.Open call.
+//
+// Package sqlstore imports no driver, so the driver must be registered:
+// by an import of package sqlstore/sqlite or sqlstore/postgres anywhere in
+// the program, or by the app's own blank import of modernc.org/sqlite or
+// github.com/jackc/pgx/v5/stdlib (for an app that picks its database at
+// run time). Without it, Open fails with an error wrapping
+// ErrDriverNotRegistered.
 //
 // For SQLite, dsn is a file name or a "file:" URI; Open adds a busy timeout
 // (SQLiteBusyTimeoutMillis) unless dsn sets busy_timeout, and switches the
@@ -192,8 +222,18 @@ func Open(ctx context.Context, driverName, dsn string) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	driverName = DriverPostgres
 	if d == SQLite {
 		driverName = DriverSQLite
+	}
+	if !slices.Contains(sql.Drivers(), driverName) {
+		pkg := "postgres"
+		if d == SQLite {
+			pkg = "sqlite"
+		}
+		return nil, fmt.Errorf("%w: %q (import github.com/forwardsecret/signal/sqlstore/%s and call its Open)", ErrDriverNotRegistered, driverName, pkg)
+	}
+	if d == SQLite {
 		if !strings.Contains(dsn, "busy_timeout") {
 			sep := "?"
 			if strings.Contains(dsn, "?") {
@@ -201,8 +241,6 @@ func Open(ctx context.Context, driverName, dsn string) (*Store, error) {
 			}
 			dsn += sep + "_pragma=busy_timeout(" + strconv.Itoa(SQLiteBusyTimeoutMillis) + ")"
 		}
-	} else {
-		driverName = DriverPostgres
 	}
 	db, err := sql.Open(driverName, dsn)
 	if err != nil {
@@ -224,7 +262,9 @@ func Open(ctx context.Context, driverName, dsn string) (*Store, error) {
 }
 
 // New returns a Store over db, whose dialect is d, after migrating its
-// schema. The caller keeps ownership of db. A SQLite db should have a busy
+// schema. The caller keeps ownership of db (Close does not close it) and
+// chose its driver; this package is written for and tested with
+// modernc.org/sqlite and github.com/jackc/pgx/v5/stdlib. A SQLite db should have a busy
 // timeout on every connection (the _pragma=busy_timeout(ms) DSN parameter
 // of modernc.org/sqlite), or concurrent writers fail with SQLITE_BUSY, and
 // be in WAL mode (as Open sets), or LoadSessionSnapshot's reads wait for

@@ -14,6 +14,22 @@ import (
 	"github.com/forwardsecret/signal/x3dh"
 )
 
+// TestSchemaVersion: the migrations are numbered 1, 2, ... in order, and
+// SchemaVersion is the last one's.
+func TestSchemaVersion(t *testing.T) {
+	for i, m := range migrations {
+		if m.version != i+1 {
+			t.Fatalf("migration %d has version %d, want %d", i, m.version, i+1)
+		}
+		if len(m.sqlite) == 0 || len(m.postgres) == 0 {
+			t.Fatalf("migration %d lacks the statements of a dialect", m.version)
+		}
+	}
+	if last := migrations[len(migrations)-1].version; SchemaVersion != last {
+		t.Fatalf("SchemaVersion = %d, but the last migration is %d", SchemaVersion, last)
+	}
+}
+
 // TestMigrations: a new database is migrated to SchemaVersion; opening it
 // again (also by several handles at once) changes nothing; a database from
 // a newer package is refused.

@@ -3,76 +3,47 @@
 // exchange messages (one delivered out of order), and both restart by
 // closing and reopening their databases.
 //
-// Each party keeps its stores (package sqlstore) in a SQLite file in -dir
-// (alice.db, bob.db), or, with -db postgres://..., in PostgreSQL: schemas
-// signal_demo_alice and signal_demo_bob of that database. The demo starts
-// from empty stores: it removes its own files or schemas from an earlier run.
+// Each party keeps its stores (package sqlstore, opened with
+// sqlstore/sqlite) in a SQLite file in -dir: alice.db and bob.db. The demo
+// starts from empty stores: it removes its own files from an earlier run.
+// It compiles no PostgreSQL driver; an app on PostgreSQL opens its store
+// with package sqlstore/postgres instead, and the rest is the same.
 //
-//	go run ./cmd/demo [-pq=false] [-dir DIR] [-db postgres://user:pass@host/db]
+//	go run ./cmd/demo [-pq=false] [-dir DIR]
 package main
 
 import (
 	"context"
-	"database/sql"
 	"flag"
 	"fmt"
 	"log"
-	"net/url"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/forwardsecret/signal/curve"
 	"github.com/forwardsecret/signal/session"
 	"github.com/forwardsecret/signal/sqlstore"
+	"github.com/forwardsecret/signal/sqlstore/sqlite"
 	"github.com/forwardsecret/signal/x3dh"
 )
 
 type party struct {
-	name   string
-	driver string
-	dsn    string
-	where  string // for the output: file or schema
-	store  *sqlstore.Store
-	m      *session.Manager
+	name  string
+	path  string // the SQLite file
+	store *sqlstore.Store
+	m     *session.Manager
 }
 
 func (p *party) addr() session.Address { return session.Address{Name: p.name, DeviceID: 1} }
 
-// newParty makes a party with a fresh identity in an empty database: the
-// SQLite file dir/NAME.db, or the schema signal_demo_NAME of pgURL.
-func newParty(ctx context.Context, name string, regID uint32, dir, pgURL string) (*party, error) {
-	p := &party{name: name}
-	if pgURL == "" {
-		path := filepath.Join(dir, name+".db")
-		for _, suffix := range []string{"", "-wal", "-shm"} {
-			if err := os.Remove(path + suffix); err != nil && !os.IsNotExist(err) {
-				return nil, err
-			}
-		}
-		p.driver, p.dsn, p.where = sqlstore.DriverSQLite, path, "database "+path
-	} else {
-		schema := "signal_demo_" + name
-		admin, err := sql.Open(sqlstore.DriverPostgres, pgURL)
-		if err != nil {
+// newParty makes a party with a fresh identity in an empty database, the
+// SQLite file dir/NAME.db.
+func newParty(ctx context.Context, name string, regID uint32, dir string) (*party, error) {
+	p := &party{name: name, path: filepath.Join(dir, name+".db")}
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		if err := os.Remove(p.path + suffix); err != nil && !os.IsNotExist(err) {
 			return nil, err
 		}
-		_, err = admin.ExecContext(ctx, "DROP SCHEMA IF EXISTS "+schema+" CASCADE")
-		if err == nil {
-			_, err = admin.ExecContext(ctx, "CREATE SCHEMA "+schema)
-		}
-		admin.Close()
-		if err != nil {
-			return nil, err
-		}
-		u, err := url.Parse(pgURL)
-		if err != nil {
-			return nil, err
-		}
-		q := u.Query()
-		q.Set("search_path", schema)
-		u.RawQuery = q.Encode()
-		p.driver, p.dsn, p.where = sqlstore.DriverPostgres, u.String(), "PostgreSQL schema "+schema
 	}
 	id, err := curve.GenerateIdentityKeyPair()
 	if err != nil {
@@ -89,7 +60,7 @@ func newParty(ctx context.Context, name string, regID uint32, dir, pgURL string)
 
 // open opens the party's database and makes its Manager.
 func (p *party) open(ctx context.Context) error {
-	st, err := sqlstore.Open(ctx, p.driver, p.dsn)
+	st, err := sqlite.Open(ctx, p.path)
 	if err != nil {
 		return err
 	}
@@ -101,19 +72,15 @@ func main() {
 	log.SetFlags(0)
 	pq := flag.Bool("pq", true, "use PQXDH (v4) with a Kyber1024 prekey; false for X3DH (v3)")
 	dir := flag.String("dir", "", "directory for the SQLite stores (default: a temporary directory)")
-	db := flag.String("db", "", "PostgreSQL URL (postgres://...) to keep the stores in instead of SQLite files")
 	flag.Parse()
-	if *db != "" && !strings.HasPrefix(*db, "postgres://") && !strings.HasPrefix(*db, "postgresql://") {
-		log.Fatalf("demo: -db takes a postgres:// URL")
-	}
-	if err := run(*pq, *dir, *db); err != nil {
+	if err := run(*pq, *dir); err != nil {
 		log.Fatalf("demo: %v", err)
 	}
 }
 
-func run(pq bool, dir, pgURL string) error {
+func run(pq bool, dir string) error {
 	ctx := context.Background()
-	if dir == "" && pgURL == "" {
+	if dir == "" {
 		d, err := os.MkdirTemp("", "signal-demo-")
 		if err != nil {
 			return err
@@ -121,12 +88,12 @@ func run(pq bool, dir, pgURL string) error {
 		defer os.RemoveAll(d)
 		dir = d
 	}
-	alice, err := newParty(ctx, "alice", 1111, dir, pgURL)
+	alice, err := newParty(ctx, "alice", 1111, dir)
 	if err != nil {
 		return err
 	}
 	defer func() { alice.store.Close() }()
-	bob, err := newParty(ctx, "bob", 2222, dir, pgURL)
+	bob, err := newParty(ctx, "bob", 2222, dir)
 	if err != nil {
 		return err
 	}
@@ -227,10 +194,10 @@ func run(pq bool, dir, pgURL string) error {
 			return err
 		}
 		size := ""
-		if fi, err := os.Stat(p.dsn); err == nil {
+		if fi, err := os.Stat(p.path); err == nil {
 			size = fmt.Sprintf(" (%d bytes)", fi.Size())
 		}
-		fmt.Printf("%d. %s restarts: %s%s closed and reopened\n", step, p.name, p.where, size)
+		fmt.Printf("%d. %s restarts: database %s%s closed and reopened\n", step, p.name, p.path, size)
 		step++
 	}
 

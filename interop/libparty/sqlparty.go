@@ -8,6 +8,8 @@ import (
 	"github.com/forwardsecret/signal/interop/peer"
 	"github.com/forwardsecret/signal/session"
 	"github.com/forwardsecret/signal/sqlstore"
+	"github.com/forwardsecret/signal/sqlstore/postgres"
+	"github.com/forwardsecret/signal/sqlstore/sqlite"
 	"github.com/forwardsecret/signal/x3dh"
 )
 
@@ -27,7 +29,8 @@ type SQLParty struct {
 var _ peer.Party = (*SQLParty)(nil)
 
 // NewSQL returns a party with a fresh identity in the empty database dsn
-// of driver ("sqlite" or "pgx").
+// of driver (sqlstore.DriverSQLite, a file name, or
+// sqlstore.DriverPostgres, a URL).
 func NewSQL(ctx context.Context, label string, regID, deviceID uint32, driver, dsn string) (*SQLParty, error) {
 	id, err := curve.GenerateIdentityKeyPair()
 	if err != nil {
@@ -45,7 +48,16 @@ func NewSQL(ctx context.Context, label string, regID, deviceID uint32, driver, d
 }
 
 func (p *SQLParty) open(ctx context.Context) error {
-	st, err := sqlstore.Open(ctx, p.driver, p.dsn)
+	var st *sqlstore.Store
+	var err error
+	switch p.driver {
+	case sqlstore.DriverSQLite:
+		st, err = sqlite.Open(ctx, p.dsn)
+	case sqlstore.DriverPostgres:
+		st, err = postgres.Open(ctx, p.dsn)
+	default:
+		err = fmt.Errorf("libparty: driver %q", p.driver)
+	}
 	if err != nil {
 		return err
 	}

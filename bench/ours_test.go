@@ -115,7 +115,7 @@ func (d *oursDevice) addPreKey(k *x3dh.OneTimePreKey) {
 		d.obj.mu.Unlock()
 		return
 	}
-	d.mem.AddPreKey(k)
+	d.mem.AddPreKey(context.Background(), k)
 }
 
 // oursBundle gives d a signed prekey, a one-time prekey and, for v4, a
@@ -129,7 +129,8 @@ func oursBundle(b *testing.B, d *oursDevice, v x3dh.Version) (*x3dh.Bundle, *x3d
 	if err != nil {
 		b.Fatal(err)
 	}
-	d.mem.AddSignedPreKey(spk)
+	ctx := context.Background()
+	d.mem.AddSignedPreKey(ctx, spk)
 	d.addPreKey(opk)
 	var kemPub *x3dh.KEMPreKeyPublic
 	if v == x3dh.V4 {
@@ -137,7 +138,7 @@ func oursBundle(b *testing.B, d *oursDevice, v x3dh.Version) (*x3dh.Bundle, *x3d
 		if err != nil {
 			b.Fatal(err)
 		}
-		d.mem.AddKEMPreKey(kpk, true)
+		d.mem.AddLastResortKEMPreKey(ctx, kpk)
 		p := kpk.Public()
 		kemPub = &p
 	}

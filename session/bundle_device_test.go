@@ -23,7 +23,7 @@ func TestProcessBundleDeviceMismatch(t *testing.T) {
 	if ok, err := alice.m.HasSession(ctx, other); ok || err != nil {
 		t.Fatalf("HasSession(%s) after the refusal = %v, %v", other, ok, err)
 	}
-	if _, ok := alice.store.Identity(other); ok {
+	if _, ok, err := alice.store.Identity(ctx, other); ok || err != nil {
 		t.Fatalf("the refused bundle's identity was saved for %s", other)
 	}
 	if err := alice.m.ProcessBundle(ctx, bob.addr(), b); err != nil {

@@ -28,8 +28,8 @@ func Example() {
 	// Bob publishes a bundle: a signed prekey and a Kyber1024 prekey.
 	spk, _ := x3dh.GenerateSignedPreKey(bobID, 1)
 	kpk, _ := x3dh.GenerateKEMPreKey(bobID, 1, x3dh.Kyber1024)
-	bobStore.AddSignedPreKey(spk)
-	bobStore.AddKEMPreKey(kpk, true)
+	bobStore.AddSignedPreKey(ctx, spk)
+	bobStore.AddLastResortKEMPreKey(ctx, kpk)
 	kemPub := kpk.Public()
 	bundle, err := x3dh.NewBundle(2, 1, bobID.PublicKey(), spk.Public(), nil, &kemPub)
 	if err != nil {

@@ -77,7 +77,9 @@ func ExampleUntrustedIdentityError() {
 	// users compare it (or scan each other's QR code) and Alice accepts.
 	number := safetyNumber("alice", alice.identity.PublicKey(), "bob", untrusted.Identity)
 	fmt.Println(len(number.DisplayString()))
-	alice.store.Trust(untrusted.Address, untrusted.Identity)
+	if err := alice.store.Trust(ctx, untrusted.Address, untrusted.Identity); err != nil {
+		log.Fatal(err)
+	}
 
 	if err := alice.m.ProcessBundle(ctx, bob.addr, bob.bundle()); err != nil {
 		log.Fatal(err)

@@ -94,7 +94,9 @@ func TestEncryptManyPerAddressErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	untrusted := members[5].addr()
-	hub.store.Trust(untrusted, other.PublicKey()) // as if member 5 changed its key
+	if err := hub.store.Trust(context.Background(), untrusted, other.PublicKey()); err != nil { // as if member 5 changed its key
+		t.Fatal(err)
+	}
 
 	addrs := addrsOf(members)
 	addrs = append(addrs[:3], append([]session.Address{stranger}, addrs[3:]...)...)
@@ -339,7 +341,7 @@ func ExampleManager_EncryptMany() {
 		id, _ := curve.GenerateIdentityKeyPair()
 		st := memstore.New(id, uint32(2+i))
 		spk, _ := x3dh.GenerateSignedPreKey(id, 1)
-		st.AddSignedPreKey(spk)
+		st.AddSignedPreKey(ctx, spk)
 		bundle, err := x3dh.NewBundle(uint32(2+i), 1, id.PublicKey(), spk.Public(), nil, nil)
 		if err != nil {
 			log.Fatal(err)

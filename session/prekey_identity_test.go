@@ -58,14 +58,14 @@ func TestRepeatedPreKeyOtherIdentityRefused(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			bobStore.AddSignedPreKey(spk)
+			bobStore.AddSignedPreKey(ctx, spk)
 			var otp *x3dh.OneTimePreKeyPublic
 			if tc.oneTime {
 				k, err := x3dh.GenerateOneTimePreKey(31)
 				if err != nil {
 					t.Fatal(err)
 				}
-				bobStore.AddPreKey(k)
+				bobStore.AddPreKey(ctx, k)
 				p := k.Public()
 				otp = &p
 			}
@@ -75,7 +75,7 @@ func TestRepeatedPreKeyOtherIdentityRefused(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				bobStore.AddKEMPreKey(k, true)
+				bobStore.AddLastResortKEMPreKey(ctx, k)
 				p := k.Public()
 				kp = &p
 			}
@@ -118,7 +118,10 @@ func TestRepeatedPreKeyOtherIdentityRefused(t *testing.T) {
 			}
 
 			sessionBefore := bobStore.SessionBytes(aliceAddr)
-			oneTimeBefore, kemBefore := bobStore.PreKeyCount()
+			oneTimeBefore, kemBefore, err := bobStore.PreKeyCount(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
 			pt, err := bob.Decrypt(ctx, aliceAddr, session.Message{Type: session.TypePreKey, Body: forged})
 			var ue *session.UntrustedIdentityError
 			if !errors.As(err, &ue) {
@@ -133,11 +136,11 @@ func TestRepeatedPreKeyOtherIdentityRefused(t *testing.T) {
 			if !bytes.Equal(bobStore.SessionBytes(aliceAddr), sessionBefore) {
 				t.Fatal("the refused copy changed Bob's stored session")
 			}
-			if o, k := bobStore.PreKeyCount(); o != oneTimeBefore || k != kemBefore {
+			if o, k, err := bobStore.PreKeyCount(ctx); err != nil || o != oneTimeBefore || k != kemBefore {
 				t.Fatalf("the refused copy changed Bob's prekeys: %d, %d one-time/KEM, were %d, %d", o, k, oneTimeBefore, kemBefore)
 			}
-			if id, ok := bobStore.Identity(aliceAddr); !ok || !id.Equal(aliceID.PublicKey()) {
-				t.Fatalf("Bob's stored identity for Alice is %v (%v), want Alice's", id, ok)
+			if id, ok, err := bobStore.Identity(ctx, aliceAddr); err != nil || !ok || !id.Equal(aliceID.PublicKey()) {
+				t.Fatalf("Bob's stored identity for Alice is %v (%v, %v), want Alice's", id, ok, err)
 			}
 
 			// The genuine message 2 still decrypts, and the session goes on.

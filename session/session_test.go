@@ -37,12 +37,12 @@ func newDevice(t testing.TB, name string, opts ...session.Option) *device {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st.AddSignedPreKey(spk)
+	st.AddSignedPreKey(context.Background(), spk)
 	kem, err := x3dh.GenerateKEMPreKey(id, 9, x3dh.Kyber1024)
 	if err != nil {
 		t.Fatal(err)
 	}
-	st.AddKEMPreKey(kem, true)
+	st.AddLastResortKEMPreKey(context.Background(), kem)
 	return &device{name: name, id: id, store: st, m: session.NewManager(session.StoresOf(st), opts...), spk: spk, kem: kem, next: 100}
 }
 
@@ -58,7 +58,7 @@ func (d *device) bundle(t testing.TB, oneTime, pq bool) *x3dh.Bundle {
 		if err != nil {
 			t.Fatal(err)
 		}
-		d.store.AddPreKey(k)
+		d.store.AddPreKey(context.Background(), k)
 		p := k.Public()
 		otp = &p
 	}
@@ -204,7 +204,9 @@ func TestUntrustedIdentity(t *testing.T) {
 	if !errors.Is(err, session.ErrUntrustedIdentity) || !errors.As(err, &ue) || ue.Address != bob.addr() {
 		t.Fatalf("new identity: %v", err)
 	}
-	alice.store.Trust(bob.addr(), bob2.id.PublicKey())
+	if err := alice.store.Trust(ctx, bob.addr(), bob2.id.PublicKey()); err != nil {
+		t.Fatal(err)
+	}
 	if err := alice.m.ProcessBundle(ctx, bob.addr(), bob2.bundle(t, false, false)); err != nil {
 		t.Fatal(err)
 	}

@@ -56,7 +56,10 @@ func sweep(t *testing.T, to, from *device, msg session.Message, want string, pq 
 		t.Fatal(err)
 	}
 	before := to.store.SessionBytes(from.addr())
-	otk, kem := to.store.PreKeyCount()
+	otk, kem, err := to.store.PreKeyCount(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
 	rng := mrand.New(mrand.NewPCG(7, uint64(len(msg.Body))))
 	var flips, truncs, exts, equivalent int
 	try := func(kind string, variant []byte) {
@@ -81,7 +84,7 @@ func sweep(t *testing.T, to, from *device, msg session.Message, want string, pq 
 		if !bytes.Equal(before, to.store.SessionBytes(from.addr())) {
 			t.Fatalf("%s variant changed the stored record", kind)
 		}
-		if o, k := to.store.PreKeyCount(); o != otk || k != kem {
+		if o, k, err := to.store.PreKeyCount(ctx); err != nil || o != otk || k != kem {
 			t.Fatalf("%s variant consumed a prekey", kind)
 		}
 	}

@@ -17,26 +17,26 @@ func benchPair(b *testing.B, be *backend, pq bool) (am, bm *session.Manager, aAd
 	ctx := context.Background()
 	aAddr, bAddr = session.Address{Name: "alice", DeviceID: 1}, session.Address{Name: "bob", DeviceID: 1}
 	newStores := func(id *curve.IdentityKeyPair, reg uint32) (session.Stores, func(*x3dh.SignedPreKey, *x3dh.KEMPreKey)) {
-		if be == nil {
-			st := memstore.New(id, reg)
-			return session.StoresOf(st), func(spk *x3dh.SignedPreKey, kem *x3dh.KEMPreKey) {
-				st.AddSignedPreKey(spk)
-				if kem != nil {
-					st.AddKEMPreKey(kem, true)
-				}
-			}
+		var st interface {
+			session.AllStores
+			session.DeviceStore
 		}
-		driver, dsn := be.newDB(b)
-		st := openStore(b, driver, dsn)
-		if err := st.Init(ctx, id, reg); err != nil {
-			b.Fatal(err)
+		if be == nil {
+			st = memstore.New(id, reg)
+		} else {
+			driver, dsn := be.newDB(b)
+			s := openStore(b, driver, dsn)
+			if err := s.Init(ctx, id, reg); err != nil {
+				b.Fatal(err)
+			}
+			st = s
 		}
 		return session.StoresOf(st), func(spk *x3dh.SignedPreKey, kem *x3dh.KEMPreKey) {
 			if err := st.AddSignedPreKey(ctx, spk); err != nil {
 				b.Fatal(err)
 			}
 			if kem != nil {
-				if err := st.AddKEMPreKey(ctx, kem, true); err != nil {
+				if err := st.AddLastResortKEMPreKey(ctx, kem); err != nil {
 					b.Fatal(err)
 				}
 			}

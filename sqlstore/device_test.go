@@ -49,7 +49,7 @@ func newDevice(t testing.TB, b backend, name string, opts ...session.Option) *de
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := st.AddKEMPreKey(ctx, kem, true); err != nil {
+	if err := st.AddLastResortKEMPreKey(ctx, kem); err != nil {
 		t.Fatal(err)
 	}
 	return &device{name: name, id: id, store: st, m: session.NewManager(session.StoresOf(st), opts...),
@@ -95,7 +95,7 @@ func (d *device) bundle(t testing.TB, oneTime, pq bool, kemOneTime ...bool) *x3d
 			if k, err = x3dh.GenerateKEMPreKey(d.id, d.next, x3dh.Kyber1024); err != nil {
 				t.Fatal(err)
 			}
-			if err := d.store.AddKEMPreKey(ctx, k, false); err != nil {
+			if err := d.store.AddKEMPreKey(ctx, k); err != nil {
 				t.Fatal(err)
 			}
 		}

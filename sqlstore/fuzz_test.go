@@ -25,8 +25,12 @@ func fuzzSeeds(t testing.TB) [][]byte {
 	a, b := memstore.New(aID, 1), memstore.New(bID, 2)
 	spk, _ := x3dh.GenerateSignedPreKey(bID, 1)
 	kem, _ := x3dh.GenerateKEMPreKey(bID, 2, x3dh.Kyber1024)
-	b.AddSignedPreKey(spk)
-	b.AddKEMPreKey(kem, true)
+	if err := b.AddSignedPreKey(ctx, spk); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.AddLastResortKEMPreKey(ctx, kem); err != nil {
+		t.Fatal(err)
+	}
 	// A v3 session: v4 records (about 15 KB with the post-quantum state)
 	// slow the fuzzer down a hundredfold; session's own FuzzParseRecord
 	// covers them.

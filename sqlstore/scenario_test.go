@@ -22,11 +22,9 @@ func TestConformance(t *testing.T) {
 			var device func(*Store) storetest.Device
 			device = func(st *Store) storetest.Device {
 				return storetest.Device{
-					Stores:          session.StoresOf(st),
-					AddPreKey:       st.AddPreKey,
-					AddSignedPreKey: st.AddSignedPreKey,
-					AddKEMPreKey:    st.AddKEMPreKey,
-					Reopen:          func(t *testing.T) storetest.Device { return device(openStore(t, driver, dsn)) },
+					Stores: session.StoresOf(st),
+					Writer: st,
+					Reopen: func(t *testing.T) storetest.Device { return device(openStore(t, driver, dsn)) },
 				}
 			}
 			return device(st)

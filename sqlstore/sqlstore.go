@@ -19,6 +19,11 @@
 // instead (DriverSQLite or DriverPostgres), or open the *sql.DB itself and
 // call New.
 //
+// Besides the stores a session.Manager uses, a Store is a
+// session.DeviceStore, the side the app uses: it adds and removes prekeys
+// (prekey.Store writes a generated set through it), counts the one-time
+// keys left, and trusts a peer's new identity key.
+//
 // # Transactions and locks
 //
 // A *Store is a session.Locker: around every operation on an address, a
@@ -183,6 +188,7 @@ type Store struct {
 
 var (
 	_ session.AllStores   = (*Store)(nil)
+	_ session.DeviceStore = (*Store)(nil)
 	_ session.Locker      = (*Store)(nil)
 	_ session.Snapshotter = (*Store)(nil)
 	_ senderkey.Store     = (*Store)(nil)

@@ -139,7 +139,7 @@ func TestInitAndPreKeyRoundTrips(t *testing.T) {
 		otk, _ := x3dh.GenerateOneTimePreKey(0xfffffffe)
 		spk, _ := x3dh.GenerateSignedPreKey(id, 0xffffffff)
 		kem, _ := x3dh.GenerateKEMPreKey(id, 3, x3dh.Kyber1024)
-		for _, err := range []error{s.AddPreKey(ctx, otk), s.AddSignedPreKey(ctx, spk), s.AddKEMPreKey(ctx, kem, false)} {
+		for _, err := range []error{s.AddPreKey(ctx, otk), s.AddSignedPreKey(ctx, spk), s.AddKEMPreKey(ctx, kem)} {
 			if err != nil {
 				t.Fatal(err)
 			}

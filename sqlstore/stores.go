@@ -70,7 +70,8 @@ const (
 
 // Init stores the device's identity key pair and registration id, once. It
 // returns nil if the same identity and registration id are already stored,
-// and ErrIdentityExists if different ones are.
+// and ErrIdentityExists if different ones are. (LoadOrCreateIdentity makes
+// them instead, on first start.)
 func (s *Store) Init(ctx context.Context, identity *curve.IdentityKeyPair, regID uint32) error {
 	if identity == nil {
 		return fmt.Errorf("%w: nil identity", ErrNoIdentity)
@@ -142,8 +143,8 @@ func (s *Store) LocalRegistrationID(ctx context.Context) (uint32, error) {
 	return reg, err
 }
 
-// Identity returns the stored identity key of addr, and whether there is
-// one.
+// Identity implements session.DeviceStore: it returns the stored identity
+// key of addr, and whether there is one.
 func (s *Store) Identity(ctx context.Context, addr session.Address) (curve.PublicKey, bool, error) {
 	var b []byte
 	err := s.q(ctx).QueryRowContext(ctx, s.sql(qPeerSelect), addr.Name, int64(addr.DeviceID)).Scan(&b)
@@ -181,19 +182,32 @@ func (s *Store) SaveIdentity(ctx context.Context, addr session.Address, id curve
 	})
 }
 
-// Trust replaces the stored identity of addr by id: what an app does once
-// its user has accepted a peer's new identity key.
+// Trust implements session.DeviceStore: it replaces the stored identity of
+// addr by id, what an app does once its user has accepted a peer's new
+// identity key.
 func (s *Store) Trust(ctx context.Context, addr session.Address, id curve.PublicKey) error {
 	return s.SaveIdentity(ctx, addr, id)
 }
 
-// AddPreKey stores a one-time prekey (replacing one with the same id).
+// AddPreKey implements session.DeviceStore: it stores a one-time prekey
+// (replacing one with the same id).
 func (s *Store) AddPreKey(ctx context.Context, k *x3dh.OneTimePreKey) error {
 	priv := k.KeyPair.Private.Bytes()
 	defer clear(priv)
 	return s.write(ctx, func(q querier) error {
 		if _, err := q.ExecContext(ctx, s.sql(qPreKeyUpsert), int64(k.ID), priv); err != nil {
 			return fmt.Errorf("sqlstore: add prekey %d: %w", k.ID, err)
+		}
+		return nil
+	})
+}
+
+// RemovePreKey implements session.DeviceStore: it deletes the one-time
+// prekey id, if it is stored.
+func (s *Store) RemovePreKey(ctx context.Context, id uint32) error {
+	return s.write(ctx, func(q querier) error {
+		if _, err := q.ExecContext(ctx, s.sql(qPreKeyDelete), int64(id)); err != nil {
+			return fmt.Errorf("sqlstore: remove prekey %d: %w", id, err)
 		}
 		return nil
 	})
@@ -222,8 +236,9 @@ func (s *Store) HasPreKey(ctx context.Context, id uint32) (bool, error) {
 	return err == nil, err
 }
 
-// PreKeyCount returns how many one-time prekeys and one-time KEM prekeys
-// are stored (for an app that refills its published prekeys).
+// PreKeyCount implements session.DeviceStore: it returns how many one-time
+// prekeys and one-time KEM prekeys are stored (for an app that refills its
+// published prekeys).
 func (s *Store) PreKeyCount(ctx context.Context) (oneTime, kemOneTime int, err error) {
 	q := s.q(ctx)
 	if err := q.QueryRowContext(ctx, qPreKeyCount).Scan(&oneTime); err != nil {
@@ -235,7 +250,8 @@ func (s *Store) PreKeyCount(ctx context.Context) (oneTime, kemOneTime int, err e
 	return oneTime, kemOneTime, nil
 }
 
-// AddSignedPreKey stores a signed prekey (replacing one with the same id).
+// AddSignedPreKey implements session.DeviceStore: it stores a signed
+// prekey (replacing one with the same id).
 func (s *Store) AddSignedPreKey(ctx context.Context, k *x3dh.SignedPreKey) error {
 	priv := k.KeyPair.Private.Bytes()
 	defer clear(priv)
@@ -247,7 +263,8 @@ func (s *Store) AddSignedPreKey(ctx context.Context, k *x3dh.SignedPreKey) error
 	})
 }
 
-// RemoveSignedPreKey deletes the signed prekey id (after a rotation).
+// RemoveSignedPreKey implements session.DeviceStore: it deletes the signed
+// prekey id (after a rotation).
 func (s *Store) RemoveSignedPreKey(ctx context.Context, id uint32) error {
 	return s.write(ctx, func(q querier) error {
 		if _, err := q.ExecContext(ctx, s.sql(qSignedDelete), int64(id)); err != nil {
@@ -272,10 +289,21 @@ func (s *Store) LoadSignedPreKey(ctx context.Context, id uint32) (*x3dh.SignedPr
 	return decodeSignedPreKey(id, priv, ts, sig)
 }
 
-// AddKEMPreKey stores a KEM prekey (replacing one with the same id). A
-// last-resort key stays after use; a one-time key is removed by the
-// StoreSession of the session that used it.
-func (s *Store) AddKEMPreKey(ctx context.Context, k *x3dh.KEMPreKey, lastResort bool) error {
+// AddKEMPreKey implements session.DeviceStore: it stores a one-time KEM
+// prekey (replacing a KEM prekey with the same id), which the StoreSession
+// of the session that uses it removes.
+func (s *Store) AddKEMPreKey(ctx context.Context, k *x3dh.KEMPreKey) error {
+	return s.addKEMPreKey(ctx, k, false)
+}
+
+// AddLastResortKEMPreKey implements session.DeviceStore: it stores a
+// last-resort KEM prekey (replacing a KEM prekey with the same id, and the
+// uses recorded for it), which stays after use.
+func (s *Store) AddLastResortKEMPreKey(ctx context.Context, k *x3dh.KEMPreKey) error {
+	return s.addKEMPreKey(ctx, k, true)
+}
+
+func (s *Store) addKEMPreKey(ctx context.Context, k *x3dh.KEMPreKey, lastResort bool) error {
 	priv := k.KeyPair.Private.Bytes()
 	defer clear(priv)
 	lr := 0
@@ -294,8 +322,8 @@ func (s *Store) AddKEMPreKey(ctx context.Context, k *x3dh.KEMPreKey, lastResort 
 	})
 }
 
-// RemoveKEMPreKey deletes the KEM prekey id and its recorded uses (after a
-// last-resort key is rotated).
+// RemoveKEMPreKey implements session.DeviceStore: it deletes the KEM
+// prekey id and its recorded uses (after a last-resort key is rotated).
 func (s *Store) RemoveKEMPreKey(ctx context.Context, id uint32) error {
 	return s.write(ctx, func(q querier) error {
 		if _, err := q.ExecContext(ctx, s.sql(qKEMDelete), int64(id)); err != nil {

@@ -151,11 +151,11 @@ func replayTranscript(t *testing.T, tr *vectors.Transcript) {
 
 	bobStore := memstore.New(bobID, tr.Bob.RegistrationID)
 	spk := keyPair(t, tr.Bob.SignedPreKey)
-	bobStore.AddSignedPreKey(&x3dh.SignedPreKey{ID: tr.Bob.SignedPreKeyID, KeyPair: spk, Signature: tr.Bob.SignedPreKeySignature})
+	bobStore.AddSignedPreKey(ctx, &x3dh.SignedPreKey{ID: tr.Bob.SignedPreKeyID, KeyPair: spk, Signature: tr.Bob.SignedPreKeySignature})
 	var opkPub *x3dh.OneTimePreKeyPublic
 	if tr.Bob.OneTimePreKey != nil {
 		k := &x3dh.OneTimePreKey{ID: *tr.Bob.OneTimePreKeyID, KeyPair: keyPair(t, *tr.Bob.OneTimePreKey)}
-		bobStore.AddPreKey(k)
+		bobStore.AddPreKey(ctx, k)
 		p := k.Public()
 		opkPub = &p
 	}
@@ -169,7 +169,7 @@ func replayTranscript(t *testing.T, tr *vectors.Transcript) {
 			t.Fatal("KEM public key differs")
 		}
 		k := &x3dh.KEMPreKey{ID: *tr.Bob.KEMPreKeyID, KeyPair: kp, Signature: tr.Bob.KEMPreKeySignature}
-		bobStore.AddKEMPreKey(k, false)
+		bobStore.AddKEMPreKey(ctx, k)
 		p := k.Public()
 		kemPub = &p
 	}

@@ -121,7 +121,7 @@ func run(pq bool, dir string) error {
 		if err != nil {
 			return err
 		}
-		if err := bob.store.AddKEMPreKey(ctx, kpk, true); err != nil {
+		if err := bob.store.AddLastResortKEMPreKey(ctx, kpk); err != nil {
 			return err
 		}
 		p := kpk.Public()

@@ -75,7 +75,9 @@ func (p *Party) Bundle(ctx context.Context, req peer.BundleRequest) (peer.Bundle
 	} else if spk, err = x3dh.GenerateSignedPreKey(id, req.SignedPreKeyID); err != nil {
 		return peer.Bundle{}, err
 	}
-	p.Store.AddSignedPreKey(spk)
+	if err := p.Store.AddSignedPreKey(ctx, spk); err != nil {
+		return peer.Bundle{}, err
+	}
 	b := peer.Bundle{
 		RegistrationID:        p.regID,
 		DeviceID:              p.deviceID,
@@ -99,7 +101,9 @@ func (p *Party) Bundle(ctx context.Context, req peer.BundleRequest) (peer.Bundle
 		} else if k, err = x3dh.GenerateOneTimePreKey(pid); err != nil {
 			return peer.Bundle{}, err
 		}
-		p.Store.AddPreKey(k)
+		if err := p.Store.AddPreKey(ctx, k); err != nil {
+			return peer.Bundle{}, err
+		}
 		b.PreKeyID, b.PreKey = &pid, k.KeyPair.Public.Bytes()
 	}
 	if req.Kyber {
@@ -112,7 +116,9 @@ func (p *Party) Bundle(ctx context.Context, req peer.BundleRequest) (peer.Bundle
 		if err != nil {
 			return peer.Bundle{}, err
 		}
-		p.Store.AddKEMPreKey(k, true)
+		if err := p.Store.AddLastResortKEMPreKey(ctx, k); err != nil {
+			return peer.Bundle{}, err
+		}
 		b.KyberPreKeyID, b.KyberPreKey, b.KyberPreKeySignature = &kid, k.KeyPair.Public.Bytes(), k.Signature
 	}
 	return b, nil
@@ -196,7 +202,10 @@ func (p *Party) CheckFlips(ctx context.Context, remote peer.Address, m peer.Mess
 	}
 	a := addr(remote)
 	before := p.Store.SessionBytes(a)
-	otk, kem := p.Store.PreKeyCount()
+	otk, kem, err := p.Store.PreKeyCount(ctx)
+	if err != nil {
+		return res, err
+	}
 	regStart, regEnd := -1, -1
 	if m.Type == peer.TypePreKey {
 		regStart, regEnd = fieldRange(m.Body[1:], 5)
@@ -223,8 +232,8 @@ func (p *Party) CheckFlips(ctx context.Context, remote peer.Address, m peer.Mess
 		if got := st.SessionBytes(a); string(got) != string(before) {
 			return res, fmt.Errorf("libparty: rejected flip of byte %d changed the stored session", i)
 		}
-		if o, k := st.PreKeyCount(); o != otk || k != kem {
-			return res, fmt.Errorf("libparty: rejected flip of byte %d consumed a prekey", i)
+		if o, k, err := st.PreKeyCount(ctx); err != nil || o != otk || k != kem {
+			return res, fmt.Errorf("libparty: rejected flip of byte %d consumed a prekey (%v)", i, err)
 		}
 	}
 	return res, nil

@@ -142,7 +142,7 @@ func (p *SQLParty) Bundle(ctx context.Context, req peer.BundleRequest) (peer.Bun
 		if err != nil {
 			return peer.Bundle{}, err
 		}
-		if err := p.Store.AddKEMPreKey(ctx, k, true); err != nil {
+		if err := p.Store.AddLastResortKEMPreKey(ctx, k); err != nil {
 			return peer.Bundle{}, err
 		}
 		b.KyberPreKeyID, b.KyberPreKey, b.KyberPreKeySignature = &kid, k.KeyPair.Public.Bytes(), k.Signature

@@ -55,9 +55,9 @@ func TestNoSecretsInFmt(t *testing.T) {
 	sessionSecrets := [][]byte{root, ck, ratchetPriv.Bytes()}
 
 	s := New(id, 5)
-	s.AddPreKey(otp)
-	s.AddSignedPreKey(spk)
-	s.AddKEMPreKey(kpk, true)
+	s.AddPreKey(ctx, otp)
+	s.AddSignedPreKey(ctx, spk)
+	s.AddLastResortKEMPreKey(ctx, kpk)
 	addr := session.Address{Name: "bob", DeviceID: 1}
 	must(s.StoreSession(ctx, addr, rec, session.Consumed{}))
 

@@ -5,6 +5,12 @@
 // Records are kept encoded (as a database would keep them), so a record
 // handed out by LoadSession is always the caller's own copy.
 //
+// Besides the stores a session.Manager uses, a *Store is a
+// session.DeviceStore, with the same methods as sqlstore's:
+// the app adds and removes prekeys through it (prekey.Store writes a
+// generated set), counts the one-time ones left, and trusts a peer's new
+// identity key.
+//
 // # Locks and transactions
 //
 // A *Store is a session.Locker, so any number of session.Managers may share
@@ -99,8 +105,9 @@ const (
 )
 
 var (
-	_ session.AllStores = (*Store)(nil)
-	_ session.Locker    = (*Store)(nil)
+	_ session.AllStores   = (*Store)(nil)
+	_ session.DeviceStore = (*Store)(nil)
+	_ session.Locker      = (*Store)(nil)
 )
 
 // New returns an empty store for the device with identity key pair identity
@@ -154,44 +161,95 @@ func (s *Store) SaveIdentity(ctx context.Context, addr session.Address, id curve
 	return nil
 }
 
-// Identity returns the stored identity key of addr (what is committed, not
-// what an open transaction has staged).
-func (s *Store) Identity(addr session.Address) (curve.PublicKey, bool) {
+// Identity implements session.DeviceStore: it returns the identity key
+// stored for addr, and whether there is one. With the context of
+// LockAddress, it sees what the transaction has staged.
+func (s *Store) Identity(ctx context.Context, addr session.Address) (curve.PublicKey, bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if t := s.txOf(ctx); t != nil {
+		if k, staged := t.w.identities[addr]; staged {
+			return k, true, nil
+		}
+	}
 	id, ok := s.identities[addr]
-	return id, ok
+	return id, ok, nil
 }
 
-// Trust replaces the stored identity of addr by id: what an app does once
-// its user has accepted a peer's new identity key.
-func (s *Store) Trust(addr session.Address, id curve.PublicKey) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.identities[addr] = id
+// Trust implements session.DeviceStore: it replaces the stored identity of
+// addr by id, what an app does once its user has accepted a peer's new
+// identity key. With the context of LockAddress, it is staged in the
+// transaction, as SaveIdentity is.
+func (s *Store) Trust(ctx context.Context, addr session.Address, id curve.PublicKey) error {
+	return s.SaveIdentity(ctx, addr, id)
 }
 
-// AddPreKey stores a one-time prekey.
-func (s *Store) AddPreKey(k *x3dh.OneTimePreKey) {
+// AddPreKey implements session.DeviceStore: it stores a one-time prekey,
+// replacing one with the same id. Prekey writes apply at once, also with
+// the context of LockAddress.
+func (s *Store) AddPreKey(_ context.Context, k *x3dh.OneTimePreKey) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.preKeys[k.ID] = k
+	return nil
 }
 
-// AddSignedPreKey stores a signed prekey.
-func (s *Store) AddSignedPreKey(k *x3dh.SignedPreKey) {
+// RemovePreKey implements session.DeviceStore: it removes the one-time
+// prekey id, if it is stored.
+func (s *Store) RemovePreKey(_ context.Context, id uint32) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.preKeys, id)
+	return nil
+}
+
+// AddSignedPreKey implements session.DeviceStore: it stores a signed
+// prekey, replacing one with the same id.
+func (s *Store) AddSignedPreKey(_ context.Context, k *x3dh.SignedPreKey) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.signedPreKeys[k.ID] = k
+	return nil
 }
 
-// AddKEMPreKey stores a KEM prekey, replacing one with the same id (and
-// the recorded uses of the key replaced). A last-resort key stays after
-// use; a one-time key is removed when a session that used it is stored.
-func (s *Store) AddKEMPreKey(k *x3dh.KEMPreKey, lastResort bool) {
+// RemoveSignedPreKey implements session.DeviceStore: it removes the signed
+// prekey id, if it is stored.
+func (s *Store) RemoveSignedPreKey(_ context.Context, id uint32) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.signedPreKeys, id)
+	return nil
+}
+
+// AddKEMPreKey implements session.DeviceStore: it stores a one-time KEM
+// prekey, replacing a KEM prekey with the same id. The StoreSession that
+// consumes it removes it.
+func (s *Store) AddKEMPreKey(_ context.Context, k *x3dh.KEMPreKey) error {
+	s.addKEMPreKey(k, false)
+	return nil
+}
+
+// AddLastResortKEMPreKey implements session.DeviceStore: it stores a
+// last-resort KEM prekey, replacing a KEM prekey with the same id (and the
+// uses recorded for it). It stays after use.
+func (s *Store) AddLastResortKEMPreKey(_ context.Context, k *x3dh.KEMPreKey) error {
+	s.addKEMPreKey(k, true)
+	return nil
+}
+
+func (s *Store) addKEMPreKey(k *x3dh.KEMPreKey, lastResort bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.kemPreKeys[k.ID] = &kemEntry{key: k, lastResort: lastResort}
+}
+
+// RemoveKEMPreKey implements session.DeviceStore: it removes the KEM
+// prekey id, one-time or last-resort, and the uses recorded for it.
+func (s *Store) RemoveKEMPreKey(_ context.Context, id uint32) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.kemPreKeys, id)
+	return nil
 }
 
 // LoadPreKey implements session.PreKeyStore. With the context of
@@ -428,12 +486,18 @@ func (s *Store) SessionBytes(addr session.Address) []byte {
 	return append([]byte(nil), s.sessions[addr]...)
 }
 
-// PreKeyCount returns the number of one-time prekeys and of KEM prekeys
-// stored.
-func (s *Store) PreKeyCount() (oneTime, kem int) {
+// PreKeyCount implements session.DeviceStore: it returns the number of
+// one-time prekeys and of one-time KEM prekeys stored (not counting
+// last-resort KEM prekeys).
+func (s *Store) PreKeyCount(context.Context) (oneTime, kemOneTime int, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return len(s.preKeys), len(s.kemPreKeys)
+	for _, e := range s.kemPreKeys {
+		if !e.lastResort {
+			kemOneTime++
+		}
+	}
+	return len(s.preKeys), kemOneTime, nil
 }
 
 // LockAddress implements session.Locker. It waits for the lock of addr in

@@ -37,11 +37,11 @@ func newPeer(t testing.TB, name string) *peer {
 	if p.spk, err = x3dh.GenerateSignedPreKey(id, 7); err != nil {
 		t.Fatal(err)
 	}
-	p.st.AddSignedPreKey(p.spk)
+	p.st.AddSignedPreKey(context.Background(), p.spk)
 	if p.kem, err = x3dh.GenerateKEMPreKey(id, 9, x3dh.Kyber1024); err != nil {
 		t.Fatal(err)
 	}
-	p.st.AddKEMPreKey(p.kem, true)
+	p.st.AddLastResortKEMPreKey(context.Background(), p.kem)
 	p.m = session.NewManager(session.StoresOf(p.st))
 	return p
 }
@@ -60,7 +60,7 @@ func (p *peer) bundle(t testing.TB, oneTime, oneTimeKEM bool) *x3dh.Bundle {
 		if err != nil {
 			t.Fatal(err)
 		}
-		p.st.AddPreKey(k)
+		p.st.AddPreKey(context.Background(), k)
 		pub := k.Public()
 		otp = &pub
 	}
@@ -71,7 +71,7 @@ func (p *peer) bundle(t testing.TB, oneTime, oneTimeKEM bool) *x3dh.Bundle {
 		if err != nil {
 			t.Fatal(err)
 		}
-		p.st.AddKEMPreKey(k, false)
+		p.st.AddKEMPreKey(context.Background(), k)
 		kp = k.Public()
 	}
 	regID, _ := p.st.LocalRegistrationID(context.Background())
@@ -127,7 +127,7 @@ func TestKEMPreKeyReplay(t *testing.T) {
 		if st.SessionBytes(addr) != nil {
 			t.Fatalf("%s: the refused replay stored a session", when)
 		}
-		if _, saved := st.Identity(addr); saved && addr != alice.addr() {
+		if _, saved, _ := st.Identity(ctx, addr); saved && addr != alice.addr() {
 			t.Fatalf("%s: the refused replay saved the sender's identity", when)
 		}
 	}
@@ -219,7 +219,7 @@ func TestPreKeyConcurrentAddresses(t *testing.T) {
 				if bob.st.SessionBytes(addrs[i]) != nil {
 					t.Errorf("the refused decrypt under %v stored a session", addrs[i])
 				}
-				if _, saved := bob.st.Identity(addrs[i]); saved {
+				if _, saved, _ := bob.st.Identity(ctx, addrs[i]); saved {
 					t.Errorf("the refused decrypt under %v saved the sender's identity", addrs[i])
 				}
 			}
@@ -360,7 +360,7 @@ func TestIdentityAndRecordOneWrite(t *testing.T) {
 	if _, err := m.Decrypt(ctx, alice.addr(), msg); !errors.Is(err, errStoreFault) {
 		t.Fatalf("Decrypt: %v, want the injected fault", err)
 	}
-	if _, saved := bob.st.Identity(alice.addr()); saved {
+	if _, saved, _ := bob.st.Identity(ctx, alice.addr()); saved {
 		t.Fatal("a decrypt whose record was not stored saved the sender's identity")
 	}
 	if pt, err := bob.m.Decrypt(ctx, alice.addr(), msg); err != nil || string(pt) != "hello" {
@@ -413,12 +413,12 @@ func TestStoreSessionConsumed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bob.st.AddPreKey(otk)
+	bob.st.AddPreKey(ctx, otk)
 	kem, err := x3dh.GenerateKEMPreKey(bob.id, 51, x3dh.Kyber1024)
 	if err != nil {
 		t.Fatal(err)
 	}
-	bob.st.AddKEMPreKey(kem, false)
+	bob.st.AddKEMPreKey(ctx, kem)
 	base := func() curve.PublicKey {
 		k, err := curve.GenerateKeyPair()
 		if err != nil {
@@ -485,7 +485,7 @@ func TestStoreSessionConsumed(t *testing.T) {
 	if err := restored.StoreSession(ctx, b, recs[3], lastResort); !errors.Is(err, memstore.ErrKEMPreKeyReplay) {
 		t.Fatalf("a replay after a snapshot round trip: %v, want ErrKEMPreKeyReplay", err)
 	}
-	restored.AddKEMPreKey(bob.kem, true)
+	restored.AddLastResortKEMPreKey(ctx, bob.kem)
 	if err := restored.StoreSession(ctx, b, recs[3], lastResort); err != nil {
 		t.Fatalf("the same use of a replaced KEM prekey: %v", err)
 	}
@@ -502,7 +502,7 @@ func TestLockerTransaction(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bob.st.AddPreKey(otk)
+	bob.st.AddPreKey(ctx, otk)
 	idKey, err := curve.GenerateKeyPair()
 	if err != nil {
 		t.Fatal(err)
@@ -540,7 +540,7 @@ func TestLockerTransaction(t *testing.T) {
 		if _, err := bob.st.LoadPreKey(ctx, 50); err != nil {
 			t.Fatalf("LoadPreKey outside the transaction: %v", err)
 		}
-		if _, saved := bob.st.Identity(a); saved {
+		if _, saved, _ := bob.st.Identity(ctx, a); saved {
 			t.Fatal("the identity is saved before the commit")
 		}
 		if err := unlock(commit); err != nil {
@@ -549,7 +549,7 @@ func TestLockerTransaction(t *testing.T) {
 		if err := unlock(!commit); err != nil {
 			t.Fatalf("a second unlock: %v", err)
 		}
-		_, saved := bob.st.Identity(a)
+		_, saved, _ := bob.st.Identity(ctx, a)
 		if got := bob.st.SessionBytes(a) != nil; got != commit || saved != commit || bob.st.HasPreKey(50) == commit {
 			t.Fatalf("after unlock(%v): record stored %v, identity saved %v, prekey present %v", commit, got, saved, bob.st.HasPreKey(50))
 		}
@@ -579,7 +579,7 @@ func TestLockerClaims(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bob.st.AddPreKey(otk)
+	bob.st.AddPreKey(ctx, otk)
 	base, err := curve.GenerateKeyPair()
 	if err != nil {
 		t.Fatal(err)
@@ -649,7 +649,7 @@ func TestLockerClaims(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bob.st.AddPreKey(otk2)
+	bob.st.AddPreKey(ctx, otk2)
 	octx, ounlock, err := bob.st.LockAddress(ctx, a)
 	if err != nil {
 		t.Fatal(err)

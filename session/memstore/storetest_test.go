@@ -1,14 +1,12 @@
 package memstore_test
 
 import (
-	"context"
 	"testing"
 
 	"github.com/forwardsecret/signal/curve"
 	"github.com/forwardsecret/signal/session"
 	"github.com/forwardsecret/signal/session/memstore"
 	"github.com/forwardsecret/signal/session/storetest"
-	"github.com/forwardsecret/signal/x3dh"
 )
 
 // device adapts st to the suite. With snapshots, a restart carries the
@@ -24,21 +22,7 @@ func device(t *testing.T, st *memstore.Store, snapshots bool) storetest.Device {
 	if snapshots {
 		all = struct{ session.AllStores }{st}
 	}
-	d := storetest.Device{
-		Stores: session.StoresOf(all),
-		AddPreKey: func(_ context.Context, k *x3dh.OneTimePreKey) error {
-			st.AddPreKey(k)
-			return nil
-		},
-		AddSignedPreKey: func(_ context.Context, k *x3dh.SignedPreKey) error {
-			st.AddSignedPreKey(k)
-			return nil
-		},
-		AddKEMPreKey: func(_ context.Context, k *x3dh.KEMPreKey, lastResort bool) error {
-			st.AddKEMPreKey(k, lastResort)
-			return nil
-		},
-	}
+	d := storetest.Device{Stores: session.StoresOf(all), Writer: st}
 	if snapshots {
 		d.Reopen = func(t *testing.T) storetest.Device {
 			snap, err := st.MarshalBinary()

@@ -113,14 +113,18 @@ func (s *suite) testPreKeysRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := d.dev.AddPreKey(ctx, otk); err != nil {
+		if err := d.dev.Writer.AddPreKey(ctx, otk); err != nil {
 			t.Fatalf("AddPreKey(%d): %v", id, err)
 		}
-		if err := d.dev.AddSignedPreKey(ctx, spk); err != nil {
+		if err := d.dev.Writer.AddSignedPreKey(ctx, spk); err != nil {
 			t.Fatalf("AddSignedPreKey(%d): %v", id, err)
 		}
-		if err := d.dev.AddKEMPreKey(ctx, kem, i%2 == 0); err != nil {
-			t.Fatalf("AddKEMPreKey(%d): %v", id, err)
+		addKEM, name := d.dev.Writer.AddKEMPreKey, "AddKEMPreKey"
+		if i%2 == 0 {
+			addKEM, name = d.dev.Writer.AddLastResortKEMPreKey, "AddLastResortKEMPreKey"
+		}
+		if err := addKEM(ctx, kem); err != nil {
+			t.Fatalf("%s(%d): %v", name, id, err)
 		}
 		otks, spks, kems = append(otks, otk), append(spks, spk), append(kems, kem)
 	}

@@ -1,14 +1,12 @@
 package storetest_test
 
 import (
-	"context"
 	"testing"
 
 	"github.com/forwardsecret/signal/curve"
 	"github.com/forwardsecret/signal/session"
 	"github.com/forwardsecret/signal/session/memstore"
 	"github.com/forwardsecret/signal/session/storetest"
-	"github.com/forwardsecret/signal/x3dh"
 )
 
 // newDevice makes the stores of one device for the suite, here with package
@@ -17,21 +15,7 @@ import (
 // t.Cleanup, and sets Device.Reopen to open the same data again.
 func newDevice(t *testing.T, identity *curve.IdentityKeyPair, regID uint32) storetest.Device {
 	st := memstore.New(identity, regID)
-	return storetest.Device{
-		Stores: session.StoresOf(st),
-		AddPreKey: func(_ context.Context, k *x3dh.OneTimePreKey) error {
-			st.AddPreKey(k)
-			return nil
-		},
-		AddSignedPreKey: func(_ context.Context, k *x3dh.SignedPreKey) error {
-			st.AddSignedPreKey(k)
-			return nil
-		},
-		AddKEMPreKey: func(_ context.Context, k *x3dh.KEMPreKey, lastResort bool) error {
-			st.AddKEMPreKey(k, lastResort)
-			return nil
-		},
-	}
+	return storetest.Device{Stores: session.StoresOf(st), Writer: st}
 }
 
 // A store package runs the suite from one of its tests, with a function

@@ -7,17 +7,12 @@
 //	func TestConformance(t *testing.T) {
 //		storetest.Run(t, func(t *testing.T, id *curve.IdentityKeyPair, regID uint32) storetest.Device {
 //			s := mystore.Open(t.TempDir(), id, regID) // empty, for this device only
-//			return storetest.Device{
-//				Stores:          session.StoresOf(s),
-//				AddPreKey:       s.AddPreKey,
-//				AddSignedPreKey: s.AddSignedPreKey,
-//				AddKEMPreKey:    s.AddKEMPreKey,
-//			}
+//			return storetest.Device{Stores: session.StoresOf(s), Writer: s}
 //		})
 //	}
 //
-// Run checks the contracts documented in session/store.go directly, through
-// the interfaces:
+// Run checks the contracts documented in session/store.go and
+// session/device_store.go directly, through the interfaces:
 //
 //   - the prekey loads return the stored key (id, key pair, signature and
 //     timestamp to the millisecond), for ids from 0 to math.MaxUint32, with
@@ -39,6 +34,11 @@
 //   - the identity store returns the device's own identity and registration
 //     id, and trusts a peer's key on first use and then only the saved key,
 //     per address, until SaveIdentity replaces it;
+//   - the session.DeviceStore (Device.Writer) adds and removes each kind of
+//     prekey as the stores load them, counts the one-time prekeys and
+//     one-time KEM prekeys (not the last-resort ones, nor the ones a
+//     StoreSession consumed), and returns and replaces (Trust) a peer's
+//     identity as the identity store sees it;
 //   - all of it survives a restart (Device.Reopen).
 //
 // It does not check what it cannot observe through the interfaces: that
@@ -87,18 +87,16 @@ import (
 )
 
 // Device is one device's stores as the suite uses them: the stores of
-// package session, and the means to provision prekeys (which an app does
-// outside the session layer, when it publishes them).
+// package session, as a Manager uses them, and the device's store as the
+// app uses it to provision prekeys (when it publishes them) and to trust a
+// peer's new identity.
 type Device struct {
 	// Stores are the device's stores. Every one must be set.
 	Stores session.Stores
-	// AddPreKey stores a one-time prekey.
-	AddPreKey func(ctx context.Context, k *x3dh.OneTimePreKey) error
-	// AddSignedPreKey stores a signed prekey.
-	AddSignedPreKey func(ctx context.Context, k *x3dh.SignedPreKey) error
-	// AddKEMPreKey stores a KEM prekey: a last-resort one stays after use, a
-	// one-time one is removed by the StoreSession that consumes it.
-	AddKEMPreKey func(ctx context.Context, k *x3dh.KEMPreKey, lastResort bool) error
+	// Writer is the same device's session.DeviceStore (usually the value
+	// behind Stores): the suite provisions prekeys through it and checks
+	// its contract. It must be set.
+	Writer session.DeviceStore
 	// Reopen, if set, opens the device again, as a restarted app does: new
 	// stores (and provisioning) over everything written so far. After a
 	// restart the suite uses the new Device only. When Stores.Sessions is a
@@ -136,6 +134,8 @@ func Run(t *testing.T, newDevice NewDevice) {
 		{"Identity", s.testIdentity},
 		{"PreKeys/NotFound", s.testPreKeysNotFound},
 		{"PreKeys/RoundTrip", s.testPreKeysRoundTrip},
+		{"DeviceStore/PreKeys", s.testDeviceStorePreKeys},
+		{"DeviceStore/Identity", s.testDeviceStoreIdentity},
 		{"Sessions/Contract", s.testSessionsContract},
 		{"Sessions/Addresses", s.testSessionsAddresses},
 		{"Sessions/Consumed", s.testConsumed},
@@ -200,28 +200,28 @@ func (s *suite) device(t *testing.T, name string) *device {
 	if d.spk, err = x3dh.GenerateSignedPreKey(id, signedPreKeyID); err != nil {
 		t.Fatal(err)
 	}
-	if err := dev.AddSignedPreKey(ctx, d.spk); err != nil {
+	if err := dev.Writer.AddSignedPreKey(ctx, d.spk); err != nil {
 		t.Fatalf("AddSignedPreKey: %v", err)
 	}
 	if d.kem, err = x3dh.GenerateKEMPreKey(id, lastResortKEMID, x3dh.Kyber1024); err != nil {
 		t.Fatal(err)
 	}
-	if err := dev.AddKEMPreKey(ctx, d.kem, true); err != nil {
-		t.Fatalf("AddKEMPreKey: %v", err)
+	if err := dev.Writer.AddLastResortKEMPreKey(ctx, d.kem); err != nil {
+		t.Fatalf("AddLastResortKEMPreKey: %v", err)
 	}
 	return d
 }
 
-// checkDevice ends the test if dev, made by what, lacks a store or a
-// provisioning function.
+// checkDevice ends the test if dev, made by what, lacks a store or its
+// Writer.
 func checkDevice(t *testing.T, what string, dev Device) {
 	t.Helper()
 	st := dev.Stores
 	switch {
 	case st.Identity == nil || st.PreKeys == nil || st.SignedPreKeys == nil || st.KEMPreKeys == nil || st.Sessions == nil:
 		t.Fatalf("storetest: the Device from %s lacks a store: %+v", what, st)
-	case dev.AddPreKey == nil || dev.AddSignedPreKey == nil || dev.AddKEMPreKey == nil:
-		t.Fatalf("storetest: the Device from %s lacks a function to add prekeys", what)
+	case dev.Writer == nil:
+		t.Fatalf("storetest: the Device from %s lacks its Writer (session.DeviceStore)", what)
 	}
 }
 
@@ -267,7 +267,7 @@ func (d *device) bundle(t *testing.T, oneTime bool, kem kemKind) (b *x3dh.Bundle
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := d.dev.AddPreKey(ctx, k); err != nil {
+		if err := d.dev.Writer.AddPreKey(ctx, k); err != nil {
 			t.Fatalf("AddPreKey: %v", err)
 		}
 		p := k.Public()
@@ -284,7 +284,7 @@ func (d *device) bundle(t *testing.T, oneTime bool, kem kemKind) (b *x3dh.Bundle
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := d.dev.AddKEMPreKey(ctx, k, false); err != nil {
+		if err := d.dev.Writer.AddKEMPreKey(ctx, k); err != nil {
 			t.Fatalf("AddKEMPreKey: %v", err)
 		}
 		p := k.Public()

@@ -42,26 +42,33 @@ type brokenStore struct {
 var faults = map[string][]string{
 	"none": nil,
 	// StoreSession does nothing.
-	"drops-writes": {"Sessions/Contract", "Conversation/v3", "ArchiveAndDelete"},
+	"drops-writes": {"Sessions/Contract", "Conversation/v3", "ArchiveAndDelete", "DeviceStore/PreKeys"},
 	// LoadSession returns the first record ever stored for the address.
 	"stale-record": {"Sessions/Contract", "Conversation/v3", "Conversation/v4-last-resort"},
 	// StoreSession ignores the consumed prekeys.
 	"keeps-prekeys": {"Sessions/Consumed", "Conversation/v3-one-time", "Conversation/v4-one-time-kem",
-		"PreKeyUsedOnce/one-time", "PreKeyUsedOnce/one-time-kem", "FailedHandlerChangesNothing"},
+		"PreKeyUsedOnce/one-time", "PreKeyUsedOnce/one-time-kem", "FailedHandlerChangesNothing", "DeviceStore/PreKeys"},
 	// StoreSession removes a last-resort KEM prekey too.
 	"removes-last-resort": {"Sessions/Consumed", "Conversation/v4-last-resort", "PreKeyUsedOnce/last-resort-kem"},
 	// A missing prekey is an error that does not wrap session.ErrNotFound.
-	"untyped-not-found": {"PreKeys/NotFound", "Sessions/Consumed", "Conversation/v3-one-time"},
+	"untyped-not-found": {"PreKeys/NotFound", "Sessions/Consumed", "Conversation/v3-one-time", "DeviceStore/PreKeys"},
 	// LoadSession hands out the record the store keeps.
 	"shares-record": {"Sessions/Contract"},
 	// StoreSession keeps the caller's record.
 	"keeps-caller-record": {"Sessions/Contract"},
 	// Addresses are told apart by name only.
-	"ignores-device-id": {"Identity", "Sessions/Addresses"},
+	"ignores-device-id": {"Identity", "Sessions/Addresses", "DeviceStore/Identity"},
 	// DeleteSession does nothing.
 	"deletes-nothing": {"Sessions/Contract", "ArchiveAndDelete"},
 	// IsTrustedIdentity trusts every key.
-	"trusts-everyone": {"Identity", "UntrustedIdentity"},
+	"trusts-everyone": {"Identity", "UntrustedIdentity", "DeviceStore/Identity"},
+	// PreKeyCount counts last-resort KEM prekeys too (memstore before it
+	// did).
+	"counts-last-resort": {"DeviceStore/PreKeys"},
+	// RemovePreKey, RemoveSignedPreKey and RemoveKEMPreKey do nothing.
+	"removes-nothing": {"DeviceStore/PreKeys"},
+	// Trust does nothing.
+	"trust-does-nothing": {"DeviceStore/Identity"},
 	// StoreSession neither records nor checks the uses of a last-resort
 	// KEM prekey (memstore before it did).
 	"forgets-kem-uses": {"Sessions/ConsumedTwice", "PreKeyReplay",
@@ -96,24 +103,7 @@ func newBroken(t *testing.T, fault string) storetest.NewDevice {
 		case "locker-locks-nothing", "locker-keeps-failed-writes":
 			all = lockerStore{b, new(sync.Map)}
 		}
-		dev := storetest.Device{
-			Stores: session.StoresOf(all),
-			AddPreKey: func(_ context.Context, k *x3dh.OneTimePreKey) error {
-				b.Store.AddPreKey(k)
-				return nil
-			},
-			AddSignedPreKey: func(_ context.Context, k *x3dh.SignedPreKey) error {
-				b.Store.AddSignedPreKey(k)
-				return nil
-			},
-			AddKEMPreKey: func(_ context.Context, k *x3dh.KEMPreKey, lastResort bool) error {
-				b.mu.Lock()
-				b.lastResort[k.ID] = lastResort
-				b.mu.Unlock()
-				b.Store.AddKEMPreKey(k, lastResort)
-				return nil
-			},
-		}
+		dev := storetest.Device{Stores: session.StoresOf(all), Writer: b}
 		if _, ok := all.(session.Locker); ok {
 			// Another handle on the same data and locks.
 			dev.Reopen = func(*testing.T) storetest.Device { return dev }
@@ -152,6 +142,77 @@ func (b *brokenStore) notFound(err error) error {
 		return errors.New("no such key")
 	}
 	return err
+}
+
+// AddKEMPreKey implements session.DeviceStore, noting that id is a
+// one-time key.
+func (b *brokenStore) AddKEMPreKey(ctx context.Context, k *x3dh.KEMPreKey) error {
+	b.mu.Lock()
+	b.lastResort[k.ID] = false
+	b.mu.Unlock()
+	return b.Store.AddKEMPreKey(ctx, k)
+}
+
+// AddLastResortKEMPreKey implements session.DeviceStore, noting that id is
+// a last-resort key.
+func (b *brokenStore) AddLastResortKEMPreKey(ctx context.Context, k *x3dh.KEMPreKey) error {
+	b.mu.Lock()
+	b.lastResort[k.ID] = true
+	b.mu.Unlock()
+	return b.Store.AddLastResortKEMPreKey(ctx, k)
+}
+
+// Identity implements session.DeviceStore, with the store's addresses.
+func (b *brokenStore) Identity(ctx context.Context, a session.Address) (curve.PublicKey, bool, error) {
+	return b.Store.Identity(ctx, b.addr(a))
+}
+
+// Trust implements session.DeviceStore, with the store's addresses.
+func (b *brokenStore) Trust(ctx context.Context, a session.Address, id curve.PublicKey) error {
+	if b.fault == "trust-does-nothing" {
+		return nil
+	}
+	return b.Store.Trust(ctx, b.addr(a), id)
+}
+
+// PreKeyCount implements session.DeviceStore.
+func (b *brokenStore) PreKeyCount(ctx context.Context) (int, int, error) {
+	o, k, err := b.Store.PreKeyCount(ctx)
+	if err != nil || b.fault != "counts-last-resort" {
+		return o, k, err
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for id, lastResort := range b.lastResort {
+		if _, err := b.Store.LoadKEMPreKey(ctx, id); lastResort && err == nil {
+			k++
+		}
+	}
+	return o, k, nil
+}
+
+// RemovePreKey implements session.DeviceStore.
+func (b *brokenStore) RemovePreKey(ctx context.Context, id uint32) error {
+	if b.fault == "removes-nothing" {
+		return nil
+	}
+	return b.Store.RemovePreKey(ctx, id)
+}
+
+// RemoveSignedPreKey implements session.DeviceStore.
+func (b *brokenStore) RemoveSignedPreKey(ctx context.Context, id uint32) error {
+	if b.fault == "removes-nothing" {
+		return nil
+	}
+	return b.Store.RemoveSignedPreKey(ctx, id)
+}
+
+// RemoveKEMPreKey implements session.DeviceStore.
+func (b *brokenStore) RemoveKEMPreKey(ctx context.Context, id uint32) error {
+	if b.fault == "removes-nothing" {
+		return nil
+	}
+	return b.Store.RemoveKEMPreKey(ctx, id)
 }
 
 func (b *brokenStore) IsTrustedIdentity(ctx context.Context, a session.Address, id curve.PublicKey, dir session.Direction) (bool, error) {

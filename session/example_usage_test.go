@@ -25,9 +25,12 @@ func Example_usage() {
 	alice := session.Address{Name: "alice", DeviceID: 1}
 
 	// README begin
-	// Once, at install: an identity and a registration id, kept with the store.
-	identity, _ := curve.GenerateIdentityKeyPair()
-	store := memstore.New(identity, prekey.NewRegistrationID()) // or sqlite.Open(ctx, path)
+	// A new device: an identity and a registration id, kept with the store.
+	// sqlite.OpenDevice(ctx, path) makes them on first start, then opens them.
+	store, err := memstore.NewDevice()
+	if err != nil {
+		log.Fatal(err)
+	}
 	m := session.NewManager(session.StoresOf(store), session.WithMinimumVersion(x3dh.V4))
 
 	// A peer's device, from the bundle your server hands out.

@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/forwardsecret/signal/curve"
 	"github.com/forwardsecret/signal/session"
 	"github.com/forwardsecret/signal/sqlstore"
 	"github.com/forwardsecret/signal/sqlstore/sqlite"
@@ -23,21 +22,21 @@ func Example() {
 	dir, _ := os.MkdirTemp("", "sqlstore-example-")
 	defer os.RemoveAll(dir)
 
-	open := func(name string, regID uint32) (*sqlstore.Store, *curve.IdentityKeyPair) {
-		st, err := sqlite.Open(ctx, filepath.Join(dir, name+".db"))
+	// OpenDevice makes the device's identity and registration id on first
+	// start, and opens them after.
+	open := func(name string) *sqlstore.Store {
+		st, err := sqlite.OpenDevice(ctx, filepath.Join(dir, name+".db"))
 		if err != nil {
 			panic(err)
 		}
-		id, _ := curve.GenerateIdentityKeyPair()
-		if err := st.Init(ctx, id, regID); err != nil { // once per database
-			panic(err)
-		}
-		return st, id
+		return st
 	}
-	aliceStore, _ := open("alice", 1)
+	aliceStore := open("alice")
 	defer aliceStore.Close()
-	bobStore, bobID := open("bob", 2)
+	bobStore := open("bob")
 	defer bobStore.Close()
+	bobID, _ := bobStore.IdentityKeyPair(ctx)
+	bobReg, _ := bobStore.LocalRegistrationID(ctx)
 
 	// Bob's prekeys go into his database; his bundle goes to a server.
 	spk, _ := x3dh.GenerateSignedPreKey(bobID, 1)
@@ -49,7 +48,7 @@ func Example() {
 		panic(err)
 	}
 	otkPub := otk.Public()
-	bundle, _ := x3dh.NewBundle(2, 1, bobID.PublicKey(), spk.Public(), &otkPub, nil)
+	bundle, _ := x3dh.NewBundle(bobReg, 1, bobID.PublicKey(), spk.Public(), &otkPub, nil)
 
 	alice := session.NewManager(session.StoresOf(aliceStore))
 	bob := session.NewManager(session.StoresOf(bobStore))

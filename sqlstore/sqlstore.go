@@ -15,9 +15,10 @@
 //   - sqlstore/postgres: postgres.Open(ctx, dsn) on PostgreSQL, with the
 //     pgx stdlib driver (github.com/jackc/pgx/v5/stdlib).
 //
-// An app that imports a driver itself can call Open with the driver's name
-// instead (DriverSQLite or DriverPostgres), or open the *sql.DB itself and
-// call New.
+// Their OpenDevice also makes the device's identity on first start (see
+// Store.LoadOrCreateIdentity). An app that imports a driver itself can call
+// Open with the driver's name instead (DriverSQLite or DriverPostgres), or
+// open the *sql.DB itself and call New.
 //
 // Besides the stores a session.Manager uses, a Store is a
 // session.DeviceStore, the side the app uses: it adds and removes prekeys

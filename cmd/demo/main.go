@@ -20,7 +20,6 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/forwardsecret/signal/curve"
 	"github.com/forwardsecret/signal/session"
 	"github.com/forwardsecret/signal/sqlstore"
 	"github.com/forwardsecret/signal/sqlstore/sqlite"
@@ -36,31 +35,26 @@ type party struct {
 
 func (p *party) addr() session.Address { return session.Address{Name: p.name, DeviceID: 1} }
 
-// newParty makes a party with a fresh identity in an empty database, the
-// SQLite file dir/NAME.db.
-func newParty(ctx context.Context, name string, regID uint32, dir string) (*party, error) {
+// newParty makes a party in an empty database, the SQLite file
+// dir/NAME.db: its first open creates the device (identity key pair and
+// registration id).
+func newParty(ctx context.Context, name, dir string) (*party, error) {
 	p := &party{name: name, path: filepath.Join(dir, name+".db")}
 	for _, suffix := range []string{"", "-wal", "-shm"} {
 		if err := os.Remove(p.path + suffix); err != nil && !os.IsNotExist(err) {
 			return nil, err
 		}
 	}
-	id, err := curve.GenerateIdentityKeyPair()
-	if err != nil {
-		return nil, err
-	}
 	if err := p.open(ctx); err != nil {
-		return nil, err
-	}
-	if err := p.store.Init(ctx, id, regID); err != nil {
 		return nil, err
 	}
 	return p, nil
 }
 
-// open opens the party's database and makes its Manager.
+// open opens the party's device, creating it on first start, and makes its
+// Manager.
 func (p *party) open(ctx context.Context) error {
-	st, err := sqlite.Open(ctx, p.path)
+	st, err := sqlite.OpenDevice(ctx, p.path)
 	if err != nil {
 		return err
 	}
@@ -88,19 +82,26 @@ func run(pq bool, dir string) error {
 		defer os.RemoveAll(d)
 		dir = d
 	}
-	alice, err := newParty(ctx, "alice", 1111, dir)
+	alice, err := newParty(ctx, "alice", dir)
 	if err != nil {
 		return err
 	}
 	defer func() { alice.store.Close() }()
-	bob, err := newParty(ctx, "bob", 2222, dir)
+	bob, err := newParty(ctx, "bob", dir)
 	if err != nil {
 		return err
 	}
 	defer func() { bob.store.Close() }()
 
 	// 1. Bob makes and publishes his prekeys.
-	bobID, _ := bob.store.IdentityKeyPair(ctx)
+	bobID, err := bob.store.IdentityKeyPair(ctx)
+	if err != nil {
+		return err
+	}
+	bobReg, err := bob.store.LocalRegistrationID(ctx)
+	if err != nil {
+		return err
+	}
 	spk, err := x3dh.GenerateSignedPreKey(bobID, 1)
 	if err != nil {
 		return err
@@ -128,7 +129,7 @@ func run(pq bool, dir string) error {
 		kemPub = &p
 	}
 	otkPub := otk.Public()
-	bundle, err := x3dh.NewBundle(2222, 1, bobID.PublicKey(), spk.Public(), &otkPub, kemPub)
+	bundle, err := x3dh.NewBundle(bobReg, 1, bobID.PublicKey(), spk.Public(), &otkPub, kemPub)
 	if err != nil {
 		return err
 	}

@@ -5,8 +5,9 @@
 // Records are kept encoded (as a database would keep them), so a record
 // handed out by LoadSession is always the caller's own copy.
 //
-// Besides the stores a session.Manager uses, a *Store is a
-// session.DeviceStore, with the same methods as sqlstore's:
+// NewDevice makes the store of a new device (its identity key pair and
+// registration id) in one call. Besides the stores a session.Manager uses,
+// a *Store is a session.DeviceStore, with the same methods as sqlstore's:
 // the app adds and removes prekeys through it (prekey.Store writes a
 // generated set), counts the one-time ones left, and trusts a peer's new
 // identity key.
@@ -40,6 +41,7 @@ import (
 	"sync"
 
 	"github.com/forwardsecret/signal/curve"
+	"github.com/forwardsecret/signal/prekey"
 	"github.com/forwardsecret/signal/session"
 	"github.com/forwardsecret/signal/x3dh"
 )
@@ -122,6 +124,19 @@ func New(identity *curve.IdentityKeyPair, regID uint32) *Store {
 		kemPreKeys:    make(map[uint32]*kemEntry),
 		sessions:      make(map[session.Address][]byte),
 	}
+}
+
+// NewDevice returns an empty store for a new device, with an identity key
+// pair (curve.GenerateIdentityKeyPair) and a registration id
+// (prekey.NewRegistrationID) made for it: the first start of a device, in
+// one call. The store lives in memory; an app that keeps the device across
+// restarts saves MarshalBinary's snapshot and opens it with Unmarshal.
+func NewDevice() (*Store, error) {
+	id, err := curve.GenerateIdentityKeyPair()
+	if err != nil {
+		return nil, fmt.Errorf("memstore: new identity: %w", err)
+	}
+	return New(id, prekey.NewRegistrationID()), nil
 }
 
 // IdentityKeyPair implements session.IdentityStore.

@@ -4,7 +4,7 @@
 // sqlstore.DriverPostgres ("pgx"); a program that imports this package and
 // not sqlstore/sqlite compiles no SQLite driver.
 //
-//	st, err := postgres.Open(ctx, "postgres://user:password@host/db")
+//	st, err := postgres.OpenDevice(ctx, "postgres://user:password@host/db")
 //	if err != nil { ... }
 //	defer st.Close()
 //	m := session.NewManager(session.StoresOf(st))
@@ -24,7 +24,25 @@ import (
 // tables in a schema of the app's choice), migrates its schema and returns
 // a Store that owns it (Close closes it).
 //
-// A new database holds no identity yet: store one with Store.Init.
+// A new database holds no identity yet: store one with Store.Init, or
+// open with OpenDevice.
 func Open(ctx context.Context, dsn string) (*sqlstore.Store, error) {
 	return sqlstore.Open(ctx, sqlstore.DriverPostgres, dsn)
+}
+
+// OpenDevice opens the PostgreSQL database dsn as Open does, and on first start (a
+// database without an identity) generates the device's identity key pair
+// and registration id and stores them (Store.LoadOrCreateIdentity): one
+// call that opens this device, or creates it. Store.IdentityKeyPair and
+// Store.LocalRegistrationID return them.
+func OpenDevice(ctx context.Context, dsn string) (*sqlstore.Store, error) {
+	st, err := Open(ctx, dsn)
+	if err != nil {
+		return nil, err
+	}
+	if _, _, err := st.LoadOrCreateIdentity(ctx); err != nil {
+		st.Close()
+		return nil, err
+	}
+	return st, nil
 }

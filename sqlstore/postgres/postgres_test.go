@@ -98,3 +98,34 @@ func TestNoSQLiteDriver(t *testing.T) {
 		t.Fatalf("Open with the SQLite driver: %v, want ErrDriverNotRegistered", err)
 	}
 }
+
+// TestOpenDevice: the first OpenDevice creates the device, the next ones
+// open it.
+func TestOpenDevice(t *testing.T) {
+	ctx := context.Background()
+	dsn := newSchema(t)
+	st, err := postgres.OpenDevice(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := st.IdentityKeyPair(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg, err := st.LocalRegistrationID(ctx)
+	if err != nil || reg == 0 {
+		t.Fatalf("registration id %d, %v", reg, err)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	st, err = postgres.OpenDevice(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	got, gotReg, err := st.LoadOrCreateIdentity(ctx)
+	if err != nil || !got.PublicKey().Equal(id.PublicKey()) || gotReg != reg {
+		t.Fatalf("reopened device: registration id %d (want %d), %v, same identity %v", gotReg, reg, err, err == nil && got.PublicKey().Equal(id.PublicKey()))
+	}
+}

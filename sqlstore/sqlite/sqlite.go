@@ -4,7 +4,7 @@
 // ("sqlite"); a program that imports this package and not
 // sqlstore/postgres compiles no PostgreSQL driver.
 //
-//	st, err := sqlite.Open(ctx, "signal.db")
+//	st, err := sqlite.OpenDevice(ctx, "signal.db") // creates the device on first start
 //	if err != nil { ... }
 //	defer st.Close()
 //	m := session.NewManager(session.StoresOf(st))
@@ -27,7 +27,25 @@ import (
 // that processes sharing the file wait for each other's writes, and
 // switches the file to WAL mode, in which a read waits for no writer.
 //
-// A new database holds no identity yet: store one with Store.Init.
+// A new database holds no identity yet: store one with Store.Init, or
+// open with OpenDevice.
 func Open(ctx context.Context, path string) (*sqlstore.Store, error) {
 	return sqlstore.Open(ctx, sqlstore.DriverSQLite, path)
+}
+
+// OpenDevice opens the SQLite database at path as Open does, and on first start (a
+// database without an identity) generates the device's identity key pair
+// and registration id and stores them (Store.LoadOrCreateIdentity): one
+// call that opens this device, or creates it. Store.IdentityKeyPair and
+// Store.LocalRegistrationID return them.
+func OpenDevice(ctx context.Context, path string) (*sqlstore.Store, error) {
+	st, err := Open(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	if _, _, err := st.LoadOrCreateIdentity(ctx); err != nil {
+		st.Close()
+		return nil, err
+	}
+	return st, nil
 }

@@ -61,3 +61,34 @@ func TestNoPostgresDriver(t *testing.T) {
 		t.Fatalf("Open with the PostgreSQL driver: %v, want ErrDriverNotRegistered", err)
 	}
 }
+
+// TestOpenDevice: the first OpenDevice creates the device, the next ones
+// open it.
+func TestOpenDevice(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "device.db")
+	st, err := sqlite.OpenDevice(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := st.IdentityKeyPair(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg, err := st.LocalRegistrationID(ctx)
+	if err != nil || reg == 0 {
+		t.Fatalf("registration id %d, %v", reg, err)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	st, err = sqlite.OpenDevice(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	got, gotReg, err := st.LoadOrCreateIdentity(ctx)
+	if err != nil || !got.PublicKey().Equal(id.PublicKey()) || gotReg != reg {
+		t.Fatalf("reopened device: registration id %d (want %d), %v, same identity %v", gotReg, reg, err, err == nil && got.PublicKey().Equal(id.PublicKey()))
+	}
+}

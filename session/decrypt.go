@@ -122,6 +122,13 @@ func (m *Manager) receive(ctx context.Context, addr Address, handle func([]byte)
 			}
 			r, err := compute(ctx, rec)
 			if err != nil {
+				// A verdict on a snapshot that another process has
+				// since replaced (it may have consumed the prekey this
+				// message names, storing the session that decrypts it)
+				// is not final: start again.
+				if changed, cerr := snap.SessionChanged(ctx, addr, token); cerr == nil && changed {
+					continue
+				}
 				return nil, err
 			}
 			if err := m.commitSnapshot(ctx, addr, snap, token, r, handle); !errors.Is(err, errSnapshotChanged) {

@@ -17,6 +17,7 @@ type snapStore struct {
 	*memstore.Store
 	locks     atomic.Int32
 	staleOnce atomic.Bool // the next SessionChanged reports a change
+	emptyOnce atomic.Bool // the next snapshot is from before the record existed
 }
 
 func (s *snapStore) LockAddress(ctx context.Context, addr session.Address) (context.Context, func(bool) error, error) {
@@ -27,6 +28,9 @@ func (s *snapStore) LockAddress(ctx context.Context, addr session.Address) (cont
 func (s *snapStore) OptimisticDecrypt() bool { return true }
 
 func (s *snapStore) LoadSessionSnapshot(ctx context.Context, addr session.Address) (*session.Record, []byte, error) {
+	if s.emptyOnce.Swap(false) {
+		return nil, nil, nil
+	}
 	rec, err := s.LoadSession(ctx, addr)
 	return rec, s.SessionBytes(addr), err
 }
@@ -77,5 +81,27 @@ func TestSnapshotDecrypt(t *testing.T) {
 	}
 	if _, err := bob.m.Decrypt(ctx, alice.addr(), msg); !errors.Is(err, session.ErrDuplicateMessage) {
 		t.Fatalf("replay after commit: %v", err)
+	}
+}
+
+// TestSnapshotStaleVerdict: a decrypt that fails on a snapshot which another
+// process has since replaced is decrypted again from the new record. Here
+// the snapshot predates the session that a PreKey message started (another
+// process stored it and consumed its one-time prekey): on the snapshot the
+// prekey is gone (ErrInvalidPreKeyID); on the current record the message
+// is a duplicate, which is the verdict the lock would have given.
+func TestSnapshotStaleVerdict(t *testing.T) {
+	ctx := context.Background()
+	alice, bob := newDevice(t, "alice"), newDevice(t, "bob")
+	snap := &snapStore{Store: bob.store}
+	m := session.NewManager(session.StoresOf(snap))
+	if err := alice.m.ProcessBundle(ctx, bob.addr(), bob.bundle(t, true, true)); err != nil {
+		t.Fatal(err)
+	}
+	msg := send(t, alice, bob, "hi")
+	recv(t, bob, alice, msg, "hi") // the other process
+	snap.emptyOnce.Store(true)
+	if _, err := m.Decrypt(ctx, alice.addr(), msg); !errors.Is(err, session.ErrDuplicateMessage) {
+		t.Fatalf("decrypt on a stale snapshot: %v, want ErrDuplicateMessage", err)
 	}
 }

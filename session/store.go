@@ -158,6 +158,8 @@ type Snapshotter interface {
 	LoadSessionSnapshot(ctx context.Context, addr Address) (*Record, []byte, error)
 	// SessionChanged reports whether the record of addr is no longer the
 	// version that token names (it was written, created or deleted since).
-	// The Manager calls it with the context LockAddress returned.
+	// The Manager calls it with the context LockAddress returned before it
+	// commits, and without the lock after a failed decrypt, to tell a
+	// verdict on an out-of-date snapshot (decrypted again) from a final one.
 	SessionChanged(ctx context.Context, addr Address, token []byte) (bool, error)
 }

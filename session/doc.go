@@ -11,10 +11,14 @@
 //
 // A device has an identity key pair (curve.GenerateIdentityKeyPair) and a
 // registration id (prekey.NewRegistrationID), made once at install and kept
-// for as long as the install lasts, and stores for its keys and sessions:
-// memstore.New for tests and small tools, sqlstore for SQLite or
-// PostgreSQL, or the app's own (see Stores below). Package prekey generates
-// the prekeys (prekey.Generate, prekey.Initial), writes them into the store
+// for as long as the install lasts, and stores for its keys and sessions.
+// One call opens a device's stores and creates its identity on first start:
+// sqlite.OpenDevice (package sqlstore/sqlite) or postgres.OpenDevice
+// (sqlstore/postgres) for a database, memstore.NewDevice for tests and
+// small tools; an app's own stores implement the interfaces below. Every
+// store of ours also implements DeviceStore, the one interface that writes
+// prekeys and trust decisions. Package prekey generates the prekeys
+// (prekey.Generate, prekey.Initial), writes them into any DeviceStore
 // (prekey.Store) and gives what to upload (Set.Public); its Policy says when
 // to replace which. One Manager (NewManager over StoresOf(store)) then
 // serves every peer.
@@ -58,7 +62,8 @@
 // change nothing. The app shows its user the new safety number
 // (fingerprint.New over both identity keys; Info.RemoteIdentity gives the
 // current one), and once the user accepts, stores the new key as trusted
-// (memstore.Store.Trust, sqlstore.Store.Trust, or the app's IdentityStore)
+// (DeviceStore.Trust, which memstore and sqlstore implement, or the app's
+// IdentityStore)
 // and retries. The
 // examples ExampleUntrustedIdentityError and Example_safetyNumber show both.
 //

@@ -26,7 +26,7 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	if err := prekey.Store(ctx, writerFor(bobStore), set); err != nil {
+	if err := prekey.Store(ctx, bobStore, set); err != nil {
 		log.Fatal(err)
 	}
 	next := set.Next       // kept with the keys, for the next Generate

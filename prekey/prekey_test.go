@@ -253,7 +253,7 @@ func TestSession(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := prekey.Store(ctx, writerFor(bobStore), set); err != nil {
+	if err := prekey.Store(ctx, bobStore, set); err != nil {
 		t.Fatal(err)
 	}
 	server := set.Public()

@@ -130,7 +130,7 @@ func newMember(name string) *member {
 	if err != nil {
 		log.Fatal(err)
 	}
-	if err := prekey.Store(ctx, prekeyWriter(store), set); err != nil {
+	if err := prekey.Store(ctx, store, set); err != nil {
 		log.Fatal(err)
 	}
 	keys := new(senderkey.MemoryStore)

@@ -159,7 +159,7 @@ func newPeer(name string, device uint32) *examplePeer {
 	if err != nil {
 		log.Fatal(err)
 	}
-	if err := prekey.Store(context.Background(), prekeyWriter(p.store), set); err != nil {
+	if err := prekey.Store(context.Background(), p.store, set); err != nil {
 		log.Fatal(err)
 	}
 	p.server = set.Public()

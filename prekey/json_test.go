@@ -116,11 +116,14 @@ func TestPreKeyResponseRefuses(t *testing.T) {
 	good, _ := prekey.MarshalPreKeyResponse(bundles...)
 	s := string(good)
 	sig := base64.RawStdEncoding.EncodeToString(bundles[0].SignedPreKey.Signature)
+	// The forged signature replaces the first character by the next one of
+	// the base64 alphabet: still valid base64 whatever the random signature
+	// is (flipping a bit of the character turned 'A', 'Z', 'a', 'z', '+'
+	// and '/' into invalid base64, a parse error in 6 runs of 64), and a
+	// change to the top six bits of the first byte, which is part of R.
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 	badSig := []byte(sig)
-	badSig[0] ^= 1
-	if badSig[0] == sig[0] {
-		badSig[0] = 'A'
-	}
+	badSig[0] = alphabet[(strings.IndexByte(alphabet, sig[0])+1)%len(alphabet)]
 	for _, tc := range []struct {
 		name string
 		data string

@@ -12,7 +12,8 @@ import (
 	"github.com/forwardsecret/signal/x3dh"
 )
 
-// Bob keeps his stores in a SQLite file; Alice in another. (For PostgreSQL,
+// Bob keeps his stores in a SQLite file; Alice in another; Bob's app
+// restarts midway. (For PostgreSQL,
 // open with postgres.Open of package sqlstore/postgres and a postgres://
 // URL.) Bob's Manager
 // takes a per-address transaction around each operation, so the handler of
@@ -34,7 +35,6 @@ func Example() {
 	aliceStore := open("alice")
 	defer aliceStore.Close()
 	bobStore := open("bob")
-	defer bobStore.Close()
 	bobID, _ := bobStore.IdentityKeyPair(ctx)
 	bobReg, _ := bobStore.LocalRegistrationID(ctx)
 
@@ -65,8 +65,22 @@ func Example() {
 	fmt.Println("committed:", err == nil)
 	left, _ := bobStore.HasPreKey(ctx, 100)
 	fmt.Println("one-time prekey left:", left)
+
+	// Bob's app restarts: the same file, the same identity, the session
+	// goes on.
+	bobStore.Close()
+	bobStore = open("bob")
+	defer bobStore.Close()
+	bob = session.NewManager(session.StoresOf(bobStore))
+	again, _ := bobStore.IdentityKeyPair(ctx)
+	fmt.Println("same identity after reopening:", again.PublicKey().Equal(bobID.PublicKey()))
+	msg, _ = alice.Encrypt(ctx, bobAddr, []byte("still here"))
+	pt, err := bob.Decrypt(ctx, aliceAddr, msg)
+	fmt.Printf("%s, %v\n", pt, err)
 	// Output:
 	// handler: hello from a database
 	// committed: true
 	// one-time prekey left: false
+	// same identity after reopening: true
+	// still here, <nil>
 }

@@ -166,6 +166,9 @@ func TestHolds(t *testing.T) {
 	if !Holds(v, secret) || !Holds(v, secret[2:9]) {
 		t.Error("Holds did not find the secret")
 	}
+	if w := (&outer{s: []inner{{k: &a}}}); !Holds(w, secret) {
+		t.Error("Holds did not find the secret in a slice field")
+	}
 	if Holds(v, []byte{1, 2, 3, 4}) {
 		t.Error("Holds found bytes that are not there")
 	}

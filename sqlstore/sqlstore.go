@@ -94,6 +94,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/forwardsecret/signal/curve"
 	"github.com/forwardsecret/signal/senderkey"
@@ -254,7 +255,7 @@ func Open(ctx context.Context, driverName, dsn string) (*Store, error) {
 		return nil, fmt.Errorf("sqlstore: open: %w", err)
 	}
 	if d == SQLite {
-		if _, err := db.ExecContext(ctx, "PRAGMA journal_mode=WAL"); err != nil {
+		if err := setWAL(ctx, db); err != nil {
 			db.Close()
 			return nil, fmt.Errorf("sqlstore: open: %w", err)
 		}
@@ -266,6 +267,26 @@ func Open(ctx context.Context, driverName, dsn string) (*Store, error) {
 	}
 	s.owned = true
 	return s, nil
+}
+
+// setWAL switches a SQLite database to WAL mode. SQLite does not call its
+// busy handler for a journal-mode change, so when several handles (or
+// processes) open a new file at once the change can fail at once with
+// SQLITE_BUSY: it is retried, with a growing pause, for up to
+// SQLiteBusyTimeoutMillis.
+func setWAL(ctx context.Context, db *sql.DB) error {
+	deadline := time.Now().Add(SQLiteBusyTimeoutMillis * time.Millisecond)
+	for pause := time.Millisecond; ; pause = min(2*pause, 100*time.Millisecond) {
+		_, err := db.ExecContext(ctx, "PRAGMA journal_mode=WAL")
+		if err == nil || !strings.Contains(err.Error(), "SQLITE_BUSY") || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(pause):
+		}
+	}
 }
 
 // New returns a Store over db, whose dialect is d, after migrating its

@@ -40,3 +40,20 @@ func (s *Store) LoadOrCreateIdentity(ctx context.Context) (*curve.IdentityKeyPai
 	}
 	return s.localIdentity(ctx)
 }
+
+// OpenDevice opens the database dsn with driverName, as Open does, and on
+// first start (a database without an identity) generates the device's
+// identity key pair and registration id and stores them
+// (LoadOrCreateIdentity): one call that opens this device, or creates it.
+// Packages sqlstore/sqlite and sqlstore/postgres offer it with their driver.
+func OpenDevice(ctx context.Context, driverName, dsn string) (*Store, error) {
+	st, err := Open(ctx, driverName, dsn)
+	if err != nil {
+		return nil, err
+	}
+	if _, _, err := st.LoadOrCreateIdentity(ctx); err != nil {
+		st.Close()
+		return nil, err
+	}
+	return st, nil
+}

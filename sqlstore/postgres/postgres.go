@@ -36,13 +36,5 @@ func Open(ctx context.Context, dsn string) (*sqlstore.Store, error) {
 // call that opens this device, or creates it. Store.IdentityKeyPair and
 // Store.LocalRegistrationID return them.
 func OpenDevice(ctx context.Context, dsn string) (*sqlstore.Store, error) {
-	st, err := Open(ctx, dsn)
-	if err != nil {
-		return nil, err
-	}
-	if _, _, err := st.LoadOrCreateIdentity(ctx); err != nil {
-		st.Close()
-		return nil, err
-	}
-	return st, nil
+	return sqlstore.OpenDevice(ctx, sqlstore.DriverPostgres, dsn)
 }

@@ -39,13 +39,5 @@ func Open(ctx context.Context, path string) (*sqlstore.Store, error) {
 // call that opens this device, or creates it. Store.IdentityKeyPair and
 // Store.LocalRegistrationID return them.
 func OpenDevice(ctx context.Context, path string) (*sqlstore.Store, error) {
-	st, err := Open(ctx, path)
-	if err != nil {
-		return nil, err
-	}
-	if _, _, err := st.LoadOrCreateIdentity(ctx); err != nil {
-		st.Close()
-		return nil, err
-	}
-	return st, nil
+	return sqlstore.OpenDevice(ctx, sqlstore.DriverSQLite, path)
 }

@@ -21,6 +21,7 @@ console.info = console.error;
 console.debug = console.error;
 
 const S = require('@signalapp/libsignal-client');
+const SealedSenderMultiRecipientMessage = require('@signalapp/libsignal-client/dist/SealedSenderMultiRecipientMessage.js').default;
 
 S.initLogger(S.LogLevel.Warn, (level, target, file, line, message) => {
     process.stderr.write(`libsignal[${level}] ${target}: ${message}\n`);
@@ -326,6 +327,371 @@ const ops = {
     async shutdown() { return {}; },
 };
 
+// ---- Sealed sender (v1, v2 and the multi-recipient form) and recovery ----
+//
+// Certificates: ss_server_cert and ss_sender_cert make them with the given
+// keys; ss_cert_info parses one, ss_validate validates one with
+// validateWithTrustRoots. Times are Unix milliseconds.
+//
+// Envelopes: ss_encrypt seals one message for one device (v1:
+// sealedSenderEncrypt; v2: sealedSenderMultiRecipientEncrypt to that one
+// address, then sealedSenderMultiRecipientMessageForSingleRecipient, i.e.
+// the 0x22 received form). ss_multi_encrypt returns the 0x23 sent message,
+// ss_split parses one with SealedSenderMultiRecipientMessage as a server
+// does. ss_decrypt is the receiving app: decrypt to the inner content
+// (USMC), validate the certificate, refuse self-sends, then decrypt the
+// inner message by its type. ss_usmc only opens the envelope.
+//
+// Errors of ss_decrypt and ss_validate start with a class: "untrusted:"
+// (no trust root signed the server certificate), "revoked:" (the server
+// key id is revoked), "expired:", "invalid-cert:" (a signature or field of
+// the certificate is wrong), "self:" (a self-send), "version:" (unknown
+// sealed-sender version), "invalid:" (the envelope does not open or parse);
+// after the envelope and certificate passed, the inner message's failure is
+// "inner:" followed by "duplicate:", "identity:" (untrusted identity),
+// "no-session:", "no-sender-key:" or "invalid:" and libsignal's message.
+
+const CiphertextType = { Whisper: 2, PreKey: 3, SenderKey: 7, Plaintext: 8 };
+const REVOKED_KEY_IDS = [0xDEADC357];
+
+function u32Field(obj, name, required = true) {
+    const v = obj[name];
+    if (v === undefined || v === null) {
+        if (required) throw new PeerError(name + ' required');
+        return null;
+    }
+    if (!Number.isInteger(v) || v < 0 || v > 0xFFFFFFFF) throw new PeerError(name + ': not a u32');
+    return v;
+}
+
+function timeField(obj, name) {
+    const v = obj[name];
+    if (!Number.isSafeInteger(v) || v < 0) throw new PeerError(name + ': milliseconds required');
+    return v;
+}
+
+function privField(obj, name) {
+    const b = hexField(obj, name);
+    if (b.length !== 32) throw new PeerError(name + ' must be 32 bytes');
+    return S.PrivateKey.deserialize(b);
+}
+
+function trustRoots(req) {
+    const list = Array.isArray(req.trust_roots) ? req.trust_roots : (req.trust_root != null ? [req.trust_root] : null);
+    if (!list || list.length === 0) throw new PeerError('trust_roots (or trust_root) required');
+    return list.map((h, i) => publicKey({ k: h }, 'k'));
+}
+
+// An error's class: the ErrorCode of libsignal's error, else its text.
+function errorClass(e) {
+    const code = e && e.code;
+    const msg = String(e && e.message || e);
+    if (code === S.ErrorCode.DuplicatedMessage) return 'duplicate';
+    if (code === S.ErrorCode.UntrustedIdentity) return 'identity';
+    if (code === S.ErrorCode.SealedSenderSelfSend) return 'self';
+    if (code === S.ErrorCode.InvalidSenderKeySession || /missing sender key state|no sender key state/i.test(msg)) return 'no-sender-key';
+    if (code === S.ErrorCode.InvalidSession || /session .*not found|no session/i.test(msg)) return 'no-session';
+    if (/unknown sealed sender message version/i.test(msg)) return 'version';
+    return 'invalid';
+}
+
+const errText = (e) => `${e && e.name}: ${e && e.message}`;
+
+function certFields(c) {
+    const sc = c.serverCertificate();
+    return {
+        uuid: c.senderUuid(),
+        e164: c.senderE164() || '',
+        device_id: c.senderDeviceId(),
+        expires: c.expiration(),
+        identity_key: hex(c.key().serialize()),
+        server_key_id: sc.keyId(),
+        server_key: hex(sc.key().serialize()),
+        server_cert: hex(sc.serialize()),
+        certificate: hex(c.certificate()),
+        signature: hex(c.signature()),
+    };
+}
+
+// The reason validateWithTrustRoots refused c (it only says false): the
+// checks in libsignal's order, each with the npm API's primitives.
+function refusal(c, roots, time) {
+    const sc = c.serverCertificate();
+    if (REVOKED_KEY_IDS.includes(sc.keyId())) return 'revoked: server certificate key id ' + sc.keyId().toString(16);
+    if (!roots.some((r) => r.verify(sc.certificateData(), sc.signature()))) {
+        return 'untrusted: server certificate signed by none of the trust roots';
+    }
+    if (!sc.key().verify(c.certificate(), c.signature())) return 'invalid-cert: sender certificate not signed by the server key';
+    if (time > c.expiration()) return `expired: at ${c.expiration()}, now ${time}`;
+    return 'invalid-cert: refused';
+}
+
+function validate(c, roots, time) {
+    if (c.validateWithTrustRoots(roots, time)) return null;
+    return refusal(c, roots, time);
+}
+
+function usmcFields(u) {
+    const c = u.senderCertificate();
+    const g = u.groupId();
+    return {
+        type: u.msgType(),
+        sender_cert: hex(c.serialize()),
+        sender_uuid: c.senderUuid(),
+        sender_e164: c.senderE164() || '',
+        device_id: c.senderDeviceId(),
+        content: hex(u.contents()),
+        content_hint: u.contentHint(),
+        group_id: g ? hex(g) : '',
+    };
+}
+
+// The inner message of an outgoing USMC: a session message to addr
+// (plaintext), a PlaintextContent (plaintext_content), or a SenderKey
+// message of the peer's own sender key (group + own address in
+// sender_name/sender_device_id; plaintext).
+async function innerMessage(req, addr) {
+    if (req.plaintext_content != null) {
+        return S.PlaintextContent.deserialize(hexField(req, 'plaintext_content')).asCiphertextMessage();
+    }
+    const pt = hexField(req, 'plaintext', false) || new Uint8Array(0);
+    if (req.group != null) {
+        if (typeof req.sender_name !== 'string' || !Number.isInteger(req.sender_device_id)) {
+            throw new PeerError('group messages need sender_name and sender_device_id (own sending address)');
+        }
+        return S.groupEncrypt(S.ProtocolAddress.new(req.sender_name, req.sender_device_id), group(req), senderKeys, pt);
+    }
+    if (!addr) throw new PeerError('a session message needs exactly one recipient');
+    return S.signalEncrypt(pt, addr, st.local, st.sessions, st.identities);
+}
+
+function usmcFor(req, inner) {
+    const cert = S.SenderCertificate.deserialize(hexField(req, 'sender_cert'));
+    const hint = req.content_hint == null ? S.ContentHint.Default : u32Field(req, 'content_hint');
+    return S.UnidentifiedSenderMessageContent.new(inner, cert, hint, hexField(req, 'group_id', false));
+}
+
+async function multiEncrypt(usmc, addrs, excluded) {
+    return S.sealedSenderMultiRecipientEncrypt({
+        content: usmc,
+        recipients: addrs,
+        excludedRecipients: excluded.map((s) => S.ServiceId.parseFromServiceIdString(s)),
+        identityStore: st.identities,
+        sessionStore: st.sessions,
+    });
+}
+
+Object.assign(ops, {
+    // ss_server_cert {key_id, trust_root_private, server_public} -> {cert}
+    async ss_server_cert(req) {
+        const c = S.ServerCertificate.new(u32Field(req, 'key_id'), publicKey(req, 'server_public'), privField(req, 'trust_root_private'));
+        return { cert: hex(c.serialize()) };
+    },
+    // ss_sender_cert {uuid, e164?, device_id, identity_public, expires,
+    // server_cert, server_private} -> {cert}
+    async ss_sender_cert(req) {
+        if (typeof req.uuid !== 'string') throw new PeerError('uuid required');
+        const c = S.SenderCertificate.new(req.uuid, req.e164 ? String(req.e164) : null, u32Field(req, 'device_id'),
+            publicKey(req, 'identity_public'), timeField(req, 'expires'),
+            S.ServerCertificate.deserialize(hexField(req, 'server_cert')), privField(req, 'server_private'));
+        return { cert: hex(c.serialize()) };
+    },
+    // ss_cert_info {cert} -> the sender certificate's fields and its signer's.
+    async ss_cert_info(req) {
+        return certFields(S.SenderCertificate.deserialize(hexField(req, 'cert')));
+    },
+    // ss_validate {cert, trust_roots | trust_root, time} -> {valid, reason}
+    async ss_validate(req) {
+        const roots = trustRoots(req);
+        const time = timeField(req, 'time');
+        let c;
+        try {
+            c = S.SenderCertificate.deserialize(hexField(req, 'cert'));
+        } catch (e) {
+            return { valid: false, reason: 'invalid-cert: ' + errText(e) };
+        }
+        const why = validate(c, roots, time);
+        return { valid: why === null, reason: why || '' };
+    },
+    // ss_encrypt {name, device_id, sender_cert, version (1|2), plaintext |
+    // plaintext_content | group (+ sender_name, sender_device_id),
+    // content_hint?, group_id?} -> {envelope, type}
+    async ss_encrypt(req) {
+        const addr = address(req);
+        const version = req.version == null ? 1 : req.version;
+        if (version !== 1 && version !== 2) throw new PeerError('version must be 1 or 2');
+        const inner = await innerMessage(req, addr);
+        const usmc = usmcFor(req, inner);
+        let envelope;
+        if (version === 1) {
+            envelope = await S.sealedSenderEncrypt(usmc, addr, st.identities);
+        } else {
+            const sent = await multiEncrypt(usmc, [addr], []);
+            envelope = S.sealedSenderMultiRecipientMessageForSingleRecipient(sent);
+        }
+        return { envelope: hex(envelope), type: inner.type() };
+    },
+    // ss_encrypt_plaintext_content: ss_encrypt with plaintext_content.
+    async ss_encrypt_plaintext_content(req) {
+        if (req.plaintext_content == null) throw new PeerError('plaintext_content required');
+        return ops.ss_encrypt(req);
+    },
+    // ss_multi_encrypt {recipients: [{name, device_id}], excluded?: [service
+    // id], sender_cert, group (+ sender_name, sender_device_id) + plaintext |
+    // plaintext (one recipient) | plaintext_content, content_hint?,
+    // group_id?} -> {sent, type}
+    async ss_multi_encrypt(req) {
+        if (!Array.isArray(req.recipients) || req.recipients.length === 0) throw new PeerError('recipients required');
+        const addrs = req.recipients.map(address);
+        const inner = await innerMessage(req, addrs.length === 1 ? addrs[0] : null);
+        const sent = await multiEncrypt(usmcFor(req, inner), addrs, req.excluded || []);
+        return { sent: hex(sent), type: inner.type() };
+    },
+    // ss_split {sent} -> {recipients: [{service_id, device_ids,
+    // registration_ids, message}], excluded: [service id]}
+    async ss_split(req) {
+        const m = new SealedSenderMultiRecipientMessage(hexField(req, 'sent'));
+        const rs = m.recipientsByServiceIdString();
+        return {
+            recipients: Object.keys(rs).map((sid) => ({
+                service_id: sid,
+                device_ids: rs[sid].deviceIds,
+                registration_ids: rs[sid].registrationIds,
+                message: hex(m.messageForRecipient(rs[sid])),
+            })),
+            excluded: [...m.excludedRecipientServiceIdStrings()],
+        };
+    },
+    // ss_usmc {envelope} -> {type, sender_cert, sender_uuid, sender_e164,
+    // device_id, content, content_hint, group_id}: opens the envelope only.
+    async ss_usmc(req) {
+        let u;
+        try {
+            u = await S.sealedSenderDecryptToUsmc(hexField(req, 'envelope'), st.identities);
+        } catch (e) {
+            throw new PeerError(errorClass(e) + ': ' + errText(e));
+        }
+        return usmcFields(u);
+    },
+    // ss_decrypt {envelope, trust_roots | trust_root, time, local_uuid,
+    // local_e164?, local_device_id, one_call?} -> {sender_uuid, sender_e164,
+    // device_id, type, content_hint, group_id, plaintext}. With one_call
+    // (and one trust root) PreKey and Signal messages go through libsignal's
+    // sealedSenderDecryptMessage instead of the steps.
+    async ss_decrypt(req) {
+        const envelope = hexField(req, 'envelope');
+        const roots = trustRoots(req);
+        const time = timeField(req, 'time');
+        if (typeof req.local_uuid !== 'string') throw new PeerError('local_uuid required');
+        const localDevice = u32Field(req, 'local_device_id');
+        const localE164 = req.local_e164 ? String(req.local_e164) : null;
+        let u;
+        try {
+            u = await S.sealedSenderDecryptToUsmc(envelope, st.identities);
+        } catch (e) {
+            throw new PeerError(errorClass(e) + ': ' + errText(e));
+        }
+        const c = u.senderCertificate();
+        const why = validate(c, roots, time);
+        if (why) throw new PeerError(why);
+        const senderE164 = c.senderE164();
+        if ((c.senderUuid() === req.local_uuid || (localE164 && senderE164 && localE164 === senderE164)) &&
+            c.senderDeviceId() === localDevice) {
+            throw new PeerError('self: sealed sender message from this device');
+        }
+        const out = usmcFields(u);
+        delete out.sender_cert;
+        delete out.content;
+        const from = S.ProtocolAddress.new(c.senderUuid(), c.senderDeviceId());
+        const local = S.ProtocolAddress.new(req.local_uuid, localDevice);
+        const body = u.contents();
+        let pt;
+        try {
+            switch (u.msgType()) {
+            case CiphertextType.PreKey:
+            case CiphertextType.Whisper:
+                if (req.one_call && roots.length === 1) {
+                    const r = await S.sealedSenderDecryptMessage(envelope, roots[0], time, localE164, req.local_uuid,
+                        localDevice, st.sessions, st.identities, st.prekeys, st.signed, st.kyber);
+                    pt = r.message();
+                } else if (u.msgType() === CiphertextType.PreKey) {
+                    pt = await S.signalDecryptPreKey(S.PreKeySignalMessage.deserialize(body), from, local,
+                        st.sessions, st.identities, st.prekeys, st.signed, st.kyber);
+                } else {
+                    pt = await S.signalDecrypt(S.SignalMessage.deserialize(body), from, local, st.sessions, st.identities);
+                }
+                break;
+            case CiphertextType.SenderKey:
+                pt = await S.groupDecrypt(from, senderKeys, body);
+                break;
+            case CiphertextType.Plaintext:
+                pt = S.PlaintextContent.deserialize(body).serialize();
+                break;
+            default:
+                throw new PeerError('invalid: inner message type ' + u.msgType());
+            }
+        } catch (e) {
+            if (e instanceof PeerError) throw e;
+            throw new PeerError('inner:' + errorClass(e) + ': ' + errText(e));
+        }
+        out.plaintext = hex(pt);
+        return out;
+    },
+    // dem_for_original {body, type, timestamp, device_id} -> {dem,
+    // plaintext_content, timestamp, device_id, ratchet_key?}
+    async dem_for_original(req) {
+        const m = S.DecryptionErrorMessage.forOriginal(hexField(req, 'body'), u32Field(req, 'type'),
+            timeField(req, 'timestamp'), u32Field(req, 'device_id'));
+        return Object.assign(demFields(m), { plaintext_content: hex(S.PlaintextContent.from(m).serialize()) });
+    },
+    // dem_parse {dem} -> {dem, timestamp, device_id, ratchet_key?}
+    async dem_parse(req) {
+        return demFields(S.DecryptionErrorMessage.deserialize(hexField(req, 'dem')));
+    },
+    // dem_from_plaintext_content {plaintext_content} -> {body, dem,
+    // timestamp, device_id, ratchet_key?}
+    async dem_from_plaintext_content(req) {
+        const body = S.PlaintextContent.deserialize(hexField(req, 'plaintext_content')).body();
+        return Object.assign(demFields(S.DecryptionErrorMessage.extractFromSerializedBody(body)), { body: hex(body) });
+    },
+    // ratchet_key_matches {name, device_id, ratchet_key} -> {matches}
+    // (false without a session)
+    async ratchet_key_matches(req) {
+        const r = await st.sessions.getSession(address(req));
+        return { matches: !!r && r.currentRatchetKeyMatches(publicKey(req, 'ratchet_key')) };
+    },
+    // archive_session {name, device_id}: SessionRecord.archiveCurrentState, saved.
+    async archive_session(req) {
+        const addr = address(req);
+        const r = await st.sessions.getSession(addr);
+        if (r) {
+            r.archiveCurrentState();
+            await st.sessions.saveSession(addr, r);
+        }
+        return { had: !!r };
+    },
+    // delete_session {name, device_id}: forgets the record (a lost session).
+    async delete_session(req) {
+        return { had: st.sessions.m.delete(key(address(req))) };
+    },
+    // session_record {name, device_id} -> {record} ("" if none)
+    async session_record(req) {
+        const b = st.sessions.m.get(key(address(req)));
+        return { record: b ? hex(b) : '' };
+    },
+    // delete_sender_key {group, name, device_id}: forgets a sender's key.
+    async delete_sender_key(req) {
+        return { had: senderKeys.m.delete(`${key(address(req))}|${group(req)}`) };
+    },
+});
+
+function demFields(m) {
+    const rk = m.ratchetKey();
+    const out = { dem: hex(m.serialize()), timestamp: m.timestamp(), device_id: m.deviceId() };
+    if (rk) out.ratchet_key = hex(rk.serialize());
+    return out;
+}
+
 async function main() {
     const rl = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
     for await (const line of rl) {
@@ -338,7 +704,9 @@ async function main() {
             const fn = Object.prototype.hasOwnProperty.call(ops, op) ? ops[op] : null;
             if (!fn) throw new PeerError('unknown op ' + op);
             if (!st && !['init', 'xeddsa_sign', 'xeddsa_verify', 'shutdown', 'group_create', 'group_process',
-                'group_encrypt', 'group_decrypt', 'sender_key_record', 'fingerprint'].includes(op)) {
+                'group_encrypt', 'group_decrypt', 'sender_key_record', 'fingerprint', 'ss_server_cert',
+                'ss_sender_cert', 'ss_cert_info', 'ss_validate', 'ss_split', 'dem_for_original', 'dem_parse',
+                'dem_from_plaintext_content', 'delete_sender_key'].includes(op)) {
                 throw new PeerError('not initialized');
             }
             res = await fn(req);

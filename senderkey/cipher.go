@@ -240,18 +240,45 @@ func (s *state) signingKeyPair() (*curve.IdentityKeyPair, error) {
 // ErrDuplicateMessage, one more than MaxForwardJump iterations ahead is a
 // *ForwardJumpError, rejected before any key is derived.
 func (c *Cipher) Decrypt(ctx context.Context, sender Sender, message []byte) ([]byte, error) {
+	m, err := parseIncoming(message)
+	if err != nil {
+		return nil, err
+	}
+	return c.decrypt(ctx, sender, m, nil)
+}
+
+// DecryptWith decrypts a SenderKeyMessage from sender like Decrypt, but
+// hands the plaintext to handle before the record is stored: if handle
+// returns an error, nothing is stored and DecryptWith returns that error,
+// so the same message can be decrypted again later (at-least-once delivery
+// to the app, as session.Manager.DecryptWith). handle runs while the
+// (sender, distribution id) is locked (with a Locker store, inside its
+// lock); it must not call the Cipher for the same sender and distribution.
+func (c *Cipher) DecryptWith(ctx context.Context, sender Sender, message []byte, handle func(plaintext []byte) error) error {
+	m, err := parseIncoming(message)
+	if err != nil {
+		return err
+	}
+	if handle == nil {
+		handle = func([]byte) error { return nil }
+	}
+	_, err = c.decrypt(ctx, sender, m, handle)
+	return err
+}
+
+func parseIncoming(message []byte) (*incoming, error) {
 	m, err := wire.ParseSenderKeyMessage(message)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidMessage, err)
 	}
-	return c.decrypt(ctx, sender, &incoming{
+	return &incoming{
 		id:        DistributionID(m.DistributionID),
 		chainID:   m.ChainID,
 		iteration: m.Iteration,
 		body:      m.Ciphertext,
 		signed:    m.SignatureInput,
 		signature: m.Signature[:],
-	})
+	}, nil
 }
 
 // incoming is a parsed group message, in either layout.
@@ -263,7 +290,9 @@ type incoming struct {
 	signature          []byte
 }
 
-func (c *Cipher) decrypt(ctx context.Context, sender Sender, m *incoming) ([]byte, error) {
+// decrypt runs one decryption; handle, if not nil, sees the plaintext
+// before the record is saved and can veto the save.
+func (c *Cipher) decrypt(ctx context.Context, sender Sender, m *incoming, handle func([]byte) error) ([]byte, error) {
 	var plaintext []byte
 	err := c.locked(ctx, sender, m.id, func(ctx context.Context, rec *Record) error {
 		if rec == nil {
@@ -295,6 +324,11 @@ func (c *Cipher) decrypt(ctx context.Context, sender Sender, m *incoming) ([]byt
 		}
 		s.commit(&a)
 		plaintext = pt
+		if handle != nil {
+			if err := handle(pt); err != nil {
+				return err
+			}
+		}
 		return c.save(ctx, sender, m.id, rec)
 	})
 	if err != nil {

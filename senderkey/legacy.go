@@ -61,7 +61,7 @@ func (c *Cipher) DecryptLegacy(ctx context.Context, sender Sender, id Distributi
 		return nil, err
 	}
 	m.id = id
-	return c.decrypt(ctx, sender, m)
+	return c.decrypt(ctx, sender, m, nil)
 }
 
 // LegacyBytes returns m in the legacy SenderKeyDistributionMessage layout

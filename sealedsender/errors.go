@@ -38,9 +38,6 @@ var (
 	// a device id outside 1..127, a registration id above 14 bits, a name
 	// that is not a service id, and the like.
 	ErrInvalidArgument = errors.New("sealedsender: invalid argument")
-	// ErrTooManyRecipients is returned for a sent message that lists more
-	// than MaxRecipients recipients.
-	ErrTooManyRecipients = fmt.Errorf("%w: too many recipients", ErrInvalidMessage)
 )
 
 // InnerError reports that an envelope opened and its sender certificate

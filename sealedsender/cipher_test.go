@@ -429,3 +429,40 @@ func TestVersionNibble(t *testing.T) {
 		}
 	}
 }
+
+// TestSealV2Many seals for enough recipients that the key agreements run
+// in parallel, and opens every recipient's part (run with -race).
+func TestSealV2Many(t *testing.T) {
+	w := newWorld(t)
+	alice := newDevice(t, w, newUUID(), 1, nil)
+	c := &Content{Type: TypeSenderKey, Certificate: alice.cert, Body: []byte("many"), GroupID: []byte("g")}
+	var recipients []Recipient
+	keys := map[ServiceID]*curve.IdentityKeyPair{}
+	for i := range 3 * parallelRecipients {
+		id, _ := curve.GenerateIdentityKeyPair()
+		sid, _ := ParseServiceID(newUUID())
+		keys[sid] = id
+		recipients = append(recipients, Recipient{ServiceID: sid, IdentityKey: id.PublicKey(), Devices: []Device{{ID: 1, RegistrationID: uint32(i)}, {ID: 2, RegistrationID: MaxRegistrationID}}})
+	}
+	sent, err := SealV2(c, alice.id, recipients, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := ParseSentMessage(sent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Recipients) != len(recipients) {
+		t.Fatalf("%d recipients", len(m.Recipients))
+	}
+	for i := range m.Recipients {
+		r := &m.Recipients[i]
+		if r.ServiceID != recipients[i].ServiceID || len(r.Devices) != 2 || r.Devices[0].RegistrationID != uint32(i) {
+			t.Fatalf("recipient %d: %+v", i, r)
+		}
+		got, err := Open(m.MessageFor(r), keys[r.ServiceID])
+		if err != nil || string(got.Body) != "many" {
+			t.Fatalf("recipient %d: %v", i, err)
+		}
+	}
+}

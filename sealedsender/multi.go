@@ -3,7 +3,10 @@ package sealedsender
 import (
 	"crypto/rand"
 	"encoding/binary"
+	"errors"
 	"fmt"
+	"runtime"
+	"sync"
 
 	"google.golang.org/protobuf/encoding/protowire"
 
@@ -96,6 +99,50 @@ func (s *v2Sealer) appendShared(b []byte) []byte {
 	return append(append(b, u[:]...), s.ct...)
 }
 
+// keyMaterialSize is the size of one recipient's C || AT.
+const keyMaterialSize = v2MessageKeySize + v2TagSize
+
+// parallelRecipients is the number of recipients from which SealV2 spreads
+// the key agreements (two per recipient) over GOMAXPROCS goroutines.
+const parallelRecipients = 16
+
+// keyMaterials computes C || AT for every recipient, in parallel for many.
+func (s *v2Sealer) keyMaterials(recipients []Recipient) ([]byte, error) {
+	out := make([]byte, len(recipients)*keyMaterialSize)
+	one := func(i int) error {
+		_, err := s.appendKeyMaterial(out[i*keyMaterialSize:i*keyMaterialSize], recipients[i].IdentityKey)
+		return err
+	}
+	workers := min(runtime.GOMAXPROCS(0), len(recipients)/(parallelRecipients/2))
+	if len(recipients) < parallelRecipients || workers < 2 {
+		for i := range recipients {
+			if err := one(i); err != nil {
+				return nil, err
+			}
+		}
+		return out, nil
+	}
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(recipients); i += workers {
+				if err := one(i); err != nil {
+					errs[w] = err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // sealV2Single returns the received message (0x22) for one recipient.
 func sealV2Single(c *Content, ours *curve.IdentityKeyPair, theirs curve.PublicKey) ([]byte, error) {
 	s, err := newV2Sealer(c, ours)
@@ -140,22 +187,24 @@ func SealV2(c *Content, ours *curve.IdentityKeyPair, recipients []Recipient, exc
 		return nil, err
 	}
 	defer s.destroy()
+	km, err := s.keyMaterials(recipients)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]byte, 0, size+v2PublicKeySize+len(s.ct))
 	out = append(out, versionV2ServiceID)
 	out = protowire.AppendVarint(out, uint64(len(recipients)+len(excluded)))
-	for _, r := range recipients {
+	for i, r := range recipients {
 		out = r.ServiceID.appendBinary(out)
-		for i, d := range r.Devices {
+		for j, d := range r.Devices {
 			reg := uint16(d.RegistrationID)
-			if i < len(r.Devices)-1 {
+			if j < len(r.Devices)-1 {
 				reg |= hasMoreDevices
 			}
 			out = append(out, byte(d.ID))
 			out = binary.BigEndian.AppendUint16(out, reg)
 		}
-		if out, err = s.appendKeyMaterial(out, r.IdentityKey); err != nil {
-			return nil, err
-		}
+		out = append(out, km[i*keyMaterialSize:(i+1)*keyMaterialSize]...)
 	}
 	for _, id := range excluded {
 		out = id.appendBinary(out)

@@ -24,9 +24,11 @@
 // PlaintextContent, and local faults (a failing store: decrypt again
 // later). ReplyFor lists the rules. The app seals the result for the
 // failed message's sender with content type sealedsender.TypePlaintext and
-// the failed message's group id, and sends it to that sender's device; how
-// the app shows the failed message depends on its content hint
-// (sealedsender.InnerError.Hint; see ReplyFor).
+// the failed message's group id (SealReply does, for the identity key in
+// the failed envelope's sender certificate: the broken session is not
+// needed), and sends it to that sender's device; how the app shows the
+// failed message depends on its content hint (sealedsender.InnerError.Hint;
+// see ReplyFor). ExampleSealReply shows the sealed exchange.
 //
 // # The sender: handling a received error
 //

@@ -105,3 +105,44 @@ func ExampleHandle_stale() {
 	// ours=true archived=false <nil>
 	// session kept: true
 }
+
+// The same repair through sealed sender, as between Signal apps. Bob's
+// Cipher reports the failure as an *sealedsender.InnerError that names
+// Alice's device and identity key; Bob answers without a session, sealed
+// for that key, and Alice's Cipher hands her a content of type 8.
+func ExampleSealReply() {
+	ctx := context.Background()
+	alice, bob := newSealedAccounts()
+	check(alice.m.ProcessBundle(ctx, bob.addr, bob.bundle()))
+	env, _ := alice.c.Encrypt(ctx, bob.addr, alice.cert, []byte("Hello, Bob"), nil)
+	_, err := bob.c.Decrypt(ctx, env)
+	check(err)
+	check(bob.m.DeleteSession(ctx, alice.addr)) // Bob loses the session
+
+	env, _ = alice.c.Encrypt(ctx, bob.addr, alice.cert, []byte("Lunch at noon?"), &sealedsender.Options{Hint: sealedsender.HintResendable})
+	_, err = bob.c.Decrypt(ctx, env)
+	var failed *sealedsender.InnerError
+	if !errors.As(err, &failed) {
+		log.Fatal(err) // no authenticated sender: nobody to answer
+	}
+	// HintResendable: Bob's app shows a placeholder and waits.
+	reply, err := recovery.ReplyForInner(failed, time.UnixMilli(1700000000123)) // the envelope's timestamp
+	check(err)
+	sealed, err := recovery.SealReply(reply, failed, bob.cert, bob.identity)
+	check(err)
+
+	res, err := alice.c.Decrypt(ctx, sealed)
+	check(err)
+	dem, err := recovery.Received(res.Type, res.Plaintext)
+	check(err)
+	resp, err := recovery.Handle(ctx, alice.m, res.Address(), alice.addr.DeviceID, dem)
+	check(err)
+	fmt.Println(res.Type, resp.Archived)
+	check(alice.m.ProcessBundle(ctx, bob.addr, bob.bundle()))
+	env, _ = alice.c.Encrypt(ctx, bob.addr, alice.cert, []byte("Lunch at noon?"), &sealedsender.Options{Hint: sealedsender.HintResendable})
+	got, err := bob.c.Decrypt(ctx, env)
+	fmt.Printf("%q %v\n", got.Plaintext, err)
+	// Output:
+	// plaintext true
+	// "Lunch at noon?" <nil>
+}

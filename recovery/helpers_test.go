@@ -51,3 +51,9 @@ func (p *peer) bundle() *x3dh.Bundle {
 	}
 	return b
 }
+
+func check(err error) {
+	if err != nil {
+		log.Fatal(err)
+	}
+}

@@ -64,10 +64,10 @@ import (
 // notifications), show nothing. The decryption-error message is sent in
 // each case. It is sealed for the identity key of the failed message's
 // sender (its sender certificate's, sealedsender.InnerError.Sender) with
-// the failed message's group id, if any; Signal-Android seals it with
-// HintImplicit, Signal-Desktop with HintDefault, and no receiver acts on
-// the hint of a PlaintextContent. Send at most a few per failed message
-// (Signal-Desktop: 5 per sender, device and timestamp).
+// the failed message's group id, if any (SealReply); Signal-Android seals
+// it with HintImplicit, Signal-Desktop with HintDefault, and no receiver
+// acts on the hint of a PlaintextContent. Send at most a few per failed
+// message (Signal-Desktop: 5 per sender, device and timestamp).
 func ReplyFor(failure error, original []byte, typ sealedsender.ContentType, timestamp time.Time, originalSenderDevice uint32) (*PlaintextContent, error) {
 	if why := noReply(failure, typ); why != "" {
 		if failure == nil {

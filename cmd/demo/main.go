@@ -1,7 +1,9 @@
 // Command demo runs an Alice and Bob conversation with the library and
 // prints each step: Bob publishes a bundle, Alice starts a session, both
-// exchange messages (one delivered out of order), and both restart by
-// closing and reopening their databases.
+// exchange messages (one delivered out of order), both restart by closing
+// and reopening their databases, and Bob loses his session (a backup
+// restored without it), which the two repair with a decryption-error
+// message (package recovery).
 //
 // Each party keeps its stores (package sqlstore, opened with
 // sqlstore/sqlite) in a SQLite file in -dir: alice.db and bob.db. The demo
@@ -19,7 +21,11 @@ import (
 	"log"
 	"os"
 	"path/filepath"
+	"time"
 
+	"github.com/forwardsecret/signal/curve"
+	"github.com/forwardsecret/signal/recovery"
+	"github.com/forwardsecret/signal/sealedsender"
 	"github.com/forwardsecret/signal/session"
 	"github.com/forwardsecret/signal/sqlstore"
 	"github.com/forwardsecret/signal/sqlstore/sqlite"
@@ -94,46 +100,14 @@ func run(pq bool, dir string) error {
 	defer func() { bob.store.Close() }()
 
 	// 1. Bob makes and publishes his prekeys.
-	bobID, err := bob.store.IdentityKeyPair(ctx)
+	pub, err := newPublisher(ctx, bob, pq)
 	if err != nil {
 		return err
 	}
-	bobReg, err := bob.store.LocalRegistrationID(ctx)
+	enc, err := pub.bundle(ctx)
 	if err != nil {
 		return err
 	}
-	spk, err := x3dh.GenerateSignedPreKey(bobID, 1)
-	if err != nil {
-		return err
-	}
-	otk, err := x3dh.GenerateOneTimePreKey(100)
-	if err != nil {
-		return err
-	}
-	if err := bob.store.AddSignedPreKey(ctx, spk); err != nil {
-		return err
-	}
-	if err := bob.store.AddPreKey(ctx, otk); err != nil {
-		return err
-	}
-	var kemPub *x3dh.KEMPreKeyPublic
-	if pq {
-		kpk, err := x3dh.GenerateKEMPreKey(bobID, 7, x3dh.Kyber1024)
-		if err != nil {
-			return err
-		}
-		if err := bob.store.AddLastResortKEMPreKey(ctx, kpk); err != nil {
-			return err
-		}
-		p := kpk.Public()
-		kemPub = &p
-	}
-	otkPub := otk.Public()
-	bundle, err := x3dh.NewBundle(bobReg, 1, bobID.PublicKey(), spk.Public(), &otkPub, kemPub)
-	if err != nil {
-		return err
-	}
-	enc, _ := bundle.MarshalBinary()
 	profile := "v3 (X3DH)"
 	if pq {
 		profile = "v4 (PQXDH, Kyber1024)"
@@ -208,7 +182,150 @@ func run(pq bool, dir string) error {
 	if err := sendRecv(alice, bob, "Me too. Bye!"); err != nil {
 		return err
 	}
+	// Bob restores his phone from a backup without the session: Alice's
+	// next message fails, and the repair of package recovery follows.
+	if err := recoverLostSession(ctx, &step, alice, bob, pub); err != nil {
+		return err
+	}
+	if err := sendRecv(bob, alice, "Back in business."); err != nil {
+		return err
+	}
 	fmt.Println("Conversation complete: every message decrypted.")
+	return nil
+}
+
+// publisher holds Bob's long-lived prekeys and hands out bundles, each
+// with a fresh one-time prekey, as Bob's server would.
+type publisher struct {
+	p      *party
+	reg    uint32
+	id     curve.PublicKey
+	spk    x3dh.SignedPreKeyPublic
+	kemPub *x3dh.KEMPreKeyPublic
+	next   uint32 // the next one-time prekey id
+}
+
+// newPublisher makes p's signed prekey and, with pq, a last-resort
+// Kyber1024 prekey, and stores them.
+func newPublisher(ctx context.Context, p *party, pq bool) (*publisher, error) {
+	id, err := p.store.IdentityKeyPair(ctx)
+	if err != nil {
+		return nil, err
+	}
+	reg, err := p.store.LocalRegistrationID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	spk, err := x3dh.GenerateSignedPreKey(id, 1)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.store.AddSignedPreKey(ctx, spk); err != nil {
+		return nil, err
+	}
+	pub := &publisher{p: p, reg: reg, id: id.PublicKey(), spk: spk.Public(), next: 100}
+	if pq {
+		kpk, err := x3dh.GenerateKEMPreKey(id, 7, x3dh.Kyber1024)
+		if err != nil {
+			return nil, err
+		}
+		if err := p.store.AddLastResortKEMPreKey(ctx, kpk); err != nil {
+			return nil, err
+		}
+		k := kpk.Public()
+		pub.kemPub = &k
+	}
+	return pub, nil
+}
+
+// bundle stores a new one-time prekey and returns the encoded bundle with
+// it.
+func (pub *publisher) bundle(ctx context.Context) ([]byte, error) {
+	otk, err := x3dh.GenerateOneTimePreKey(pub.next)
+	if err != nil {
+		return nil, err
+	}
+	pub.next++
+	if err := pub.p.store.AddPreKey(ctx, otk); err != nil {
+		return nil, err
+	}
+	otkPub := otk.Public()
+	b, err := x3dh.NewBundle(pub.reg, 1, pub.id, pub.spk, &otkPub, pub.kemPub)
+	if err != nil {
+		return nil, err
+	}
+	return b.MarshalBinary()
+}
+
+// recoverLostSession: Bob's store loses its session with Alice (a backup
+// restored without it). Alice's next message fails; Bob answers with a
+// decryption-error message (package recovery, in a PlaintextContent, which
+// a Signal app seals as content type 8); Alice archives the session it
+// names, starts a new one from a fresh bundle and resends; Bob reads it.
+func recoverLostSession(ctx context.Context, step *int, alice, bob *party, pub *publisher) error {
+	say := func(format string, args ...any) {
+		fmt.Printf("%d. "+format+"\n", append([]any{*step}, args...)...)
+		*step++
+	}
+	if err := bob.m.DeleteSession(ctx, alice.addr()); err != nil {
+		return err
+	}
+	say("bob restores a backup without his session with alice")
+	text := "Did you get my last message?"
+	sentAt := time.Now()
+	msg, err := alice.m.Encrypt(ctx, bob.addr(), []byte(text))
+	if err != nil {
+		return err
+	}
+	say("alice encrypts %q: %s, %d bytes", text, msg.Type, len(msg.Body))
+	_, failure := bob.m.Decrypt(ctx, alice.addr(), msg)
+	if failure == nil {
+		return fmt.Errorf("bob decrypted without a session")
+	}
+	say("bob cannot decrypt it: %v", failure)
+	reply, err := recovery.ReplyFor(failure, msg.Body, sealedsender.ContentType(msg.Type), sentAt, alice.addr().DeviceID)
+	if err != nil {
+		return err
+	}
+	say("bob sends alice a decryption-error message: PlaintextContent, %d bytes (first byte %#02x)", len(reply.Bytes()), reply.Bytes()[0])
+
+	dem, err := recovery.Received(sealedsender.TypePlaintext, reply.Bytes())
+	if err != nil {
+		return err
+	}
+	resp, err := recovery.Handle(ctx, alice.m, bob.addr(), alice.addr().DeviceID, dem)
+	if err != nil {
+		return err
+	}
+	if !resp.Archived {
+		return fmt.Errorf("alice did not archive the session: %+v", resp)
+	}
+	say("alice reads it: it names her current ratchet key, so she archives the session")
+	enc, err := pub.bundle(ctx)
+	if err != nil {
+		return err
+	}
+	fresh, err := x3dh.ParseBundle(enc)
+	if err != nil {
+		return err
+	}
+	if err := alice.m.ProcessBundle(ctx, bob.addr(), fresh); err != nil {
+		return err
+	}
+	say("alice fetches a fresh bundle of bob's (%d bytes) and starts a new session", len(enc))
+	again, err := alice.m.Encrypt(ctx, bob.addr(), []byte(text))
+	if err != nil {
+		return err
+	}
+	say("alice resends %q: %s, %d bytes", text, again.Type, len(again.Body))
+	pt, err := bob.m.Decrypt(ctx, alice.addr(), again)
+	if err != nil {
+		return fmt.Errorf("bob decrypting the resent message: %w", err)
+	}
+	if string(pt) != text {
+		return fmt.Errorf("bob got %q, want %q", pt, text)
+	}
+	say("bob decrypts the resent message (%s): %q", again.Type, pt)
 	return nil
 }
 

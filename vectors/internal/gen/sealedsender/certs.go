@@ -373,12 +373,15 @@ func (g *gen) certificates() {
 	}{
 		{"sender_bad_identity_key_type", append([]byte{0x06}, senderKey.pub[1:]...), "identityKey with type byte 0x06."},
 		{"sender_bad_identity_key_short", senderKey.pub[1:], "identityKey of 32 bytes, no type byte."},
-		{"sender_bad_identity_key_long", append(append([]byte(nil), senderKey.pub...), 0), "identityKey of 34 bytes."},
 	} {
 		f := defaultSender()
 		f.identityKey = m.key
 		add(senderVec(m.name, f, srv, serverKey), "invalid", errMalformed, []string{"bad_key"}, m.comment+" Properly signed.")
 	}
+	f = defaultSender()
+	f.identityKey = append(append([]byte(nil), senderKey.pub...), 0)
+	add(senderVec("sender_identity_key_trailing_byte", f, srv, serverKey), "acceptable", errMalformed, []string{"trailing_key_bytes"},
+		"identityKey of 34 bytes: the sender's key and a trailing 0x00; properly signed.")
 	badSrv := makeServerFields("bad key", trustRoot, serverCertFields{id: ptr(serverKeyID), key: append([]byte{0x06}, serverKey.pub[1:]...)}, serverKey, false)
 	add(senderVec("sender_server_bad_key", defaultSender(), badSrv, serverKey), "invalid", errMalformed, []string{"bad_key"},
 		"The embedded server certificate's key has type byte 0x06 (properly signed by the root).")

@@ -3,7 +3,7 @@ package main
 // The conventions, error names and flags the file documents.
 
 var conventions = map[string]string{
-	"layout":             "Five lists: certificates, contents, v1, v2, multi_recipient. Every vector has an id (unique in the file), a name, an operation, result (valid or invalid), flags, error (invalid only) and comment. Byte strings are lowercase hex. Readers ignore fields they do not know.",
+	"layout":             "Five lists: certificates, contents, v1, v2, multi_recipient. Every vector has an id (unique in the file), a name, an operation, result, flags, error and comment. result is valid (accept, and reproduce where the operation says so), invalid (refuse, with error) or acceptable (either is conforming; the flag says why, error names the error if refused). Byte strings are lowercase hex. Readers ignore fields they do not know.",
 	"keys":               "Curve25519 private keys are 32 bytes before RFC 7748 clamping; public keys are 0x05 || u (33 bytes), except E in v2, the raw 32-byte u. A key object has private (absent when not known) and public.",
 	"xeddsa":             "Certificate signatures are XEdDSA in libsignal's convention (the Edwards sign bit of the signer's key in the top bit of signature byte 63; see xeddsa_suite.json, signal_sign_bit), over the serialized inner certificate (server_certificate_body; for a sender certificate, field 1 of sender_certificate), with the 64-byte randomness Z (server_Z, Z).",
 	"draw_seeds":         "Random draws are ChaCha8 streams (C2SP chacha8rand, Go's math/rand/v2 ChaCha8, key = LE64(seed) || 24 zero bytes): Z (server_Z, Z) is the first 64 bytes of the stream of its sign draw seed (server_sign_draw_seed, sign_draw_seed); the v1 ephemeral private key is the first 32 bytes of the stream of draw_seed; the v2 M is the first 32 bytes of the stream of draw_seed. In a Go test, testing/cryptotest.SetGlobalRandom(t, seed) before the call that draws (one signature, one v1 seal, one v2 seal) makes crypto/rand yield exactly these bytes. Other implementations use the listed Z, ephemeral key and M directly.",
@@ -45,6 +45,7 @@ var flagDocs = map[string]string{
 	"tampered_certificate":       "a bit of the signed certificate bytes flipped after signing.",
 	"tampered_signature":         "a bit of a signature flipped.",
 	"bad_key":                    "a public key with a wrong type byte or length (properly signed where it is inside a certificate).",
+	"trailing_key_bytes":         "a 33-byte public key followed by a trailing byte. Result acceptable (error malformed if refused): libsignal reads the first 33 bytes, ignores the rest (logging \"ECPublicKey deserialized with 1 trailing bytes\") and accepts the certificate (checked against @signalapp/libsignal-client 0.103.0); a strict reader (this library) refuses it.",
 	"missing_field":              "a required field absent (properly signed where inside a certificate).",
 	"unknown_fields":             "an unknown field present; it is ignored.",
 	"signer_reference":           "the sender certificate names its server certificate by id (field 8).",

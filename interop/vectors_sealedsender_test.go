@@ -294,3 +294,73 @@ func TestVectorsSealedSenderOfficialCertificates(t *testing.T) {
 	}
 	t.Logf("the official libsignal agrees on %d sender certificates", n)
 }
+
+// vssField1 returns field 1 of a ServerCertificate or SenderCertificate:
+// the signed certificate bytes.
+func vssField1(t *testing.T, b []byte) []byte {
+	t.Helper()
+	for len(b) > 0 {
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 {
+			t.Fatal("certificate: bad tag")
+		}
+		b = b[n:]
+		n = protowire.ConsumeFieldValue(num, typ, b)
+		if n < 0 {
+			t.Fatal("certificate: bad field")
+		}
+		if num == 1 && typ == protowire.BytesType {
+			v, _ := protowire.ConsumeBytes(b)
+			return v
+		}
+		b = b[n:]
+	}
+	t.Fatal("certificate: no field 1")
+	return nil
+}
+
+// TestVectorsSealedSenderOfficialEncoding has the official libsignal make
+// the certificates of the "sign" vectors from the same inputs: the signed
+// bytes (field 1, the field order included) must be the listed ones (the
+// signatures differ: libsignal draws its own Z).
+func TestVectorsSealedSenderOfficialEncoding(t *testing.T) {
+	f, err := vectors.SealedSender()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := needPeer(t, peer.KindNodeV4)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	n := 0
+	for _, c := range f.Certificates {
+		if c.Operation != "sign" {
+			continue
+		}
+		var got, want []byte
+		if c.Kind == vectors.KindServerCertificate {
+			got, err = p.SSServerCert(ctx, *c.ServerKeyID, c.TrustRoot.Private, c.ServerKey.Public)
+			want = c.ServerCertificate
+		} else {
+			req := peer.SenderCertRequest{UUID: c.SenderUUID, DeviceID: *c.SenderDevice, IdentityPublic: peer.Hex(c.IdentityKey),
+				Expires: int64(*c.Expires), ServerCert: peer.Hex(c.ServerCertificate), ServerPrivate: peer.Hex(c.ServerKey.Private)}
+			if c.SenderE164 != nil {
+				req.E164 = *c.SenderE164
+			}
+			got, err = p.SSSenderCert(ctx, req)
+			want = c.SenderCertificate
+		}
+		if err != nil {
+			t.Errorf("%s: %v", c.Name, err)
+			continue
+		}
+		if g, w := vssField1(t, got), vssField1(t, want); !bytes.Equal(g, w) {
+			t.Errorf("%s: the official libsignal's certificate bytes\n got %x\nwant %x", c.Name, g, w)
+			continue
+		}
+		n++
+	}
+	t.Logf("the official libsignal encodes %d certificates as listed", n)
+	if n == 0 {
+		t.Error("nothing checked")
+	}
+}

@@ -54,8 +54,10 @@ const (
 // originalSenderDevice the device that sent it.
 //
 // A SignalMessage or PreKeySignalMessage must parse (with the same parser
-// as session.Manager.Decrypt; ErrInvalidMessage otherwise), since the error
-// names its sender ratchet key. A sender-key message is not read at all and
+// as session.Manager.Decrypt, and with public keys where libsignal's parse
+// deserializes keys: the ratchet key, a PreKey message's base and identity
+// keys; ErrInvalidMessage otherwise), since the error names its sender
+// ratchet key. A sender-key message is not read at all and
 // the error carries no ratchet key. TypePlaintext and unknown types are
 // ErrInvalidArgument: a PlaintextContent is not encrypted, so it cannot
 // fail to decrypt.
@@ -77,6 +79,13 @@ func NewDecryptionErrorMessage(original []byte, typ sealedsender.ContentType, ti
 		pm, err := wire.ParsePreKeySignalMessage(original)
 		if err != nil {
 			return nil, fmt.Errorf("%w: original PreKeySignalMessage: %w", ErrInvalidMessage, err)
+		}
+		// libsignal's parse deserializes the base and identity keys too.
+		if _, err := curve.ParsePublicKey(pm.BaseKey); err != nil {
+			return nil, fmt.Errorf("%w: original PreKeySignalMessage's base key: %w", ErrInvalidMessage, err)
+		}
+		if _, err := curve.ParsePublicKey(pm.IdentityKey); err != nil {
+			return nil, fmt.Errorf("%w: original PreKeySignalMessage's identity key: %w", ErrInvalidMessage, err)
 		}
 		raw = pm.Inner.RatchetKey
 	case sealedsender.TypeSenderKey:

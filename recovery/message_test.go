@@ -113,10 +113,23 @@ func TestForOriginalRefuses(t *testing.T) {
 			t.Errorf("%s: %v, %v; want %v", c.name, m, err, c.want)
 		}
 	}
-	// A key that is not a public key: libsignal refuses it too.
+	// A key that is not a public key: libsignal refuses it too, in a
+	// SignalMessage and in a PreKey message's base and identity keys
+	// (which its parse deserializes; the session layer's parser leaves
+	// them to the handshake).
 	bad := bytes.Replace(good, unhex(t, "2105"), unhex(t, "2106"), 1)
 	if _, err := recovery.NewDecryptionErrorMessage(bad, sealedsender.TypeSignal, ms(1), 1); !errors.Is(err, recovery.ErrInvalidMessage) {
 		t.Errorf("ratchet key type 0x06: %v", err)
+	}
+	prekey := unhex(t, lsPreKeyV3)
+	for name, from := range map[string]string{"base key": "122105", "identity key": "1a2105"} {
+		bad := bytes.Replace(prekey, unhex(t, from), unhex(t, from[:4]+"06"), 1)
+		if bytes.Equal(bad, prekey) {
+			t.Fatalf("%s: test setup", name)
+		}
+		if _, err := recovery.NewDecryptionErrorMessage(bad, sealedsender.TypePreKey, ms(1), 1); !errors.Is(err, recovery.ErrInvalidMessage) {
+			t.Errorf("PreKey message, %s type 0x06: %v", name, err)
+		}
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/forwardsecret/signal/compat"
@@ -14,11 +15,12 @@ import (
 	"github.com/forwardsecret/signal/session/memstore"
 )
 
-// textKeys are the known-answer keys whose values are text, not hex.
-var textKeys = []string{"distribution_id"}
+// isText reports whether the known answer k is text, not hex: the
+// distribution ids and what libsignal decrypted.
+func isText(k string) bool { return k == "distribution_id" || strings.HasPrefix(k, "libsignal_") }
 
 // knownAnswers reads a testdata file: a flat JSON object whose string
-// values are hex, except those of textKeys.
+// values are hex, except those isText names.
 func knownAnswers(t testing.TB, path string) map[string][]byte {
 	t.Helper()
 	raw, err := os.ReadFile(path)
@@ -35,11 +37,7 @@ func knownAnswers(t testing.TB, path string) map[string][]byte {
 		if !ok || k == "generator" {
 			continue
 		}
-		isText := false
-		for _, name := range textKeys {
-			isText = isText || name == k
-		}
-		if isText {
+		if isText(k) {
 			out[k] = []byte(s)
 			continue
 		}

@@ -632,8 +632,9 @@ func (n *ssNodeParty) Decrypt(ctx context.Context, remote peer.Address, m peer.M
 // byte flipped: all copies refused with nothing stored. Then each side
 // sends envelopes with bad certificates (expired, another trust root,
 // the revoked key id, not signed by the server key, naming the recipient's
-// own device): the other side refuses each, with nothing stored, and the
-// conversation goes on.
+// own device, naming another identity key than the sender's): the other
+// side refuses each, with nothing stored, and the conversation goes on.
+// Content hints (also unknown values) and group ids are read as sent.
 func TestSealedSenderOneToOne(t *testing.T) {
 	const messages = 520
 	for _, version := range []int{1, 2, 0} {
@@ -733,7 +734,8 @@ func ssContentFields(t *testing.T, gd *ssGoDevice, nd *ssNodeDevice, version int
 }
 
 // ssBadCertificates has each side seal a message under bad certificates
-// for the other: every one must be refused, by class, with nothing stored
+// for the other (and under a valid certificate for another identity key
+// than the sealing one): every one must be refused, by class, with nothing stored
 // (this library: its whole state; libsignal: its session record), and a
 // good message must decrypt afterwards.
 func ssBadCertificates(t *testing.T, tr *ssTrust, gd *ssGoDevice, nd *ssNodeDevice, version int) string {
@@ -762,6 +764,8 @@ func ssBadCertificates(t *testing.T, tr *ssTrust, gd *ssGoDevice, nd *ssNodeDevi
 	expired.Expires = past
 	self := me // names the recipient's device, with our key
 	self.UUID, self.DeviceID = nd.uuid, nd.dev
+	mismatch := me // a valid certificate for another identity key
+	mismatch.IdentityKey = other.PublicKey()
 	cases := []struct {
 		want string
 		cert *sealedsender.SenderCertificate
@@ -771,6 +775,7 @@ func ssBadCertificates(t *testing.T, tr *ssTrust, gd *ssGoDevice, nd *ssNodeDevi
 		{"revoked", mk(me, revokedSC, tr.server)},
 		{"invalid-cert", mk(me, tr.serverCert, other)},
 		{"self", mk(self, tr.serverCert, tr.server)},
+		{"invalid", mk(mismatch, tr.serverCert, tr.server)},
 	}
 	var out []string
 	// This library sends, libsignal refuses.
@@ -818,8 +823,12 @@ func ssBadCertificates(t *testing.T, tr *ssTrust, gd *ssGoDevice, nd *ssNodeDevi
 	if err != nil {
 		t.Fatal(err)
 	}
-	req := func(uuid string, dev uint32, expires time.Time, sc []byte, key *curve.IdentityKeyPair) []byte {
-		c, err := nd.SSSenderCert(ctx, peer.SenderCertRequest{UUID: uuid, DeviceID: dev, IdentityPublic: nd.id.PublicKey().Bytes(),
+	req := func(uuid string, dev uint32, expires time.Time, sc []byte, key *curve.IdentityKeyPair, ik ...curve.PublicKey) []byte {
+		pub := nd.id.PublicKey()
+		if len(ik) > 0 {
+			pub = ik[0]
+		}
+		c, err := nd.SSSenderCert(ctx, peer.SenderCertRequest{UUID: uuid, DeviceID: dev, IdentityPublic: pub.Bytes(),
 			Expires: expires.UnixMilli(), ServerCert: sc, ServerPrivate: key.PrivateKey().Bytes()})
 		if err != nil {
 			t.Fatal(err)
@@ -835,6 +844,7 @@ func ssBadCertificates(t *testing.T, tr *ssTrust, gd *ssGoDevice, nd *ssNodeDevi
 		{"revoked", req(nd.uuid, nd.dev, later, nodeRevokedSC, tr.server)},
 		{"invalid-cert", req(nd.uuid, nd.dev, later, sc, other)},
 		{"self", req(gd.uuid, gd.dev, later, sc, tr.server)},
+		{"invalid", req(nd.uuid, nd.dev, later, sc, tr.server, other.PublicKey())},
 	}
 	for _, k := range nodeCases {
 		before := gd.state(t, ctx)
@@ -998,6 +1008,53 @@ func TestSealedSenderGroups(t *testing.T) {
 	t.Run("libsignal-sends", func(t *testing.T) { ssGroupLibsignalSends(t, plan) })
 }
 
+// ssUnsplittable checks, for lists that no server splits (an excluded
+// recipient that is also a recipient, an excluded recipient listed twice),
+// that neither this library's split nor libsignal's accepts what either
+// side's encrypt makes of them (this library may also refuse to encrypt).
+// libsignal encrypts both without complaint.
+func ssUnsplittable(t *testing.T, gd *ssGoDevice, nd *ssNodeDevice, dist senderkey.DistributionID, goTo []session.Address, nodeTo []peer.Address, recipient string) string {
+	t.Helper()
+	ctx := context.Background()
+	x := newUUID(t)
+	var out []string
+	for _, k := range []struct {
+		name     string
+		excluded []string
+	}{{"an excluded recipient that is also a recipient", []string{recipient}}, {"an excluded recipient listed twice", []string{x, x}}} {
+		var ids []sealedsender.ServiceID
+		for _, s := range k.excluded {
+			id, err := sealedsender.ParseServiceID(s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, id)
+		}
+		verdict := func(who string, sent []byte, err error) {
+			if err != nil {
+				out = append(out, who+" refuses to encrypt")
+				return
+			}
+			_, gerr := sealedsender.ParseSentMessage(sent)
+			_, nerr := nd.SSSplit(ctx, sent)
+			if gerr == nil || nerr == nil {
+				t.Errorf("%s, encrypted by %s: split by this library: %v; by libsignal: %v; want both to refuse", k.name, who, gerr, nerr)
+			}
+			out = append(out, who+" encrypts, both splits refuse")
+		}
+		if gd != nil {
+			sent, err := gd.c.EncryptGroup(ctx, senderkey.Sender{Name: gd.uuid, DeviceID: gd.dev}, dist, goTo, ids, gd.cert, []byte("x"), nil)
+			verdict("lib", sent, err)
+		}
+		if nodeTo != nil {
+			sent, _, err := nd.SSMultiEncrypt(ctx, nodeTo, k.excluded, peer.SSContent{SenderCert: nd.cert, Group: dist.String(),
+				SelfName: nd.uuid, SelfDeviceID: nd.dev, Plaintext: []byte("x")})
+			verdict("libsignal", sent, err)
+		}
+	}
+	return strings.Join(out, "; ")
+}
+
 func ssGroupLibSends(t *testing.T, plan ssGroupPlan) {
 	ctx := context.Background()
 	tr := newSSTrust(t)
@@ -1095,8 +1152,9 @@ func ssGroupLibSends(t *testing.T, plan ssGroupPlan) {
 	if delivered != plan.messages*len(devs) {
 		t.Fatalf("delivered %d of %d", delivered, plan.messages*len(devs))
 	}
-	t.Logf("this library sent %d group messages (the first %d bytes) to %d libsignal devices of %d accounts, %d excluded; %d decryptions, %d out of order",
-		plan.messages, sentBytes, len(devs), plan.accounts, len(excluded), delivered, q.shuffle)
+	unsplittable := ssUnsplittable(t, snd, devs[0], dist, to, nil, devs[0].uuid)
+	t.Logf("this library sent %d group messages (the first %d bytes) to %d libsignal devices of %d accounts, %d excluded; %d decryptions, %d out of order; %s",
+		plan.messages, sentBytes, len(devs), plan.accounts, len(excluded), delivered, q.shuffle, unsplittable)
 }
 
 func ssGroupLibsignalSends(t *testing.T, plan ssGroupPlan) {
@@ -1201,8 +1259,9 @@ func ssGroupLibsignalSends(t *testing.T, plan ssGroupPlan) {
 	if delivered != plan.messages*len(devs) {
 		t.Fatalf("delivered %d of %d", delivered, plan.messages*len(devs))
 	}
-	t.Logf("libsignal sent %d group messages (the first %d bytes) to %d devices of this library (%d accounts), %d excluded; %d decryptions, %d out of order; first sent message flipped byte by byte: %v",
-		plan.messages, sentBytes, len(devs), plan.accounts, len(excludedStr), delivered, q.shuffle, flips)
+	unsplittable := ssUnsplittable(t, nil, ns, dist, nil, to, devs[0].uuid)
+	t.Logf("libsignal sent %d group messages (the first %d bytes) to %d devices of this library (%d accounts), %d excluded; %d decryptions, %d out of order; first sent message flipped byte by byte: %v; %s",
+		plan.messages, sentBytes, len(devs), plan.accounts, len(excludedStr), delivered, q.shuffle, flips, unsplittable)
 }
 
 // ssInterleave reorders a list of accounts' devices (devices adjacent)

@@ -45,8 +45,9 @@
 // LocalStorageProtocol.proto (the libraries of OMEMO clients, and of
 // Signal's apps before libsignal), write their prekey, signed prekey,
 // identity and sender-key records in libsignal's layout, and this package's
-// importers read them (the known answers of libsignal-protocol-c 2.3.3 are
-// read and, for the key records, re-exported byte for byte). Their session
+// importers read them (the known answers of libsignal-protocol-c 2.3.3 and
+// python-axolotl 0.2.3 are read and, for the key records, re-exported byte
+// for byte). Their session
 // records have the older layout that ImportLegacySessionRecord reads: it
 // turns them into records of the current layout, with the rules its
 // documentation lists. Records of

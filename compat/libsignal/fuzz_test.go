@@ -15,7 +15,7 @@ import (
 // the known answers whose names contain one of the given parts, from every
 // testdata file.
 
-var knownFiles = []string{libsignalFile, oursFile, lpcFile}
+var knownFiles = []string{libsignalFile, oursFile, lpcFile, axolotlFile}
 
 func seed(f *testing.F, parts ...string) {
 	f.Helper()

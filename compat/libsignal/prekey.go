@@ -52,6 +52,7 @@ func ExportPreKeyRecord(k *x3dh.OneTimePreKey) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer clear(priv)
 	r := keyRecord{id: k.ID, public: pub, private: priv}
 	return r.append(nil, false), nil
 }
@@ -94,6 +95,7 @@ func ExportSignedPreKeyRecord(k *x3dh.SignedPreKey) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer clear(priv)
 	r := keyRecord{id: k.ID, public: pub, private: priv}
 	if err := exportSigned(&r, k.Timestamp, k.Signature); err != nil {
 		return nil, err
@@ -184,7 +186,8 @@ func curveKeyPair(record string, public, private []byte) (curve.KeyPair, error) 
 }
 
 // curveExport returns the encodings of a key pair to export: the public key
-// as stored, or derived from the private key when it is the zero value.
+// as stored, or derived from the private key when it is the zero value. The
+// private key's encoding is a fresh copy, for the caller to clear.
 func curveExport(kp curve.KeyPair) (public, private []byte, err error) {
 	if kp.Private == nil {
 		return nil, nil, fmt.Errorf("%w: key pair without a private key", compat.ErrInvalidKey)

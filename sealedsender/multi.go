@@ -182,6 +182,19 @@ func SealV2(c *Content, ours *curve.IdentityKeyPair, recipients []Recipient, exc
 		size += ServiceIDSize + 3*len(r.Devices) + v2MessageKeySize + v2TagSize
 	}
 	size += (ServiceIDSize + 1) * len(excluded)
+	// A message that lists a recipient both with and without devices, or
+	// twice without, does not parse (here, in libsignal and at the
+	// service): refuse it before it is uploaded.
+	listed := make(map[ServiceID]bool, len(recipients)+len(excluded))
+	for _, r := range recipients {
+		listed[r.ServiceID] = true
+	}
+	for _, id := range excluded {
+		if listed[id] {
+			return nil, fmt.Errorf("%w: %s is excluded and listed again", ErrInvalidArgument, id)
+		}
+		listed[id] = true
+	}
 	s, err := newV2Sealer(c, ours)
 	if err != nil {
 		return nil, err

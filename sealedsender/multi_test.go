@@ -104,4 +104,24 @@ func TestSealV2Arguments(t *testing.T) {
 			t.Errorf("%+v: %v", r, err)
 		}
 	}
+	// Excluded and included at once, or excluded twice: the message would
+	// not parse anywhere.
+	ok := Recipient{ServiceID: sid, IdentityKey: key, Devices: []Device{{ID: 1}}}
+	other, _ := ParseServiceID("PNI:" + newUUID())
+	for _, tc := range []struct {
+		recipients []Recipient
+		excluded   []ServiceID
+	}{
+		{[]Recipient{ok}, []ServiceID{sid}},
+		{nil, []ServiceID{other, other}},
+	} {
+		if _, err := SealV2(c, alice.id, tc.recipients, tc.excluded); !errors.Is(err, ErrInvalidArgument) {
+			t.Errorf("%v excluded: %v", tc.excluded, err)
+		}
+	}
+	// A recipient listed twice with devices is legal (libsignal joins the
+	// devices), and so is an empty exclusion list.
+	if _, err := SealV2(c, alice.id, []Recipient{ok, ok}, []ServiceID{other}); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -743,6 +743,70 @@ static const char *op_group_decrypt(const cJSON *req, cJSON *res) {
     return err;
 }
 
+/* ---------- continuation: export_state (issue #19) ----------
+ *
+ * export_state -> {identity_key_pair, registration_id, device_id, sessions,
+ * identities: [{name, device_id, record}], prekeys, signed_prekeys: [{id,
+ * record}], kyber_prekeys: [], sender_keys: [{group, name, device_id,
+ * record}]}: the bytes the library handed the store callbacks (sessions in
+ * its legacy session layout, the rest in libsignal's), and the identity key
+ * pair as ratchet_identity_key_pair_serialize writes it. See
+ * interop/peer/records.go.
+ */
+static void put_addr_list(cJSON *res, const char *field, addr_entry *head, int sender_keys_list) {
+    cJSON *arr = cJSON_AddArrayToObject(res, field);
+    for (addr_entry *e = head; e; e = e->next) {
+        cJSON *o = cJSON_CreateObject();
+        const char *name = e->name;
+        if (sender_keys_list) {
+            /* name is "group|sender name" (skn_addr) */
+            const char *bar = strchr(e->name, '|');
+            if (!bar) {
+                cJSON_Delete(o);
+                continue;
+            }
+            char *g = malloc((size_t)(bar - e->name) + 1);
+            memcpy(g, e->name, (size_t)(bar - e->name));
+            g[bar - e->name] = 0;
+            cJSON_AddStringToObject(o, "group", g);
+            free(g);
+            name = bar + 1;
+        }
+        cJSON_AddStringToObject(o, "name", name);
+        cJSON_AddNumberToObject(o, "device_id", e->device_id);
+        put_buf(o, "record", e->rec);
+        cJSON_AddItemToArray(arr, o);
+    }
+}
+
+static void put_id_list(cJSON *res, const char *field, id_entry *head) {
+    cJSON *arr = cJSON_AddArrayToObject(res, field);
+    for (id_entry *e = head; e; e = e->next) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddNumberToObject(o, "id", e->id);
+        put_buf(o, "record", e->rec);
+        cJSON_AddItemToArray(arr, o);
+    }
+}
+
+static const char *op_export_state(const cJSON *req, cJSON *res) {
+    (void)req;
+    signal_buffer *b = NULL;
+    int rc = ratchet_identity_key_pair_serialize(&b, identity);
+    if (rc < 0) return fail("ratchet_identity_key_pair_serialize", rc);
+    put_buf(res, "identity_key_pair", b);
+    signal_buffer_free(b);
+    cJSON_AddNumberToObject(res, "registration_id", registration_id);
+    cJSON_AddNumberToObject(res, "device_id", local_device_id);
+    put_addr_list(res, "sessions", sessions, 0);
+    put_addr_list(res, "identities", identities, 0);
+    put_id_list(res, "prekeys", prekeys);
+    put_id_list(res, "signed_prekeys", signed_prekeys);
+    cJSON_AddArrayToObject(res, "kyber_prekeys");
+    put_addr_list(res, "sender_keys", sender_keys, 1);
+    return NULL;
+}
+
 /* ---------- ops ---------- */
 
 static uint32_t next_prekey_id = 0;
@@ -1254,6 +1318,7 @@ int main(void) {
             else if (strcmp(o, "encrypt") == 0) err = op_encrypt(req, res);
             else if (strcmp(o, "decrypt") == 0) err = op_decrypt(req, res);
             else if (strcmp(o, "has_session") == 0) err = op_has_session(req, res);
+            else if (strcmp(o, "export_state") == 0) err = op_export_state(req, res);
             else {
                 snprintf(err_buf, sizeof err_buf, "unknown op %s", o);
                 err = err_buf;

@@ -24,6 +24,9 @@ import (
 	"io"
 	"log"
 	"os"
+	"runtime/debug"
+	"strconv"
+	"strings"
 	"time"
 
 	"go.mau.fi/libsignal/ecc"
@@ -219,7 +222,7 @@ func (p *peer) builder(name string, dev uint32) (*session.Builder, *protocol.Sig
 
 func (p *peer) handle(ctx context.Context, r *request) (map[string]any, error) {
 	switch r.Op {
-	case "bundle", "process_bundle", "encrypt", "decrypt", "has_session":
+	case "bundle", "process_bundle", "encrypt", "decrypt", "has_session", "export_state":
 		if p.identity == nil {
 			return nil, errors.New("not initialized")
 		}
@@ -365,6 +368,8 @@ func (p *peer) handle(ctx context.Context, r *request) (map[string]any, error) {
 		var sig [64]byte
 		copy(sig[:], r.Signature)
 		return map[string]any{"valid": ecc.VerifySignature(pub, r.Message, sig)}, nil
+	case "export_state":
+		return p.exportState(), nil
 	case "queue_random":
 		// The next random draws come from bytes, in order, before the
 		// system source (for replaying transcripts with listed keys).
@@ -376,9 +381,61 @@ func (p *peer) handle(ctx context.Context, r *request) (map[string]any, error) {
 	return nil, fmt.Errorf("unknown op %q", r.Op)
 }
 
+// exportState is the export_state op (interop/peer/records.go): every
+// record as the library serializes it (serialize.NewProtoBufSerializer,
+// JSON), the identity as raw keys (whatsmeow keeps it so), trusted
+// identities as 33-byte keys.
+func (p *peer) exportState() map[string]any {
+	type addrRecord struct {
+		Name     string   `json:"name"`
+		DeviceID uint32   `json:"device_id"`
+		Record   hexBytes `json:"record"`
+	}
+	type idRecord struct {
+		ID     uint32   `json:"id"`
+		Record hexBytes `json:"record"`
+	}
+	split := func(k string) (string, uint32) {
+		// addrKey is SignalAddress.String: name, separator, device id
+		i := strings.LastIndex(k, protocol.ADDRESS_SEPARATOR)
+		d, _ := strconv.ParseUint(k[i+len(protocol.ADDRESS_SEPARATOR):], 10, 32)
+		return k[:i], uint32(d)
+	}
+	sessions, identities := []addrRecord{}, []addrRecord{}
+	for k, s := range p.sessions {
+		n, d := split(k)
+		sessions = append(sessions, addrRecord{n, d, s.Serialize()})
+	}
+	for k, id := range p.trusted {
+		n, d := split(k)
+		identities = append(identities, addrRecord{n, d, id.Serialize()})
+	}
+	prekeys, signed := []idRecord{}, []idRecord{}
+	for id, r := range p.prekeys {
+		prekeys = append(prekeys, idRecord{id, r.Serialize()})
+	}
+	for id, r := range p.signed {
+		signed = append(signed, idRecord{id, r.Serialize()})
+	}
+	priv := p.identity.PrivateKey().Serialize()
+	return map[string]any{
+		"identity_public":  hexBytes(p.identity.PublicKey().Serialize()),
+		"identity_private": hexBytes(priv[:]),
+		"registration_id":  p.regID,
+		"device_id":        p.deviceID,
+		"sessions":         sessions,
+		"identities":       identities,
+		"prekeys":          prekeys,
+		"signed_prekeys":   signed,
+		"kyber_prekeys":    []idRecord{},
+		"sender_keys":      []addrRecord{},
+	}
+}
+
 func (p *peer) safeHandle(ctx context.Context, r *request) (out map[string]any, err error) {
 	defer func() {
 		if v := recover(); v != nil {
+			log.Printf("panic in %s: %v\n%s", r.Op, v, debug.Stack())
 			out, err = nil, fmt.Errorf("panic in go.mau.fi/libsignal: %v", v)
 		}
 	}()

@@ -692,6 +692,96 @@ function demFields(m) {
     return out;
 }
 
+// ---- Continuation: a device's whole state out and in (issue #19) ----
+//
+// export_state -> {identity_key_pair, registration_id, device_id, name,
+// sessions: [{name, device_id, record}], identities: [{name, device_id,
+// record}], prekeys, signed_prekeys, kyber_prekeys: [{id, record}],
+// sender_keys: [{group, name, device_id, record}]}: every record as the
+// library serialized it (the stores keep serialize() output; identities
+// are IdentityKey serializations). import_state takes the same object and
+// replaces the identity and every store (it stands in for init; name is
+// the local address). The Go side is interop/peer/records.go.
+
+// "name.device" store keys back to their parts (names may contain dots).
+function splitKey(k) {
+    const i = k.lastIndexOf('.');
+    return { name: k.slice(0, i), device_id: Number(k.slice(i + 1)) };
+}
+
+function idRecords(m) {
+    return [...m.entries()].map(([id, b]) => ({ id, record: hex(b) }));
+}
+
+function entries(req, name) {
+    const v = req[name];
+    if (v == null) return [];
+    if (!Array.isArray(v)) throw new PeerError(name + ' must be a list');
+    return v;
+}
+
+Object.assign(ops, {
+    async export_state() {
+        const sender_keys = [...senderKeys.m.entries()].map(([k, b]) => {
+            const bar = k.lastIndexOf('|');
+            return Object.assign(splitKey(k.slice(0, bar)), { group: k.slice(bar + 1), record: hex(b) });
+        });
+        return {
+            identity_key_pair: hex(new S.IdentityKeyPair(st.priv.getPublicKey(), st.priv).serialize()),
+            registration_id: st.regId,
+            device_id: st.deviceId,
+            name: st.local.name(),
+            sessions: [...st.sessions.m.entries()].map(([k, b]) => Object.assign(splitKey(k), { record: hex(b) })),
+            identities: [...st.identities.m.entries()].map(([k, pub]) =>
+                Object.assign(splitKey(k), { record: hex(pub.serialize()) })),
+            prekeys: idRecords(st.prekeys.m),
+            signed_prekeys: idRecords(st.signed.m),
+            kyber_prekeys: idRecords(st.kyber.m),
+            sender_keys,
+        };
+    },
+    async import_state(req) {
+        const pair = S.IdentityKeyPair.deserialize(hexField(req, 'identity_key_pair'));
+        const regId = req.registration_id || 0;
+        const deviceId = req.device_id || 1;
+        const s = {
+            priv: pair.privateKey,
+            regId,
+            deviceId,
+            local: S.ProtocolAddress.new(typeof req.name === 'string' ? req.name : 'local', deviceId),
+            sessions: new SessionStore(),
+            identities: new IdentityStore(pair.privateKey, regId),
+            prekeys: new PreKeyStore(),
+            signed: new SignedPreKeyStore(),
+            kyber: new KyberPreKeyStore(),
+        };
+        // Each record goes through the library's own parser before it is kept.
+        for (const e of entries(req, 'sessions')) {
+            await s.sessions.saveSession(address(e), S.SessionRecord.deserialize(hexField(e, 'record')));
+        }
+        for (const e of entries(req, 'identities')) {
+            await s.identities.saveIdentity(address(e), S.PublicKey.deserialize(hexField(e, 'record')));
+        }
+        for (const e of entries(req, 'prekeys')) {
+            await s.prekeys.savePreKey(e.id, S.PreKeyRecord.deserialize(hexField(e, 'record')));
+        }
+        for (const e of entries(req, 'signed_prekeys')) {
+            await s.signed.saveSignedPreKey(e.id, S.SignedPreKeyRecord.deserialize(hexField(e, 'record')));
+        }
+        for (const e of entries(req, 'kyber_prekeys')) {
+            await s.kyber.saveKyberPreKey(e.id, S.KyberPreKeyRecord.deserialize(hexField(e, 'record')));
+        }
+        const sks = [];
+        for (const e of entries(req, 'sender_keys')) {
+            sks.push([address(e), group(e), S.SenderKeyRecord.deserialize(hexField(e, 'record'))]);
+        }
+        st = s;
+        senderKeys.m.clear();
+        for (const [a, g, r] of sks) await senderKeys.saveSenderKey(a, g, r);
+        return {};
+    },
+});
+
 async function main() {
     const rl = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
     for await (const line of rl) {
@@ -706,7 +796,7 @@ async function main() {
             if (!st && !['init', 'xeddsa_sign', 'xeddsa_verify', 'shutdown', 'group_create', 'group_process',
                 'group_encrypt', 'group_decrypt', 'sender_key_record', 'fingerprint', 'ss_server_cert',
                 'ss_sender_cert', 'ss_cert_info', 'ss_validate', 'ss_split', 'dem_for_original', 'dem_parse',
-                'dem_from_plaintext_content', 'delete_sender_key'].includes(op)) {
+                'dem_from_plaintext_content', 'delete_sender_key', 'import_state'].includes(op)) {
                 throw new PeerError('not initialized');
             }
             res = await fn(req);

@@ -22,6 +22,7 @@
 package erasure
 
 import (
+	"encoding/binary"
 	"errors"
 	"slices"
 	"sync"
@@ -50,13 +51,17 @@ type Chunk struct {
 }
 
 // Encoder produces the chunks of one message.
+//
+// A copy of an Encoder value (c := *e) is an independent encoder that costs
+// no more than the struct whatever the message size: the value slices it
+// shares with e are never written once made, only replaced.
 type Encoder struct {
 	next uint32 // index of the next chunk Next returns (wraps at 2^32; chunk indexes wrap at 2^16)
 	// Before the first non-systematic chunk the encoder keeps the message
-	// values (points[j][x] = p_j(x)); afterwards the coefficients of each
-	// polynomial (coeffs[j][d] = coefficient of x^d), as SPQR does.
-	points [NumPolys][]uint16
-	coeffs *[NumPolys][]uint16
+	// values (vals[j][x] = p_j(x)); afterwards (polys set) the coefficients
+	// of each polynomial (vals[j][d] = coefficient of x^d), as SPQR does.
+	vals  [NumPolys][]uint16
+	polys bool
 }
 
 // NewEncoder returns an encoder for msg, whose first chunk has index 0.
@@ -68,11 +73,17 @@ func NewEncoder(msg []byte) (*Encoder, error) {
 		return nil, ErrTooLong
 	}
 	e := new(Encoder)
-	for j := range e.points {
-		e.points[j] = make([]uint16, 0, len(msg)/ChunkSize+1)
+	all := make([]uint16, len(msg)/2) // one allocation for all 16 polynomials
+	for j := range e.vals {
+		n := len(all) / NumPolys
+		if j < len(all)%NumPolys {
+			n++
+		}
+		e.vals[j] = all[:0:n]
+		all = all[n:]
 	}
 	for i := 0; i < len(msg)/2; i++ {
-		e.points[i%NumPolys] = append(e.points[i%NumPolys], uint16(msg[2*i])<<8|uint16(msg[2*i+1]))
+		e.vals[i%NumPolys] = append(e.vals[i%NumPolys], uint16(msg[2*i])<<8|uint16(msg[2*i+1]))
 	}
 	return e, nil
 }
@@ -101,18 +112,17 @@ func (e *Encoder) Chunk(idx uint16) Chunk {
 }
 
 func (e *Encoder) valueAt(j int, x uint16) uint16 {
-	if e.coeffs == nil {
-		if int(x) < len(e.points[j]) {
-			return e.points[j][x]
+	if !e.polys {
+		if int(x) < len(e.vals[j]) {
+			return e.vals[j][x]
 		}
 		tablesOnce.Do(initTables)
-		e.coeffs = new([NumPolys][]uint16)
 		for p := range NumPolys {
-			e.coeffs[p] = interpolateComplete(e.points[p])
+			e.vals[p] = interpolateComplete(e.vals[p]) // new slices: copies of e share the old ones
 		}
-		e.points = [NumPolys][]uint16{}
+		e.polys = true
 	}
-	return evaluate(e.coeffs[j], x)
+	return evaluate(e.vals[j], x)
 }
 
 // interpolateComplete returns the coefficients of the polynomial of degree
@@ -244,55 +254,78 @@ type EncoderState struct {
 // State returns the encoder's state for storage.
 func (e *Encoder) State() EncoderState {
 	s := EncoderState{Index: e.next}
-	src := &e.points
-	if e.coeffs != nil {
-		src = e.coeffs
-	}
 	total := 0
 	for j := range NumPolys {
-		total += 2 * len(src[j])
+		total += e.StateEntryLen(j)
 	}
 	buf := make([]byte, 0, total) // one allocation for all 16 entries
 	out := make([][]byte, NumPolys)
 	for j := range NumPolys {
 		start := len(buf)
-		for _, x := range src[j] {
-			buf = append(buf, byte(x>>8), byte(x))
-		}
+		buf = e.AppendStateEntry(buf, j)
 		out[j] = buf[start:len(buf):len(buf)]
 	}
-	if e.coeffs == nil {
-		s.Points = out
-	} else {
+	if e.polys {
 		s.Polys = out
+	} else {
+		s.Points = out
 	}
 	return s
+}
+
+// StateIsPolys reports whether State would set Polys (else Points).
+func (e *Encoder) StateIsPolys() bool { return e.polys }
+
+// StateEntryLen returns the length of entry j of State's Points or Polys.
+func (e *Encoder) StateEntryLen(j int) int { return 2 * len(e.vals[j]) }
+
+// AppendStateEntry appends entry j of State's Points or Polys to dst, as
+// State would make it, without making the others.
+func (e *Encoder) AppendStateEntry(dst []byte, j int) []byte {
+	src := e.vals[j]
+	n := len(dst)
+	dst = slices.Grow(dst, 2*len(src))[:n+2*len(src)]
+	out := dst[n:]
+	for i, x := range src {
+		binary.BigEndian.PutUint16(out[2*i:], x)
+	}
+	return dst
 }
 
 // NewEncoderFromState rebuilds an Encoder from a stored state. maxValues
 // bounds the number of 16-bit values per polynomial (a state can claim no
 // more than the message it was made for). Errors wrap ErrInvalidState.
 func NewEncoderFromState(s EncoderState, maxValues int) (*Encoder, error) {
-	e := &Encoder{next: s.Index}
+	e := new(Encoder)
+	if err := e.SetState(s, maxValues); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// SetState is NewEncoderFromState into e. On error e is unchanged.
+func (e *Encoder) SetState(s EncoderState, maxValues int) error {
 	var src [][]byte
-	var dst *[NumPolys][]uint16
+	var polys bool
 	switch {
 	case len(s.Points) == NumPolys && len(s.Polys) == 0:
-		src, dst = s.Points, &e.points
+		src = s.Points
 	case len(s.Points) == 0 && len(s.Polys) == NumPolys:
-		tablesOnce.Do(initTables)
-		e.coeffs = new([NumPolys][]uint16)
-		src, dst = s.Polys, e.coeffs
+		src, polys = s.Polys, true
 	default:
-		return nil, ErrInvalidState
+		return ErrInvalidState
 	}
 	total := 0
 	for _, b := range src {
-		if len(b)%2 != 0 || len(b)/2 > maxValues || (e.coeffs != nil && len(b) == 0) {
-			return nil, ErrInvalidState
+		if len(b)%2 != 0 || len(b)/2 > maxValues || (polys && len(b) == 0) {
+			return ErrInvalidState
 		}
 		total += len(b) / 2
 	}
+	if polys {
+		tablesOnce.Do(initTables)
+	}
+	*e = Encoder{next: s.Index, polys: polys}
 	all := make([]uint16, total) // one allocation; entries are never appended to
 	for j, b := range src {
 		v := all[: len(b)/2 : len(b)/2]
@@ -300,9 +333,9 @@ func NewEncoderFromState(s EncoderState, maxValues int) (*Encoder, error) {
 		for i := range v {
 			v[i] = uint16(b[2*i])<<8 | uint16(b[2*i+1])
 		}
-		dst[j] = v
+		e.vals[j] = v
 	}
-	return e, nil
+	return nil
 }
 
 // point is a received value p_j(x) = y.
@@ -324,6 +357,23 @@ func NewDecoder(msgLen int) (*Decoder, error) {
 		return nil, ErrTooLong
 	}
 	return &Decoder{ptsNeeded: msgLen / 2}, nil
+}
+
+// Clone returns a deep copy of d, in one allocation for all its points, with
+// room for one more point per polynomial (what one Add keeps at most).
+func (d *Decoder) Clone() *Decoder {
+	c := &Decoder{ptsNeeded: d.ptsNeeded, complete: d.complete}
+	total := 0
+	for j := range NumPolys {
+		total += len(d.pts[j]) + 1
+	}
+	all := make([]point, total)
+	for j, ps := range d.pts {
+		n := copy(all, ps)
+		c.pts[j] = all[: n : n+1]
+		all = all[n+1:]
+	}
+	return c
 }
 
 // necessary returns how many points polynomial j needs.
@@ -427,33 +477,67 @@ func (d *Decoder) State() DecoderState {
 	return s
 }
 
+// StateFields returns State's scalar fields.
+func (d *Decoder) StateFields() (ptsNeeded, polys uint32, isComplete bool) {
+	return uint32(d.ptsNeeded), NumPolys, d.complete
+}
+
+// StateEntryLen returns the length of entry j of State's Points.
+func (d *Decoder) StateEntryLen(j int) int { return 4 * len(d.pts[j]) }
+
+// AppendStateEntry appends entry j of State's Points to dst, as State would
+// make it, without making the others.
+func (d *Decoder) AppendStateEntry(dst []byte, j int) []byte {
+	ps := d.pts[j]
+	n := len(dst)
+	dst = slices.Grow(dst, 4*len(ps))[:n+4*len(ps)]
+	out := dst[n:]
+	for i, p := range ps {
+		binary.BigEndian.PutUint16(out[4*i:], p.x)
+		binary.BigEndian.PutUint16(out[4*i+2:], p.y)
+	}
+	return dst
+}
+
 // NewDecoderFromState rebuilds a Decoder from a stored state for a message of
 // msgLen bytes (the state must agree). Errors wrap ErrInvalidState.
 func NewDecoderFromState(s DecoderState, msgLen int) (*Decoder, error) {
-	if int(s.PtsNeeded) != msgLen/2 || len(s.Points) != NumPolys {
-		return nil, ErrInvalidState
-	}
-	d, err := NewDecoder(msgLen)
-	if err != nil {
+	d := new(Decoder)
+	if err := d.SetState(s, msgLen); err != nil {
 		return nil, err
 	}
-	d.complete = s.IsComplete
+	return d, nil
+}
+
+// SetState is NewDecoderFromState into d. On error d is unchanged.
+func (d *Decoder) SetState(s DecoderState, msgLen int) error {
+	if int(s.PtsNeeded) != msgLen/2 || len(s.Points) != NumPolys {
+		return ErrInvalidState
+	}
+	if msgLen%2 != 0 {
+		return ErrOddLength
+	}
+	if msgLen > MaxMessageSize || msgLen < 0 {
+		return ErrTooLong
+	}
+	c := Decoder{ptsNeeded: msgLen / 2, complete: s.IsComplete}
 	total := 0
 	for j, b := range s.Points {
 		// At most 2·necessary points are ever kept (systematic ones plus
 		// the ones that arrived while points were missing).
-		if len(b)%4 != 0 || len(b)/4 > 2*d.necessary(j)+1 {
-			return nil, ErrInvalidState
+		if len(b)%4 != 0 || len(b)/4 > 2*c.necessary(j)+1 {
+			return ErrInvalidState
 		}
 		total += len(b) / 4
 	}
 	all := make([]point, 0, total) // one allocation; each entry's capacity is capped
 	for j, b := range s.Points {
-		d.pts[j] = all[: 0 : len(b)/4]
+		c.pts[j] = all[: 0 : len(b)/4]
 		all = all[:cap(all)][len(b)/4:][:0]
 		for t := 0; t < len(b); t += 4 {
-			d.pts[j] = insertPoint(d.pts[j], point{uint16(b[t])<<8 | uint16(b[t+1]), uint16(b[t+2])<<8 | uint16(b[t+3])})
+			c.pts[j] = insertPoint(c.pts[j], point{uint16(b[t])<<8 | uint16(b[t+1]), uint16(b[t+2])<<8 | uint16(b[t+3])})
 		}
 	}
-	return d, nil
+	*d = c
+	return nil
 }

@@ -3,7 +3,7 @@ package ratchet
 import (
 	"encoding/binary"
 
-	"github.com/forwardsecret/signal/ratchet/internal/sha256kdf"
+	"github.com/forwardsecret/signal/internal/sha256kdf"
 )
 
 // Labels of Signal's key schedule (PROTOCOL.md, "Double Ratchet"). They are

@@ -10,8 +10,8 @@ import (
 	"slices"
 
 	"github.com/forwardsecret/signal/curve"
+	"github.com/forwardsecret/signal/internal/sha256kdf"
 	"github.com/forwardsecret/signal/ratchet"
-	"github.com/forwardsecret/signal/ratchet/internal/sha256kdf"
 )
 
 // The construction (Double Ratchet specification, section 4).

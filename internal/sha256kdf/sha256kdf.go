@@ -1,7 +1,7 @@
 // Package sha256kdf is the allocation-free HMAC-SHA256 (RFC 2104) and
 // HKDF-SHA256 (RFC 5869) and the Double Ratchet chain step (KDF_CK) that
-// package ratchet and its header-encryption suite, package ratchet/he,
-// share.
+// package ratchet, its header-encryption suite (package ratchet/he) and
+// package spqr share.
 //
 // HMAC and HKDF are written out here rather than taken from crypto/hmac and
 // crypto/hkdf because those allocate on every key change (six and about two
@@ -56,7 +56,7 @@ func (k *KDF) Init() {
 	h := sha256.New()
 	hs, ok := h.(hashState)
 	if !ok {
-		panic("ratchet: crypto/sha256 digest cannot save its state") // checked by tests
+		panic("sha256kdf: crypto/sha256 digest cannot save its state") // checked by tests
 	}
 	k.h, k.hs = h, hs
 }
@@ -77,14 +77,14 @@ func (k *KDF) setKey(key []byte) {
 		k.ost, err = k.hs.AppendBinary(k.ostB[:0])
 	}
 	if err != nil {
-		panic("ratchet: saving a SHA-256 state failed: " + err.Error()) // unreachable
+		panic("sha256kdf: saving a SHA-256 state failed: " + err.Error()) // unreachable
 	}
 }
 
 // keyedStart begins an HMAC under the key of the last setKey.
 func (k *KDF) keyedStart() {
 	if err := k.hs.UnmarshalBinary(k.ist); err != nil {
-		panic("ratchet: restoring a SHA-256 state failed: " + err.Error()) // unreachable
+		panic("sha256kdf: restoring a SHA-256 state failed: " + err.Error()) // unreachable
 	}
 }
 
@@ -93,7 +93,7 @@ func (k *KDF) keyedStart() {
 func (k *KDF) keyedEnd(out []byte) {
 	inner := k.h.Sum(k.inner[:0])
 	if err := k.hs.UnmarshalBinary(k.ost); err != nil {
-		panic("ratchet: restoring a SHA-256 state failed: " + err.Error()) // unreachable
+		panic("sha256kdf: restoring a SHA-256 state failed: " + err.Error()) // unreachable
 	}
 	k.h.Write(inner)
 	k.h.Sum(out[:0])

@@ -79,3 +79,33 @@ func BenchmarkParseMessage(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkStateCodec measures MarshalBinary and ParseState of both sides'
+// states in mid-conversation (what a session record's encode and decode
+// spend on SPQR).
+func BenchmarkStateCodec(b *testing.B) {
+	a, c := warmPair(b)
+	for _, s := range []struct {
+		name string
+		st   *State
+	}{{"alice", a}, {"bob", c}} {
+		raw, _ := s.st.MarshalBinary()
+		b.Run("marshal/"+s.name, func(b *testing.B) {
+			b.ReportAllocs()
+			b.ReportMetric(float64(len(raw)), "state-B")
+			cputime.ThreadLoop(b, func() {
+				if _, err := s.st.MarshalBinary(); err != nil {
+					b.Fatal(err)
+				}
+			})
+		})
+		b.Run("parse/"+s.name, func(b *testing.B) {
+			b.ReportAllocs()
+			cputime.ThreadLoop(b, func() {
+				if _, err := ParseState(raw); err != nil {
+					b.Fatal(err)
+				}
+			})
+		})
+	}
+}

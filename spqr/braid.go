@@ -103,29 +103,39 @@ type epochSecret struct {
 	secret []byte
 }
 
-// send moves the state for one outgoing message and returns the message
-// (without its chain index) and, when this message creates an epoch, the
-// epoch secret.
-func (b *braid) send() (Message, *epochSecret, error) {
+// with returns a shallow copy of b for a step to change. The copy shares
+// b's byte slices, encoder and decoder: a step replaces them (or clones the
+// encoder or decoder before advancing it) and never writes into them, so
+// the States that hold b keep it as it was.
+func (b *braid) with() *braid {
+	n := *b
+	return &n
+}
+
+// send returns the state after one outgoing message (b itself when the
+// message changes nothing), the message (without its chain index) and, when
+// this message creates an epoch, the epoch secret. b is not changed.
+func (b *braid) send() (*braid, Message, *epochSecret, error) {
 	m := Message{Epoch: b.epoch, Type: TypeNone}
 	var es *epochSecret
 	switch b.kind {
 	case kindKeysUnsampled:
 		dk, err := mlkem768.GenerateKey()
 		if err != nil {
-			return m, nil, err
+			return nil, m, nil, err
 		}
 		hdr := dk.Header()
+		b = b.with()
 		b.ek, b.dk = dk.EncapsulationKey(), dk.Bytes()
 		b.enc = newEncoder(append(hdr, b.auth.macHeader(b.epoch, hdr)...))
 		b.kind = kindKeysSampled
 		m.Type, m.Chunk = TypeHdr, b.enc.Next()
 	case kindKeysSampled:
-		m.Type, m.Chunk = TypeHdr, b.enc.Next()
+		b = b.withNextChunk(&m, TypeHdr)
 	case kindHeaderSent:
-		m.Type, m.Chunk = TypeEk, b.enc.Next()
+		b = b.withNextChunk(&m, TypeEk)
 	case kindCt1Received:
-		m.Type, m.Chunk = TypeEkCt1Ack, b.enc.Next()
+		b = b.withNextChunk(&m, TypeEkCt1Ack)
 	case kindEkSentCt1Received:
 		m.Type = TypeCt1Ack
 	case kindNoHeaderReceived, kindCt1Acknowledged:
@@ -134,9 +144,10 @@ func (b *braid) send() (Message, *epochSecret, error) {
 		// Encapsulate to the header: this creates the epoch secret.
 		ct1, st, ss, err := mlkem768.Encapsulate1(b.hdr)
 		if err != nil {
-			return m, nil, err
+			return nil, m, nil, err
 		}
 		secret := sckaKey(ss, b.epoch)
+		b = b.with()
 		b.auth.update(b.epoch, secret)
 		b.es, b.ct1 = st.Bytes(), ct1
 		b.enc = newEncoder(ct1)
@@ -144,33 +155,54 @@ func (b *braid) send() (Message, *epochSecret, error) {
 		m.Type, m.Chunk = TypeCt1, b.enc.Next()
 		es = &epochSecret{epoch: b.epoch, secret: secret}
 	case kindCt1Sampled, kindEkReceivedCt1Sampled:
-		m.Type, m.Chunk = TypeCt1, b.enc.Next()
+		b = b.withNextChunk(&m, TypeCt1)
 	case kindCt2Sampled:
-		m.Type, m.Chunk = TypeCt2, b.enc.Next()
+		b = b.withNextChunk(&m, TypeCt2)
 	default:
-		return m, nil, ErrStateDecode
+		return nil, m, nil, ErrStateDecode
 	}
-	return m, es, nil
+	return b, m, es, nil
 }
 
-// recv moves the state for one incoming message and returns the epoch
-// secret when this message completes an epoch.
-func (b *braid) recv(m *Message) (*epochSecret, error) {
+// withNextChunk returns a copy of b whose encoder (a copy too, in the same
+// allocation) has given the next chunk, which it puts in m with type t.
+func (b *braid) withNextChunk(m *Message, t MessageType) *braid {
+	n := &struct {
+		b   braid
+		enc erasure.Encoder
+	}{b: *b, enc: *b.enc} // a copy of an Encoder value advances independently
+	n.b.enc = &n.enc
+	m.Type, m.Chunk = t, n.enc.Next()
+	return &n.b
+}
+
+// withChunk returns a copy of b whose decoder holds chunk c too.
+func (b *braid) withChunk(c erasure.Chunk) *braid {
+	b = b.with()
+	b.dec = b.dec.Clone()
+	b.dec.Add(c)
+	return b
+}
+
+// recv returns the state after one incoming message (b itself when the
+// message changes nothing) and the epoch secret when this message completes
+// an epoch. b is not changed.
+func (b *braid) recv(m *Message) (*braid, *epochSecret, error) {
 	if m.Epoch > b.epoch {
 		if b.kind == kindCt2Sampled && m.Epoch == b.epoch+1 {
 			// The peer decapsulated: next epoch, roles swap.
-			*b = braid{kind: kindKeysUnsampled, epoch: b.epoch + 1, auth: b.auth}
-			return nil, nil
+			return &braid{kind: kindKeysUnsampled, epoch: b.epoch + 1, auth: b.auth}, nil, nil
 		}
-		return nil, epochError(m.Epoch)
+		return nil, nil, epochError(m.Epoch)
 	}
 	if m.Epoch < b.epoch {
-		return nil, nil // late message from an earlier epoch: nothing to do
+		return b, nil, nil // late message from an earlier epoch: nothing to do
 	}
 	switch b.kind {
 	case kindKeysSampled:
 		if m.Type == TypeCt1 {
 			// The peer has our header: start sending ek, collect ct1.
+			b = b.with()
 			b.dec = newDecoder(ct1MsgSize)
 			b.dec.Add(m.Chunk)
 			b.enc = newEncoder(b.ek)
@@ -179,7 +211,7 @@ func (b *braid) recv(m *Message) (*epochSecret, error) {
 		}
 	case kindHeaderSent:
 		if m.Type == TypeCt1 {
-			b.dec.Add(m.Chunk)
+			b = b.withChunk(m.Chunk)
 			if ct1, ok := b.dec.Message(); ok {
 				b.ct1, b.dec = ct1, nil
 				b.kind = kindCt1Received
@@ -187,6 +219,7 @@ func (b *braid) recv(m *Message) (*epochSecret, error) {
 		}
 	case kindCt1Received:
 		if m.Type == TypeCt2 {
+			b = b.with()
 			b.dec = newDecoder(ct2MsgSize)
 			b.dec.Add(m.Chunk)
 			b.enc = nil
@@ -194,18 +227,18 @@ func (b *braid) recv(m *Message) (*epochSecret, error) {
 		}
 	case kindEkSentCt1Received:
 		if m.Type == TypeCt2 {
-			b.dec.Add(m.Chunk)
+			b = b.withChunk(m.Chunk)
 			if msg, ok := b.dec.Message(); ok {
 				return b.finishEpoch(msg)
 			}
 		}
 	case kindNoHeaderReceived:
 		if m.Type == TypeHdr {
-			b.dec.Add(m.Chunk)
+			b = b.withChunk(m.Chunk)
 			if msg, ok := b.dec.Message(); ok {
 				hdr, tag := msg[:mlkem768.HeaderSize], msg[mlkem768.HeaderSize:]
 				if err := b.auth.verify(labelMACHeader, b.epoch, hdr, tag); err != nil {
-					return nil, err
+					return nil, nil, err
 				}
 				b.hdr = hdr
 				b.dec = newDecoder(ekMsgSize)
@@ -219,15 +252,18 @@ func (b *braid) recv(m *Message) (*epochSecret, error) {
 			ack = true
 		case TypeEk:
 		default:
-			return nil, nil
+			return b, nil, nil
 		}
-		b.dec.Add(m.Chunk)
+		b = b.withChunk(m.Chunk)
 		if ek, ok := b.dec.Message(); ok {
 			if err := mlkem768.CheckEncapsulationKey(b.hdr, ek); err != nil {
-				return nil, ErrErroneousData
+				return nil, nil, ErrErroneousData
 			}
 			if ack || b.kind == kindCt1Acknowledged {
-				return nil, b.sendCt2(ek)
+				if err := b.sendCt2(ek); err != nil {
+					return nil, nil, err
+				}
+				return b, nil, nil
 			}
 			b.ek, b.hdr, b.dec = ek, nil, nil
 			b.kind = kindEkReceivedCt1Sampled // keeps the ct1 encoder
@@ -237,17 +273,20 @@ func (b *braid) recv(m *Message) (*epochSecret, error) {
 		}
 	case kindEkReceivedCt1Sampled:
 		if m.Type == TypeCt1Ack || m.Type == TypeEkCt1Ack {
-			return nil, b.sendCt2(b.ek)
+			b = b.with()
+			if err := b.sendCt2(b.ek); err != nil {
+				return nil, nil, err
+			}
 		}
 	case kindKeysUnsampled, kindHeaderReceived, kindCt2Sampled:
 	default:
-		return nil, ErrStateDecode
+		return nil, nil, ErrStateDecode
 	}
-	return nil, nil
+	return b, nil, nil
 }
 
 // sendCt2 finishes the encapsulation with the peer's ek and starts sending
-// ct2 || MAC.
+// ct2 || MAC. b must be a step's own copy (see with).
 func (b *braid) sendCt2(ek []byte) error {
 	st, err := mlkem768.ParseEncapsulationState(b.es)
 	if err != nil {
@@ -263,23 +302,23 @@ func (b *braid) sendCt2(ek []byte) error {
 }
 
 // finishEpoch decapsulates ct1 || ct2, checks the MAC and moves to the next
-// epoch as the ciphertext sender.
-func (b *braid) finishEpoch(msg []byte) (*epochSecret, error) {
+// epoch as the ciphertext sender. b must be a step's own copy (see with).
+func (b *braid) finishEpoch(msg []byte) (*braid, *epochSecret, error) {
 	ct2, tag := msg[:mlkem768.Ciphertext2Size], msg[mlkem768.Ciphertext2Size:]
 	dk, err := mlkem768.ParseDecapsulationKey(b.dk)
 	if err != nil {
-		return nil, ErrStateDecode
+		return nil, nil, ErrStateDecode
 	}
 	ss, err := dk.Decapsulate(b.ct1, ct2)
 	if err != nil {
-		return nil, ErrStateDecode
+		return nil, nil, ErrStateDecode
 	}
 	secret := sckaKey(ss, b.epoch)
 	b.auth.update(b.epoch, secret)
 	if err := b.auth.verify(labelMACCiphertext, b.epoch, append(append([]byte{}, b.ct1...), ct2...), tag); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	es := &epochSecret{epoch: b.epoch, secret: secret}
 	*b = braid{kind: kindNoHeaderReceived, epoch: b.epoch + 1, auth: b.auth, dec: newDecoder(hdrMsgSize)}
-	return es, nil
+	return b, es, nil
 }

@@ -33,7 +33,7 @@ type layout struct {
 	decMsg   int // size of the message the decoder collects
 }
 
-var layouts = map[stateKind]layout{
+var layouts = [...]layout{
 	kindKeysUnsampled:        {},
 	kindKeysSampled:          {uc: []byteField{fEK, fDK}, sizes: []int{ekMsgSize, mlkem768.DecapsulationKeySize}, encField: 2, encMsg: hdrMsgSize},
 	kindHeaderSent:           {uc: []byteField{fDK}, sizes: []int{mlkem768.DecapsulationKeySize}, encField: 2, encMsg: ekMsgSize, decField: 3, decMsg: ct1MsgSize},
@@ -62,13 +62,43 @@ func (b *braid) field(f byteField) *[]byte {
 	}
 }
 
+// size returns the length of the V1State message body.
+func (b *braid) size() int { return sizeMessage(protowire.Number(b.kind), b.chunkedSize()) }
+
+// chunkedSize is the size of the V1State case's message: the unchunked state
+// and the encoder or decoder.
+func (b *braid) chunkedSize() int {
+	l := &layouts[b.kind]
+	n := sizeMessage(1, b.unchunkedSize())
+	if l.encField != 0 {
+		n += sizeMessage(l.encField, encoderSize(b.enc))
+	}
+	if l.decField != 0 {
+		n += sizeMessage(l.decField, decoderSize(b.dec))
+	}
+	return n
+}
+
+func (b *braid) unchunkedSize() int {
+	l := &layouts[b.kind]
+	n := sizeVarintField(1, b.epoch) + sizeMessage(2, b.auth.size())
+	for i, f := range l.uc {
+		n += sizeBytesField(protowire.Number(3+i), len(*b.field(f)))
+	}
+	return n
+}
+
+func (a *authenticator) size() int {
+	return sizeBytesField(1, len(a.rootKey)) + sizeBytesField(2, len(a.macKey))
+}
+
 // appendProto appends the V1State message body.
 func (b *braid) appendProto(dst []byte) []byte {
-	l := layouts[b.kind]
-	return appendMessage(dst, protowire.Number(b.kind), func(c []byte) []byte {
-		c = appendMessage(c, 1, func(u []byte) []byte {
+	l := &layouts[b.kind]
+	return appendMessage(dst, protowire.Number(b.kind), b.chunkedSize(), func(c []byte) []byte {
+		c = appendMessage(c, 1, b.unchunkedSize(), func(u []byte) []byte {
 			u = appendVarintField(u, 1, b.epoch)
-			u = appendMessage(u, 2, func(a []byte) []byte {
+			u = appendMessage(u, 2, b.auth.size(), func(a []byte) []byte {
 				a = appendBytesField(a, 1, b.auth.rootKey)
 				return appendBytesField(a, 2, b.auth.macKey)
 			})
@@ -81,43 +111,70 @@ func (b *braid) appendProto(dst []byte) []byte {
 		for num := protowire.Number(2); num <= 3; num++ {
 			switch num {
 			case l.encField:
-				c = appendMessage(c, num, func(e []byte) []byte { return appendEncoder(e, b.enc) })
+				c = appendMessage(c, num, encoderSize(b.enc), func(e []byte) []byte { return appendEncoder(e, b.enc) })
 			case l.decField:
-				c = appendMessage(c, num, func(d []byte) []byte { return appendDecoder(d, b.dec) })
+				c = appendMessage(c, num, decoderSize(b.dec), func(d []byte) []byte { return appendDecoder(d, b.dec) })
 			}
 		}
 		return c
 	})
 }
 
-func appendEncoder(dst []byte, e *erasure.Encoder) []byte {
-	s := e.State()
-	dst = appendVarintField(dst, 1, uint64(s.Index))
-	for _, p := range s.Points {
-		dst = appendRepeatedBytes(dst, 2, p)
+// encoderNum is the field of the encoder's entries: Points (2) or Polys (3).
+func encoderNum(e *erasure.Encoder) protowire.Number {
+	if e.StateIsPolys() {
+		return 3
 	}
-	for _, p := range s.Polys {
-		dst = appendRepeatedBytes(dst, 3, p)
+	return 2
+}
+
+func encoderSize(e *erasure.Encoder) int {
+	n := sizeVarintField(1, uint64(e.NextIndex()))
+	num := encoderNum(e)
+	for j := range erasure.NumPolys {
+		n += sizeMessage(num, e.StateEntryLen(j))
+	}
+	return n
+}
+
+func appendEncoder(dst []byte, e *erasure.Encoder) []byte {
+	dst = appendVarintField(dst, 1, uint64(e.NextIndex()))
+	num := encoderNum(e)
+	for j := range erasure.NumPolys {
+		dst = appendMessage(dst, num, e.StateEntryLen(j), func(v []byte) []byte { return e.AppendStateEntry(v, j) })
 	}
 	return dst
 }
 
-func appendDecoder(dst []byte, d *erasure.Decoder) []byte {
-	s := d.State()
-	dst = appendVarintField(dst, 1, uint64(s.PtsNeeded))
-	dst = appendVarintField(dst, 2, uint64(s.Polys))
-	for _, p := range s.Points {
-		dst = appendRepeatedBytes(dst, 3, p)
+func decoderSize(d *erasure.Decoder) int {
+	ptsNeeded, polys, isComplete := d.StateFields()
+	n := sizeVarintField(1, uint64(ptsNeeded)) + sizeVarintField(2, uint64(polys))
+	for j := range erasure.NumPolys {
+		n += sizeMessage(3, d.StateEntryLen(j))
 	}
-	if s.IsComplete {
+	if isComplete {
+		n += sizeVarintField(4, 1)
+	}
+	return n
+}
+
+func appendDecoder(dst []byte, d *erasure.Decoder) []byte {
+	ptsNeeded, polys, isComplete := d.StateFields()
+	dst = appendVarintField(dst, 1, uint64(ptsNeeded))
+	dst = appendVarintField(dst, 2, uint64(polys))
+	for j := range erasure.NumPolys {
+		dst = appendMessage(dst, 3, d.StateEntryLen(j), func(v []byte) []byte { return d.AppendStateEntry(v, j) })
+	}
+	if isComplete {
 		dst = appendVarintField(dst, 4, 1)
 	}
 	return dst
 }
 
-// parseBraid parses a V1State message.
-func parseBraid(buf []byte) (*braid, error) {
-	b := new(braid)
+// parseBraid parses a V1State message into b, with its encoder and decoder
+// in enc and dec (room the caller allocated with b).
+func parseBraid(buf []byte, b *braid, enc *erasure.Encoder, dec *erasure.Decoder) error {
+	*b = braid{}
 	var inner []byte
 	err := walk(buf, func(f pfield) error {
 		if f.num >= 1 && f.num <= 11 {
@@ -130,7 +187,7 @@ func parseBraid(buf []byte) (*braid, error) {
 		return nil
 	})
 	if err != nil || b.kind == 0 {
-		return nil, ErrStateDecode
+		return ErrStateDecode
 	}
 	l := layouts[b.kind]
 	var uc, encB, decB []byte
@@ -151,7 +208,7 @@ func parseBraid(buf []byte) (*braid, error) {
 		return err
 	})
 	if err != nil || !haveUC {
-		return nil, ErrStateDecode
+		return ErrStateDecode
 	}
 	var haveAuth bool
 	err = walk(uc, func(f pfield) error {
@@ -181,34 +238,37 @@ func parseBraid(buf []byte) (*braid, error) {
 		return err
 	})
 	if err != nil || !haveAuth || len(b.auth.rootKey) != 32 || len(b.auth.macKey) != 32 || b.epoch == 0 {
-		return nil, ErrStateDecode
+		return ErrStateDecode
 	}
 	for i, f := range l.uc {
 		if len(*b.field(f)) != l.sizes[i] {
-			return nil, ErrStateDecode
+			return ErrStateDecode
 		}
 	}
 	if l.encField != 0 {
 		if !haveEnc {
-			return nil, ErrStateDecode
+			return ErrStateDecode
 		}
-		if b.enc, err = parseEncoder(encB, l.encMsg); err != nil {
-			return nil, err
+		if err := parseEncoder(encB, l.encMsg, enc); err != nil {
+			return err
 		}
+		b.enc = enc
 	}
 	if l.decField != 0 {
 		if !haveDec {
-			return nil, ErrStateDecode
+			return ErrStateDecode
 		}
-		if b.dec, err = parseDecoder(decB, l.decMsg); err != nil {
-			return nil, err
+		if err := parseDecoder(decB, l.decMsg, dec); err != nil {
+			return err
 		}
+		b.dec = dec
 	}
-	return b, nil
+	return nil
 }
 
-func parseEncoder(buf []byte, msgLen int) (*erasure.Encoder, error) {
-	var s erasure.EncoderState
+func parseEncoder(buf []byte, msgLen int, e *erasure.Encoder) error {
+	var points, polys [erasure.NumPolys + 1][]byte
+	s := erasure.EncoderState{Points: points[:0], Polys: polys[:0]}
 	err := walk(buf, func(f pfield) error {
 		var err error
 		var v []byte
@@ -227,18 +287,15 @@ func parseEncoder(buf []byte, msgLen int) (*erasure.Encoder, error) {
 		}
 		return err
 	})
-	if err != nil {
-		return nil, ErrStateDecode
+	if err != nil || e.SetState(s, (msgLen+erasure.ChunkSize-1)/erasure.ChunkSize) != nil {
+		return ErrStateDecode
 	}
-	e, err := erasure.NewEncoderFromState(s, (msgLen+erasure.ChunkSize-1)/erasure.ChunkSize)
-	if err != nil {
-		return nil, ErrStateDecode
-	}
-	return e, nil
+	return nil
 }
 
-func parseDecoder(buf []byte, msgLen int) (*erasure.Decoder, error) {
-	var s erasure.DecoderState
+func parseDecoder(buf []byte, msgLen int, d *erasure.Decoder) error {
+	var points [erasure.NumPolys + 1][]byte
+	s := erasure.DecoderState{Points: points[:0]}
 	err := walk(buf, func(f pfield) error {
 		var err error
 		var v uint64
@@ -260,12 +317,8 @@ func parseDecoder(buf []byte, msgLen int) (*erasure.Decoder, error) {
 		}
 		return err
 	})
-	if err != nil {
-		return nil, ErrStateDecode
+	if err != nil || d.SetState(s, msgLen) != nil {
+		return ErrStateDecode
 	}
-	d, err := erasure.NewDecoderFromState(s, msgLen)
-	if err != nil {
-		return nil, ErrStateDecode
-	}
-	return d, nil
+	return nil
 }

@@ -1,8 +1,8 @@
 package spqr
 
 import (
-	"bytes"
 	"encoding/binary"
+	"slices"
 )
 
 // Chain limits (SPQR's ChainParams defaults, the same as libsignal's
@@ -19,6 +19,8 @@ const (
 	epochsKeptBeforeSend = 1
 	// keyHistoryEntry is the size of a stored skipped key: be32 index || key.
 	keyHistoryEntry = 4 + 32
+	// preallocKeys bounds the room a step reserves for new skipped keys.
+	preallocKeys = DefaultMaxOutOfOrderKeys
 )
 
 // ChainParams tunes the chain. Zero values mean the defaults; they are
@@ -58,6 +60,9 @@ func (p ChainParams) trimSize() int { return int(p.maxOOO())*11/10 + 1 }
 
 // chainDir is one direction of one epoch: a counter, the next chain key and
 // the skipped keys (a flat list of be32 index || 32-byte key).
+//
+// The byte slices are shared between the States of a conversation (see
+// newStep): a step replaces them and never writes into them.
 type chainDir struct {
 	ctr  uint32
 	next []byte // 32 bytes, or empty once the epoch can no longer send
@@ -129,7 +134,9 @@ func (d *chainDir) stepKey() (uint32, []byte, error) {
 		return 0, nil, ErrChainNotAvailable
 	}
 	d.ctr++
-	out := kdf(zeroSalt[:], d.next, string(be32(d.ctr))+labelChainNext, 64)
+	var ctr [4]byte
+	binary.BigEndian.PutUint32(ctr[:], d.ctr)
+	out := kdfWith(zeroSalt[:], d.next, ctr[:], labelChainNext, 64)
 	d.next = out[:32]
 	return d.ctr, out[32:], nil
 }
@@ -189,7 +196,17 @@ func (d *chainDir) key(epoch uint64, at uint32, p ChainParams, maxSteps uint32) 
 	steps := at - d.ctr
 	if uint64(at) > uint64(d.ctr)+maxOOO {
 		// Every key we hold is about to become too old.
-		d.prev = d.prev[:0]
+		d.prev = nil
+	}
+	owned := false
+	if at > d.ctr+1 {
+		// The skipped keys go to a new list: d.prev may be shared. Room
+		// for those that will be kept (a stored state's limits are not
+		// trusted for the size: appends grow it past that).
+		keep := min(uint64(steps-1), maxOOO, preallocKeys)
+		prev := make([]byte, len(d.prev), uint64(len(d.prev))+keep*keyHistoryEntry)
+		copy(prev, d.prev)
+		d.prev, owned = prev, true
 	}
 	for at > d.ctr+1 {
 		idx, k, err := d.stepKey()
@@ -197,23 +214,24 @@ func (d *chainDir) key(epoch uint64, at uint32, p ChainParams, maxSteps uint32) 
 			return nil, 0, err
 		}
 		if uint64(idx)+maxOOO >= uint64(at) {
-			d.prev = append(append(d.prev, be32(idx)...), k...)
+			d.prev = append(binary.BigEndian.AppendUint32(d.prev, idx), k...)
 		}
 	}
-	d.trim(p)
+	d.trim(p, owned)
 	_, k, err := d.stepKey()
 	return k, steps, err
 }
 
-// takeOld returns and forgets a skipped key.
+// takeOld returns and forgets a skipped key. The list without it is a new
+// one: d.prev may be shared.
 func (d *chainDir) takeOld(epoch uint64, at uint32, p ChainParams) ([]byte, error) {
 	if uint64(at)+uint64(p.maxOOO()) < uint64(d.ctr) {
 		return nil, &KeyError{Err: ErrKeyTrimmed, Epoch: epoch, Index: at, Limit: p.maxOOO()}
 	}
-	want := be32(at)
 	for i := 0; i+keyHistoryEntry <= len(d.prev); i += keyHistoryEntry {
-		if bytes.Equal(d.prev[i:i+4], want) {
+		if binary.BigEndian.Uint32(d.prev[i:]) == at {
 			k := append([]byte{}, d.prev[i+4:i+keyHistoryEntry]...)
+			d.prev = slices.Clone(d.prev)
 			d.removeAt(i)
 			return k, nil
 		}
@@ -221,8 +239,9 @@ func (d *chainDir) takeOld(epoch uint64, at uint32, p ChainParams) ([]byte, erro
 	return nil, &KeyError{Err: ErrKeyAlreadyRequested, Epoch: epoch, Index: at}
 }
 
-// removeAt drops the entry at byte offset i by moving the last entry into
-// its place (SPQR's order, so stored histories stay byte-identical).
+// removeAt drops the entry at byte offset i of d.prev, which must not be
+// shared, by moving the last entry into its place (SPQR's order, so stored
+// histories stay byte-identical).
 func (d *chainDir) removeAt(i int) {
 	last := len(d.prev) - keyHistoryEntry
 	if i < last {
@@ -232,8 +251,9 @@ func (d *chainDir) removeAt(i int) {
 }
 
 // trim drops keys older than ctr - maxOOO once the history has grown past
-// trimSize keys.
-func (d *chainDir) trim(p ChainParams) {
+// trimSize keys. owned says whether d.prev is this step's own list; if not,
+// trim copies it before removing anything.
+func (d *chainDir) trim(p ChainParams, owned bool) {
 	if len(d.prev) < p.trimSize()*keyHistoryEntry {
 		return
 	}
@@ -243,6 +263,9 @@ func (d *chainDir) trim(p ChainParams) {
 	horizon := d.ctr - p.maxOOO()
 	for i := 0; i+keyHistoryEntry <= len(d.prev); {
 		if binary.BigEndian.Uint32(d.prev[i:]) < horizon {
+			if !owned {
+				d.prev, owned = slices.Clone(d.prev), true
+			}
 			d.removeAt(i)
 		} else {
 			i += keyHistoryEntry

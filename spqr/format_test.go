@@ -23,10 +23,11 @@ func TestNoSecretsInFmt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := parseState(sent.raw)
+	ps, err := parseState(mustMarshal(t, sent))
 	if err != nil {
 		t.Fatal(err)
 	}
+	st := ps.st
 	if st.chain == nil || st.braid == nil || len(st.braid.dk) == 0 || st.vn == nil {
 		t.Fatalf("state after Send: chain %v, braid %v, negotiating %v", st.chain != nil, st.braid != nil, st.vn != nil)
 	}

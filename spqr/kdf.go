@@ -1,11 +1,13 @@
 package spqr
 
 import (
-	"crypto/hkdf"
 	"crypto/hmac"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/binary"
+	"sync"
+
+	"github.com/forwardsecret/signal/internal/sha256kdf"
 )
 
 // Labels (the "info" strings of SPQR's HKDF and HMAC calls).
@@ -21,17 +23,35 @@ const (
 
 var zeroSalt [32]byte
 
-// kdf is HKDF-SHA256 (RFC 5869). Lengths here are at most 96 bytes, far
-// below HKDF's limit, so it cannot fail.
-func kdf(salt, ikm []byte, info string, n int) []byte {
-	out, err := hkdf.Key(sha256.New, ikm, salt, info, n)
-	if err != nil {
-		panic("spqr: hkdf: " + err.Error()) // unreachable: n <= 255·32
-	}
+// kdfScratch is a reusable HKDF and room for an info string, so that kdf
+// allocates only its output.
+type kdfScratch struct {
+	k    sha256kdf.KDF
+	info [96]byte
+}
+
+var kdfPool = sync.Pool{New: func() any {
+	s := new(kdfScratch)
+	s.k.Init()
+	return s
+}}
+
+// kdf is HKDF-SHA256 (RFC 5869) of n <= 96 bytes (far below HKDF's limit,
+// so it cannot fail) with info label.
+func kdf(salt, ikm []byte, label string, n int) []byte {
+	return kdfWith(salt, ikm, nil, label, n)
+}
+
+// kdfWith is kdf with info prefix || label.
+func kdfWith(salt, ikm, prefix []byte, label string, n int) []byte {
+	out := make([]byte, n)
+	s := kdfPool.Get().(*kdfScratch)
+	info := append(append(s.info[:0], prefix...), label...)
+	s.k.HKDF(out, salt, ikm, info)
+	kdfPool.Put(s)
 	return out
 }
 
-func be32(v uint32) []byte { return binary.BigEndian.AppendUint32(nil, v) }
 func be64(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, v) }
 
 // authenticator is the Braid's MAC state: a root key that absorbs every

@@ -71,11 +71,14 @@ func (p pfield) sub() ([]byte, error) {
 	return p.b, nil
 }
 
+// bytes returns a bytes field's value, aliasing the message: parseState
+// parses its own copy of the stored state, and a state never writes into
+// its byte fields. The capacity is capped, so an append copies.
 func (p pfield) bytes() ([]byte, error) {
 	if p.typ != protowire.BytesType {
 		return nil, ErrStateDecode
 	}
-	return append([]byte(nil), p.b...), nil // never alias the input
+	return p.b[:len(p.b):len(p.b)], nil
 }
 
 func appendVarintField(b []byte, num protowire.Number, v uint64) []byte {
@@ -99,17 +102,37 @@ func appendRepeatedBytes(b []byte, num protowire.Number, v []byte) []byte {
 	return protowire.AppendBytes(b, v)
 }
 
-// appendMessage writes a sub-message that f appends in place: it reserves
-// one length byte and moves the body if the length needs more.
-func appendMessage(b []byte, num protowire.Number, f func([]byte) []byte) []byte {
+// appendMessage writes a sub-message of size bytes (its exact encoded
+// length, from the size methods) that f appends.
+func appendMessage(b []byte, num protowire.Number, size int, f func([]byte) []byte) []byte {
 	b = protowire.AppendTag(b, num, protowire.BytesType)
+	b = protowire.AppendVarint(b, uint64(size))
 	at := len(b)
-	b = f(append(b, 0))
-	n := len(b) - at - 1
-	if sz := protowire.SizeVarint(uint64(n)); sz > 1 {
-		b = append(b, make([]byte, sz-1)...)
-		copy(b[at+sz:], b[at+1:at+1+n])
+	b = f(b)
+	if len(b)-at != size {
+		panic("spqr: internal error: message size mismatch") // the size methods mirror the appenders; tests check every state kind
 	}
-	protowire.AppendVarint(b[:at], uint64(n))
 	return b
+}
+
+// Sizes of what the append functions above write.
+
+func sizeVarintField(num protowire.Number, v uint64) int {
+	if v == 0 {
+		return 0
+	}
+	return protowire.SizeTag(num) + protowire.SizeVarint(v)
+}
+
+func sizeBytesField(num protowire.Number, n int) int {
+	if n == 0 {
+		return 0
+	}
+	return sizeMessage(num, n)
+}
+
+// sizeMessage is the size of a sub-message or repeated bytes field (written
+// even when empty) of n bytes.
+func sizeMessage(num protowire.Number, n int) int {
+	return protowire.SizeTag(num) + protowire.SizeBytes(n)
 }

@@ -30,6 +30,8 @@
 // ML-KEM Braid Protocol", https://signal.org/docs/specifications/mlkembraid/.
 package spqr
 
+import "slices"
+
 // Direction says which way this side's sending chain runs: the session's
 // initiator (Alice) is A2B, the responder (Bob) B2A.
 type Direction uint8
@@ -74,13 +76,21 @@ type Params struct {
 
 // State is one side's SPQR state. The zero value is an empty V0 state.
 // States are immutable; String does not reveal secrets.
+//
+// A State holds its content decoded: ParseState decodes once and
+// MarshalBinary encodes, and Send and Recv in between work on the decoded
+// form. They never change what the receiver holds: they return a new State
+// that shares with the receiver every part the message leaves as it is (the
+// Braid's keys, ciphertexts and erasure-coded values, the skipped keys of
+// the chain) and owns new copies of the parts it changes, so a step costs
+// what it changes, not the size of the state.
 type State struct {
-	raw []byte // the stored PqRatchetState encoding; empty for V0
+	st *state // nil for V0 from NewState, ParseState of empty bytes or a zero State
 }
 
 // String implements fmt.Stringer without revealing the state.
 func (s State) String() string {
-	if len(s.raw) == 0 {
+	if s.st == nil {
 		return "spqr.State{V0}"
 	}
 	return "spqr.State{V1, redacted}"
@@ -111,7 +121,7 @@ func NewState(p Params) (*State, error) {
 		},
 		braid: initBraid(p.AuthKey, p.Direction),
 	}
-	return &State{raw: st.marshal(0)}, nil
+	return &State{st: st}, nil
 }
 
 // NewInitialState is NewState with libsignal's settings for a new session:
@@ -126,37 +136,49 @@ func NewInitialState(authKey []byte, isAlice bool) (*State, error) {
 }
 
 // ParseState parses a stored state (libsignal's session record field 15).
-// An empty input is a V0 state. Errors wrap ErrStateDecode.
+// An empty input is a V0 state. The State does not keep b. Errors wrap
+// ErrStateDecode.
 func ParseState(b []byte) (*State, error) {
-	if _, err := parseState(b); err != nil {
-		return nil, err
-	}
-	return &State{raw: append([]byte(nil), b...)}, nil
+	return parseState(b)
 }
 
 // MarshalBinary returns the stored form (empty for V0).
 func (s *State) MarshalBinary() ([]byte, error) {
-	return append([]byte(nil), s.raw...), nil
+	return s.AppendBinary(nil)
+}
+
+// AppendBinary appends the stored form of MarshalBinary to b.
+func (s *State) AppendBinary(b []byte) ([]byte, error) {
+	if s.st == nil {
+		return b, nil
+	}
+	return s.st.appendProto(slices.Grow(b, s.st.size())), nil
+}
+
+// EncodedLen returns the length of the stored form.
+func (s *State) EncodedLen() int {
+	if s.st == nil {
+		return 0
+	}
+	return s.st.size()
 }
 
 // Version returns the state's current version and whether version
 // negotiation is still open (it closes on the first received message).
 func (s *State) Version() (v Version, negotiating bool) {
-	st, err := parseState(s.raw)
-	if err != nil || st.braid == nil {
+	if s.st == nil || s.st.braid == nil {
 		return V0, false
 	}
-	return V1, st.vn != nil
+	return V1, s.st.vn != nil
 }
 
 // Epoch returns the Braid's current epoch (1 at the start; 0 for V0). Each
 // completed ML-KEM exchange advances it by one.
 func (s *State) Epoch() uint64 {
-	st, err := parseState(s.raw)
-	if err != nil || st.braid == nil {
+	if s.st == nil || s.st.braid == nil {
 		return 0
 	}
-	return st.braid.epoch
+	return s.st.braid.epoch
 }
 
 // Send computes the next outgoing message. It returns the state to keep if
@@ -165,18 +187,16 @@ func (s *State) Epoch() uint64 {
 // there is none: V0, or V1 negotiating with minimum V0 before a chain
 // exists). The receiver is not modified.
 func (s *State) Send() (next *State, msg, key []byte, err error) {
-	st, err := parseState(s.raw)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	if st.braid == nil {
+	st := s.st
+	if st == nil || st.braid == nil {
 		return &State{}, nil, nil, nil
 	}
-	m, es, err := st.braid.send()
+	b, m, es, err := st.braid.send()
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	c := st.chain
+	n := newStep(st.chain)
+	c := n.st.chain
 	if c == nil {
 		if st.vn == nil {
 			return nil, nil, nil, ErrChainNotAvailable
@@ -197,9 +217,31 @@ func (s *State) Send() (next *State, msg, key []byte, err error) {
 			return nil, nil, nil, err
 		}
 	}
-	st.chain = c
 	msg, _ = m.MarshalBinary()
-	return &State{raw: st.marshal(len(s.raw))}, msg, key, nil
+	n.st.vn, n.st.chain, n.st.braid = st.vn, c, b
+	return &n.s, msg, key, nil
+}
+
+// step is what Send and Recv allocate for the new State, in one piece: the
+// State, its state, and a copy of the chain that the step may change.
+type step struct {
+	s     State
+	st    state
+	chain chain
+	links [2]chainEpoch
+}
+
+// newStep returns a step whose state has a copy of c (none if c is nil):
+// its own links, sharing the keys (see chainDir).
+func newStep(c *chain) *step {
+	n := new(step)
+	n.s.st = &n.st
+	if c != nil {
+		n.chain = *c
+		n.chain.links = append(n.links[:0], c.links...)
+		n.st.chain = &n.chain
+	}
+	return n
 }
 
 // Recv processes the SPQR message from an incoming SignalMessage (field 5;
@@ -223,9 +265,9 @@ func (s *State) Recv(msg []byte) (next *State, key []byte, err error) {
 // tries one message against several states spends one budget across them
 // with it.
 func (s *State) RecvWithin(msg []byte, maxSteps uint32) (next *State, key []byte, steps uint32, err error) {
-	st, err := parseState(s.raw)
-	if err != nil {
-		return nil, nil, 0, err
+	st := s.st
+	if st == nil {
+		st = &state{}
 	}
 	mv := V0
 	if len(msg) > 0 {
@@ -251,11 +293,12 @@ func (s *State) RecvWithin(msg []byte, maxSteps uint32) (next *State, key []byte
 	if err != nil {
 		return nil, nil, 0, err
 	}
-	es, err := st.braid.recv(m)
+	b, es, err := st.braid.recv(m)
 	if err != nil {
 		return nil, nil, 0, err
 	}
-	c := st.chain
+	n := newStep(st.chain)
+	c := n.st.chain
 	if c == nil {
 		if st.vn == nil {
 			return nil, nil, 0, ErrChainNotAvailable
@@ -274,11 +317,14 @@ func (s *State) RecvWithin(msg []byte, maxSteps uint32) (next *State, key []byte
 			return nil, nil, 0, err
 		}
 	}
-	st.chain, st.vn = c, nil // receiving ends negotiation
-	return &State{raw: st.marshal(len(s.raw))}, key, steps, nil
+	// Receiving ends negotiation.
+	n.st.chain, n.st.braid = c, b
+	return &n.s, key, steps, nil
 }
 
-// state is the decoded PqRatchetState.
+// state is the decoded PqRatchetState. A state and everything it points to
+// are never changed once a State holds them (States share them): a step
+// builds a new state from copies of the parts it changes.
 type state struct {
 	vn    *negotiation // field 1, while negotiating
 	chain *chain       // field 2
@@ -306,211 +352,4 @@ func (st *state) version() Version {
 		return V0
 	}
 	return V1
-}
-
-func (st *state) marshal(sizeHint int) []byte {
-	b := make([]byte, 0, sizeHint+256)
-	if st.vn != nil {
-		b = appendMessage(b, 1, func(v []byte) []byte {
-			v = appendBytesField(v, 1, st.vn.authKey)
-			v = appendVarintField(v, 2, uint64(st.vn.dir))
-			v = appendVarintField(v, 3, uint64(st.vn.minVersion))
-			if st.vn.hasParams {
-				v = appendMessage(v, 4, func(p []byte) []byte { return appendParams(p, st.vn.params) })
-			}
-			return v
-		})
-	}
-	if st.chain != nil {
-		b = appendMessage(b, 2, st.chain.appendProto)
-	}
-	if st.braid != nil {
-		b = appendMessage(b, 3, st.braid.appendProto)
-	}
-	return b
-}
-
-func appendParams(b []byte, p ChainParams) []byte {
-	b = appendVarintField(b, 1, uint64(p.MaxJump))
-	return appendVarintField(b, 2, uint64(p.MaxOutOfOrderKeys))
-}
-
-func parseParams(buf []byte) (ChainParams, error) {
-	var p ChainParams
-	err := walk(buf, func(f pfield) error {
-		var err error
-		switch f.num {
-		case 1:
-			p.MaxJump, err = f.uint32()
-		case 2:
-			p.MaxOutOfOrderKeys, err = f.uint32()
-		}
-		return err
-	})
-	return p, err
-}
-
-func (c *chain) appendProto(b []byte) []byte {
-	b = appendVarintField(b, 1, uint64(c.dir))
-	b = appendVarintField(b, 2, c.currentEpoch)
-	for _, l := range c.links {
-		b = appendMessage(b, 3, func(e []byte) []byte {
-			e = appendMessage(e, 1, l.send.appendProto)
-			return appendMessage(e, 2, l.recv.appendProto)
-		})
-	}
-	b = appendBytesField(b, 4, c.nextRoot)
-	b = appendVarintField(b, 5, c.sendEpoch)
-	return appendMessage(b, 6, func(p []byte) []byte { return appendParams(p, c.params) })
-}
-
-func (d *chainDir) appendProto(b []byte) []byte {
-	b = appendVarintField(b, 1, uint64(d.ctr))
-	b = appendBytesField(b, 2, d.next)
-	return appendBytesField(b, 3, d.prev)
-}
-
-// maxStoredLinks bounds the epochs a stored chain may hold (SPQR keeps the
-// sending epoch, one before it, and any newer ones: a handful).
-const maxStoredLinks = 64
-
-func parseChain(buf []byte) (*chain, error) {
-	c := new(chain)
-	var haveParams bool
-	err := walk(buf, func(f pfield) error {
-		var err error
-		var v uint64
-		var mb []byte
-		switch f.num {
-		case 1:
-			if v, err = f.uint(); v > 1 {
-				return ErrStateDecode
-			}
-			c.dir = Direction(v)
-		case 2:
-			c.currentEpoch, err = f.uint()
-		case 3:
-			if mb, err = f.sub(); err != nil {
-				return err
-			}
-			if len(c.links) >= maxStoredLinks {
-				return ErrStateDecode
-			}
-			var l chainEpoch
-			var haveSend, haveRecv bool
-			err = walk(mb, func(g pfield) error {
-				var err error
-				var db []byte
-				switch g.num {
-				case 1, 2:
-					if db, err = g.sub(); err != nil {
-						return err
-					}
-					d := &l.send
-					if g.num == 2 {
-						d, haveRecv = &l.recv, true
-					} else {
-						haveSend = true
-					}
-					*d, err = parseChainDir(db)
-				}
-				return err
-			})
-			if err == nil && (!haveSend || !haveRecv) {
-				err = ErrStateDecode
-			}
-			c.links = append(c.links, l)
-		case 4:
-			c.nextRoot, err = f.bytes()
-		case 5:
-			c.sendEpoch, err = f.uint()
-		case 6:
-			if mb, err = f.sub(); err != nil {
-				return err
-			}
-			haveParams = true
-			c.params, err = parseParams(mb)
-		}
-		return err
-	})
-	if err != nil || !haveParams || len(c.links) == 0 || len(c.nextRoot) != 32 || c.sendEpoch > c.currentEpoch {
-		return nil, ErrStateDecode
-	}
-	return c, nil
-}
-
-func parseChainDir(buf []byte) (chainDir, error) {
-	var d chainDir
-	err := walk(buf, func(f pfield) error {
-		var err error
-		switch f.num {
-		case 1:
-			d.ctr, err = f.uint32()
-		case 2:
-			d.next, err = f.bytes()
-		case 3:
-			d.prev, err = f.bytes()
-		}
-		return err
-	})
-	if err != nil || (len(d.next) != 0 && len(d.next) != 32) || len(d.prev)%keyHistoryEntry != 0 {
-		return d, ErrStateDecode
-	}
-	return d, nil
-}
-
-// parseState decodes a stored PqRatchetState.
-func parseState(b []byte) (*state, error) {
-	st := new(state)
-	if len(b) == 0 {
-		return st, nil
-	}
-	err := walk(b, func(f pfield) error {
-		mb, err := f.sub()
-		if err != nil {
-			if f.num >= 1 && f.num <= 3 {
-				return err
-			}
-			return nil
-		}
-		switch f.num {
-		case 1:
-			n := new(negotiation)
-			err = walk(mb, func(g pfield) error {
-				var err error
-				var v uint64
-				switch g.num {
-				case 1:
-					n.authKey, err = g.bytes()
-				case 2:
-					if v, err = g.uint(); v > 1 {
-						return ErrStateDecode
-					}
-					n.dir = Direction(v)
-				case 3:
-					if v, err = g.uint(); v > uint64(MaxVersion) {
-						return ErrStateDecode
-					}
-					n.minVersion = Version(v)
-				case 4:
-					var pb []byte
-					if pb, err = g.sub(); err == nil {
-						n.hasParams = true
-						n.params, err = parseParams(pb)
-					}
-				}
-				return err
-			})
-			st.vn = n
-		case 2:
-			st.chain, err = parseChain(mb)
-		case 3:
-			st.braid, err = parseBraid(mb)
-		}
-		return err
-	})
-	if err != nil {
-		return nil, ErrStateDecode
-	}
-	return st, nil
 }

@@ -17,6 +17,15 @@ func mustState(t *testing.T, p Params) *State {
 	return s
 }
 
+func mustMarshal(t testing.TB, s *State) []byte {
+	t.Helper()
+	b, err := s.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
 func TestNegotiationMinV1CreatesKeys(t *testing.T) {
 	a := mustState(t, Params{Direction: A2B, Version: V1, MinVersion: V1, AuthKey: testAuthKey})
 	b := mustState(t, Params{Direction: B2A, Version: V1, MinVersion: V0, AuthKey: testAuthKey})
@@ -171,7 +180,7 @@ func TestMessageTypesPerState(t *testing.T) {
 	a, b := newPair(t)
 	seen := map[string]bool{}
 	check := func(s *State, m []byte) {
-		st, _ := parseState(s.raw)
+		st := s.st
 		pm, err := ParseMessage(m)
 		if err != nil {
 			t.Fatal(err)

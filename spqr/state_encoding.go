@@ -1,0 +1,288 @@
+package spqr
+
+import (
+	"bytes"
+
+	"github.com/forwardsecret/signal/internal/erasure"
+)
+
+// The stored form of a state (SPQR's PqRatchetState, libsignal's session
+// record field 15) other than the Braid's (braid_encoding.go): the encoder,
+// with the exact size of every message, and the parser.
+
+// size returns the length of st's encoding.
+func (st *state) size() int {
+	n := 0
+	if st.vn != nil {
+		n += sizeMessage(1, st.vn.size())
+	}
+	if st.chain != nil {
+		n += sizeMessage(2, st.chain.size())
+	}
+	if st.braid != nil {
+		n += sizeMessage(3, st.braid.size())
+	}
+	return n
+}
+
+// appendProto appends the PqRatchetState encoding of st to b.
+func (st *state) appendProto(b []byte) []byte {
+	if st.vn != nil {
+		b = appendMessage(b, 1, st.vn.size(), st.vn.appendProto)
+	}
+	if st.chain != nil {
+		b = appendMessage(b, 2, st.chain.size(), st.chain.appendProto)
+	}
+	if st.braid != nil {
+		b = appendMessage(b, 3, st.braid.size(), st.braid.appendProto)
+	}
+	return b
+}
+
+func (n *negotiation) size() int {
+	s := sizeBytesField(1, len(n.authKey)) + sizeVarintField(2, uint64(n.dir)) + sizeVarintField(3, uint64(n.minVersion))
+	if n.hasParams {
+		s += sizeMessage(4, paramsSize(n.params))
+	}
+	return s
+}
+
+func (n *negotiation) appendProto(b []byte) []byte {
+	b = appendBytesField(b, 1, n.authKey)
+	b = appendVarintField(b, 2, uint64(n.dir))
+	b = appendVarintField(b, 3, uint64(n.minVersion))
+	if n.hasParams {
+		b = appendMessage(b, 4, paramsSize(n.params), func(p []byte) []byte { return appendParams(p, n.params) })
+	}
+	return b
+}
+
+func paramsSize(p ChainParams) int {
+	return sizeVarintField(1, uint64(p.MaxJump)) + sizeVarintField(2, uint64(p.MaxOutOfOrderKeys))
+}
+
+func appendParams(b []byte, p ChainParams) []byte {
+	b = appendVarintField(b, 1, uint64(p.MaxJump))
+	return appendVarintField(b, 2, uint64(p.MaxOutOfOrderKeys))
+}
+
+func parseParams(buf []byte) (ChainParams, error) {
+	var p ChainParams
+	err := walk(buf, func(f pfield) error {
+		var err error
+		switch f.num {
+		case 1:
+			p.MaxJump, err = f.uint32()
+		case 2:
+			p.MaxOutOfOrderKeys, err = f.uint32()
+		}
+		return err
+	})
+	return p, err
+}
+
+func (c *chain) size() int {
+	n := sizeVarintField(1, uint64(c.dir)) + sizeVarintField(2, c.currentEpoch)
+	for i := range c.links {
+		n += sizeMessage(3, c.links[i].size())
+	}
+	return n + sizeBytesField(4, len(c.nextRoot)) + sizeVarintField(5, c.sendEpoch) + sizeMessage(6, paramsSize(c.params))
+}
+
+func (c *chain) appendProto(b []byte) []byte {
+	b = appendVarintField(b, 1, uint64(c.dir))
+	b = appendVarintField(b, 2, c.currentEpoch)
+	for i := range c.links {
+		l := &c.links[i]
+		b = appendMessage(b, 3, l.size(), l.appendProto)
+	}
+	b = appendBytesField(b, 4, c.nextRoot)
+	b = appendVarintField(b, 5, c.sendEpoch)
+	return appendMessage(b, 6, paramsSize(c.params), func(p []byte) []byte { return appendParams(p, c.params) })
+}
+
+func (e *chainEpoch) size() int {
+	return sizeMessage(1, e.send.size()) + sizeMessage(2, e.recv.size())
+}
+
+func (e *chainEpoch) appendProto(b []byte) []byte {
+	b = appendMessage(b, 1, e.send.size(), e.send.appendProto)
+	return appendMessage(b, 2, e.recv.size(), e.recv.appendProto)
+}
+
+func (d *chainDir) size() int {
+	return sizeVarintField(1, uint64(d.ctr)) + sizeBytesField(2, len(d.next)) + sizeBytesField(3, len(d.prev))
+}
+
+func (d *chainDir) appendProto(b []byte) []byte {
+	b = appendVarintField(b, 1, uint64(d.ctr))
+	b = appendBytesField(b, 2, d.next)
+	return appendBytesField(b, 3, d.prev)
+}
+
+// maxStoredLinks bounds the epochs a stored chain may hold (SPQR keeps the
+// sending epoch, one before it, and any newer ones: a handful).
+const maxStoredLinks = 64
+
+// parseChain parses a stored chain into c, with links appended to links
+// (room the caller allocated with c).
+func parseChain(buf []byte, c *chain, links []chainEpoch) error {
+	*c = chain{links: links}
+	var haveParams bool
+	err := walk(buf, func(f pfield) error {
+		var err error
+		var v uint64
+		var mb []byte
+		switch f.num {
+		case 1:
+			if v, err = f.uint(); v > 1 {
+				return ErrStateDecode
+			}
+			c.dir = Direction(v)
+		case 2:
+			c.currentEpoch, err = f.uint()
+		case 3:
+			if mb, err = f.sub(); err != nil {
+				return err
+			}
+			if len(c.links) >= maxStoredLinks {
+				return ErrStateDecode
+			}
+			var l chainEpoch
+			var haveSend, haveRecv bool
+			err = walk(mb, func(g pfield) error {
+				var err error
+				var db []byte
+				switch g.num {
+				case 1, 2:
+					if db, err = g.sub(); err != nil {
+						return err
+					}
+					d := &l.send
+					if g.num == 2 {
+						d, haveRecv = &l.recv, true
+					} else {
+						haveSend = true
+					}
+					*d, err = parseChainDir(db)
+				}
+				return err
+			})
+			if err == nil && (!haveSend || !haveRecv) {
+				err = ErrStateDecode
+			}
+			c.links = append(c.links, l)
+		case 4:
+			c.nextRoot, err = f.bytes()
+		case 5:
+			c.sendEpoch, err = f.uint()
+		case 6:
+			if mb, err = f.sub(); err != nil {
+				return err
+			}
+			haveParams = true
+			c.params, err = parseParams(mb)
+		}
+		return err
+	})
+	if err != nil || !haveParams || len(c.links) == 0 || len(c.nextRoot) != 32 || c.sendEpoch > c.currentEpoch {
+		return ErrStateDecode
+	}
+	return nil
+}
+
+func parseChainDir(buf []byte) (chainDir, error) {
+	var d chainDir
+	err := walk(buf, func(f pfield) error {
+		var err error
+		switch f.num {
+		case 1:
+			d.ctr, err = f.uint32()
+		case 2:
+			d.next, err = f.bytes()
+		case 3:
+			d.prev, err = f.bytes()
+		}
+		return err
+	})
+	if err != nil || (len(d.next) != 0 && len(d.next) != 32) || len(d.prev)%keyHistoryEntry != 0 {
+		return d, ErrStateDecode
+	}
+	return d, nil
+}
+
+// parsedState is what ParseState allocates, in one piece: the State and
+// the parts it points to, with room for the usual number of chain epochs.
+type parsedState struct {
+	s     State
+	st    state
+	vn    negotiation
+	chain chain
+	braid braid
+	links [2]chainEpoch
+	enc   erasure.Encoder
+	dec   erasure.Decoder
+}
+
+// parseState decodes a stored PqRatchetState into a new State. The state
+// does not keep b: its byte fields alias one copy of it.
+func parseState(b []byte) (*State, error) {
+	if len(b) == 0 {
+		return new(State), nil
+	}
+	b = bytes.Clone(b)
+	p := new(parsedState)
+	p.s.st = &p.st
+	st := &p.st
+	err := walk(b, func(f pfield) error {
+		mb, err := f.sub()
+		if err != nil {
+			if f.num >= 1 && f.num <= 3 {
+				return err
+			}
+			return nil
+		}
+		switch f.num {
+		case 1:
+			n := &p.vn
+			*n = negotiation{}
+			err = walk(mb, func(g pfield) error {
+				var err error
+				var v uint64
+				switch g.num {
+				case 1:
+					n.authKey, err = g.bytes()
+				case 2:
+					if v, err = g.uint(); v > 1 {
+						return ErrStateDecode
+					}
+					n.dir = Direction(v)
+				case 3:
+					if v, err = g.uint(); v > uint64(MaxVersion) {
+						return ErrStateDecode
+					}
+					n.minVersion = Version(v)
+				case 4:
+					var pb []byte
+					if pb, err = g.sub(); err == nil {
+						n.hasParams = true
+						n.params, err = parseParams(pb)
+					}
+				}
+				return err
+			})
+			st.vn = n
+		case 2:
+			err = parseChain(mb, &p.chain, p.links[:0])
+			st.chain = &p.chain
+		case 3:
+			err = parseBraid(mb, &p.braid, &p.enc, &p.dec)
+			st.braid = &p.braid
+		}
+		return err
+	})
+	if err != nil {
+		return nil, ErrStateDecode
+	}
+	return &p.s, nil
+}

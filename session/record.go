@@ -235,10 +235,6 @@ func (r *Record) archived(i int) (*state, error) {
 // before s changes.
 func (s *state) structure() (*wire.SessionStructure, error) {
 	v := s.ratchet.View()
-	pq, err := s.pq.MarshalBinary()
-	if err != nil {
-		return nil, err
-	}
 	ss := &wire.SessionStructure{
 		Version:              uint32(s.version),
 		LocalIdentityPublic:  s.localIdentity.Bytes(),
@@ -248,7 +244,7 @@ func (s *state) structure() (*wire.SessionStructure, error) {
 		RemoteRegistrationID: s.remoteRegID,
 		LocalRegistrationID:  s.localRegID,
 		AliceBaseKey:         s.aliceBaseKey,
-		PQRatchetState:       pq,
+		PQWriter:             pqWriter{s.pq},
 	}
 	if v.Sender != nil {
 		ck := &v.Sender.ChainKey
@@ -281,6 +277,17 @@ func (s *state) structure() (*wire.SessionStructure, error) {
 		}
 	}
 	return ss, nil
+}
+
+// pqWriter writes an SPQR state into an encoded record in place, so that
+// encoding a record does not build the state's encoding first.
+type pqWriter struct{ s *spqr.State }
+
+func (w pqWriter) EncodedLen() int { return w.s.EncodedLen() }
+
+func (w pqWriter) AppendTo(b []byte) []byte {
+	b, _ = w.s.AppendBinary(b) // never fails: a State always encodes
+	return b
 }
 
 func recordErr(format string, a ...any) error {

@@ -19,6 +19,8 @@ func TestNoSecretsInFmt(t *testing.T) {
 		ChainKey: &ChainKey{Index: 4, Key: chainKey}, MessageKeys: []MessageKey{mk}}
 	ss := SessionStructure{Version: 4, RootKey: root, SenderChain: &ch, ReceiverChains: []Chain{ch}, PQRatchetState: pq}
 	rec := Record{Current: &ss, Previous: [][]byte{ss.Append(nil)}}
+	ssw := ss
+	ssw.PQRatchetState, ssw.PQWriter = nil, bytesWriter(pq)
 	sessionSecrets := [][]byte{root, chainKey, ratchetPriv, pq, ck, mac, iv, seed}
 
 	// A chain decoded with deferred message keys holds them encoded.
@@ -46,6 +48,8 @@ func TestNoSecretsInFmt(t *testing.T) {
 		{"*Record deferred", deferred, sessionSecrets},
 		{"SessionStructure", ss, sessionSecrets},
 		{"*SessionStructure", &ss, sessionSecrets},
+		{"SessionStructure with PQWriter", ssw, sessionSecrets},
+		{"*SessionStructure with PQWriter", &ssw, sessionSecrets},
 		{"Chain", ch, [][]byte{chainKey, ratchetPriv, ck, mac, iv, seed}},
 		{"*Chain", &ch, [][]byte{chainKey, ratchetPriv, ck, mac, iv, seed}},
 		{"Chain deferred", deferred.Current.ReceiverChains[0], [][]byte{chainKey, ck, mac, iv, seed}},

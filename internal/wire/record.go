@@ -32,6 +32,11 @@ func (r *Record) size() int {
 	if r.Current != nil {
 		n += sizeBytesField(recCurrent, r.Current.size())
 	}
+	return n + r.previousSize()
+}
+
+func (r *Record) previousSize() int {
+	n := 0
 	for _, p := range r.Previous {
 		n += sizeBytesField(recPrevious, len(p))
 	}
@@ -43,9 +48,15 @@ func (r *Record) EncodedLen() int { return r.size() }
 
 // Append appends the encoded record to dst.
 func (r *Record) Append(dst []byte) []byte {
-	dst = slices.Grow(dst, r.size())
+	n := r.previousSize()
+	cur := 0
 	if r.Current != nil {
-		dst = appendLen(dst, recCurrent, r.Current.size())
+		cur = r.Current.size()
+		n += sizeBytesField(recCurrent, cur)
+	}
+	dst = slices.Grow(dst, n)
+	if r.Current != nil {
+		dst = appendLen(dst, recCurrent, cur)
 		dst = r.Current.appendTo(dst)
 	}
 	for _, p := range r.Previous {

@@ -416,3 +416,30 @@ func TestSenderKeyRecordExactBytes(t *testing.T) {
 		t.Errorf("truncated: %v", err)
 	}
 }
+
+// bytesWriter is a BytesWriter of fixed bytes.
+type bytesWriter []byte
+
+func (w bytesWriter) EncodedLen() int          { return len(w) }
+func (w bytesWriter) AppendTo(b []byte) []byte { return append(b, w...) }
+
+// TestPQWriter: a session state whose SPQR state comes from a PQWriter
+// encodes byte for byte as one that holds the same bytes, alone and in a
+// record, and an empty writer omits the field as empty bytes do.
+func TestPQWriter(t *testing.T) {
+	for _, n := range []int{0, 1, 127, 128, 5000} {
+		plain := testSession(1, 3)
+		plain.PQRatchetState = rep(0x5a, n)
+		written := testSession(1, 3)
+		written.PQRatchetState = []byte("ignored when PQWriter is set")
+		written.PQWriter = bytesWriter(rep(0x5a, n))
+		if a, b := plain.Append(nil), written.Append(nil); !bytes.Equal(a, b) || plain.EncodedLen() != written.EncodedLen() {
+			t.Fatalf("%d bytes: session state encodings differ", n)
+		}
+		pr := &Record{Current: plain, Previous: [][]byte{{1, 2}}}
+		wr := &Record{Current: written, Previous: [][]byte{{1, 2}}}
+		if a, b := pr.Append([]byte{9}), wr.Append([]byte{9}); !bytes.Equal(a, b) || pr.EncodedLen() != wr.EncodedLen() {
+			t.Fatalf("%d bytes: record encodings differ", n)
+		}
+	}
+}

@@ -14,10 +14,13 @@ func (s SessionStructure) String() string {
 	if s.SenderChain != nil {
 		sender = s.SenderChain.String()
 	}
+	pq := secret(s.PQRatchetState)
+	if s.PQWriter != nil {
+		pq = fmt.Sprintf("[%d bytes redacted]", s.PQWriter.EncodedLen())
+	}
 	return fmt.Sprintf("wire.SessionStructure{Version: %d, RootKey: %s, PreviousCounter: %d, SenderChain: %s, ReceiverChains: %d, PendingPreKey: %t, PendingKyberPreKey: %t, RemoteRegistrationID: %d, LocalRegistrationID: %d, PQRatchetState: %s}",
 		s.Version, secret(s.RootKey), s.PreviousCounter, sender, len(s.ReceiverChains),
-		s.PendingPreKey != nil, s.PendingKyberPreKey != nil, s.RemoteRegistrationID, s.LocalRegistrationID,
-		secret(s.PQRatchetState))
+		s.PendingPreKey != nil, s.PendingKyberPreKey != nil, s.RemoteRegistrationID, s.LocalRegistrationID, pq)
 }
 
 // GoString is String, so that %#v does not print keys either.

@@ -29,6 +29,19 @@ type SessionStructure struct {
 	AliceBaseKey         []byte
 	// PQRatchetState is the serialized SPQR state (opaque here).
 	PQRatchetState []byte
+	// PQWriter, if not nil, writes the pq_ratchet_state value itself in
+	// place of PQRatchetState, so an encoder need not build it first. The
+	// parser never sets it.
+	PQWriter BytesWriter
+}
+
+// A BytesWriter writes the value of a bytes field (without its tag and
+// length) itself; see SessionStructure.PQWriter.
+type BytesWriter interface {
+	// EncodedLen returns the length of the value; 0 omits the field.
+	EncodedLen() int
+	// AppendTo appends the value to b.
+	AppendTo(b []byte) []byte
 }
 
 // Field numbers of SessionStructure.
@@ -56,8 +69,14 @@ func (s *SessionStructure) size() int {
 		sizeVarint3(ssPreviousCounter, uint64(s.PreviousCounter)) +
 		sizeVarint3(ssRemoteRegistrationID, uint64(s.RemoteRegistrationID)) +
 		sizeVarint3(ssLocalRegistrationID, uint64(s.LocalRegistrationID)) +
-		sizeBytes3(ssAliceBaseKey, s.AliceBaseKey) +
-		sizeBytes3(ssPQRatchetState, s.PQRatchetState)
+		sizeBytes3(ssAliceBaseKey, s.AliceBaseKey)
+	if s.PQWriter != nil {
+		if pq := s.PQWriter.EncodedLen(); pq > 0 {
+			n += sizeBytesField(ssPQRatchetState, pq)
+		}
+	} else {
+		n += sizeBytes3(ssPQRatchetState, s.PQRatchetState)
+	}
 	if s.SenderChain != nil {
 		n += sizeBytesField(ssSenderChain, s.SenderChain.size())
 	}
@@ -111,7 +130,14 @@ func (s *SessionStructure) appendTo(b []byte) []byte {
 		b = appendVarint3(b, pkpPreKeyID, uint64(p.PreKeyID))
 		b = appendBytes3(b, pkpCiphertext, p.Ciphertext)
 	}
-	b = appendBytes3(b, ssPQRatchetState, s.PQRatchetState)
+	if s.PQWriter != nil {
+		if pq := s.PQWriter.EncodedLen(); pq > 0 {
+			b = appendLen(b, ssPQRatchetState, pq)
+			b = s.PQWriter.AppendTo(b)
+		}
+	} else {
+		b = appendBytes3(b, ssPQRatchetState, s.PQRatchetState)
+	}
 	return b
 }
 

@@ -7,6 +7,12 @@
 // interop/node/bench-libsignal-client.js, which prints its results in the
 // same benchmark format.
 //
+// The sealed-sender scenarios (sealedsender_test.go, issue 15) time v1 and
+// v2 envelopes around session messages, the envelopes alone, and a
+// multi-recipient group send to 1,000 devices with the server's split,
+// beside libsignal and their own primitive floor
+// (sealedsender_floor_test.go).
+//
 // Every benchmark is named Scenario/impl=NAME/store=MODE, so that benchstat
 // can put implementations side by side (-col /impl). Run run.sh to take the
 // measurements and write RESULTS.md.

@@ -15,27 +15,39 @@
 //
 //   BenchmarkOneWay100/impl=libsignal-node-v4/store=objects  N  X ns/op  Y cpu-ns/op
 //
-// Usage: node bench-libsignal-client.js [-benchtime 1s|Nx] [-count N] [-bench REGEXP]
+// Usage: node [--expose-gc] bench-libsignal-client.js [-benchtime 1s|Nx]
+//            [-multibenchtime 1s|Nx] [-count N] [-bench REGEXP]
+//
+// -multibenchtime (default: -benchtime) is the benchtime of
+// MultiRecipient1000/encrypt, whose operations take about 100 ms. With
+// --expose-gc the sealed-sender scenarios collect their setup's garbage
+// before they are timed.
 'use strict';
 
+const crypto = require('node:crypto');
 const S = require('@signalapp/libsignal-client');
+const SealedSenderMultiRecipientMessage = require('@signalapp/libsignal-client/dist/SealedSenderMultiRecipientMessage.js').default;
 
 S.initLogger(S.LogLevel.Warn, (level, target, file, line, message) => {
     process.stderr.write(`libsignal[${level}] ${target}: ${message}\n`);
 });
 
-const args = { benchtime: '1s', count: 1, bench: '.' };
+const args = { benchtime: '1s', multibenchtime: '', count: 1, bench: '.' };
 for (let i = 2; i < process.argv.length; i += 2) {
     const k = process.argv[i].replace(/^-+/, '');
     if (!(k in args) || i + 1 >= process.argv.length) {
-        process.stderr.write('usage: bench-libsignal-client.js [-benchtime 1s|Nx] [-count N] [-bench REGEXP]\n');
+        process.stderr.write('usage: bench-libsignal-client.js [-benchtime 1s|Nx] [-multibenchtime 1s|Nx] [-count N] [-bench REGEXP]\n');
         process.exit(2);
     }
     args[k] = k === 'count' ? Number(process.argv[i + 1]) : process.argv[i + 1];
 }
 const filter = new RegExp(args.bench);
-const fixedN = /^\d+x$/.test(args.benchtime) ? Number(args.benchtime.slice(0, -1)) : 0;
-const targetNs = fixedN ? 0 : Number.parseFloat(args.benchtime) * 1e9;
+
+// benchtime returns the fixed iteration count (Nx) or the target time in ns.
+function benchtime(s) {
+    const fixedN = /^\d+x$/.test(s) ? Number(s.slice(0, -1)) : 0;
+    return { fixedN, targetNs: fixedN ? 0 : Number.parseFloat(s) * 1e9 };
+}
 
 const IMPL = 'libsignal-node-v4';
 
@@ -103,6 +115,20 @@ class KyberPreKeyStore extends S.KyberPreKeyStore {
         return r;
     }
     async markKyberPreKeyUsed() {} // last-resort key: kept
+}
+
+// Sender-key store: "objects" keeps SenderKeyRecord objects, "serialized"
+// keeps serialize() bytes.
+class SenderKeyStore extends S.SenderKeyStore {
+    constructor(serialized) { super(); this.serialized = serialized; this.m = new Map(); }
+    async saveSenderKey(sender, distributionId, record) {
+        this.m.set(`${key(sender)}|${distributionId}`, this.serialized ? record.serialize() : record);
+    }
+    async getSenderKey(sender, distributionId) {
+        const v = this.m.get(`${key(sender)}|${distributionId}`);
+        if (!v) return null;
+        return this.serialized ? S.SenderKeyRecord.deserialize(v) : v;
+    }
 }
 
 class Device {
@@ -180,8 +206,9 @@ class Pair {
     async drop(from, pt) { await encrypt(this.d[from], this.d[1 - from].addr, pt); }
 }
 
-async function runBench(name, makeOp, bytes) {
+async function runBench(name, makeOp, bytes, bt = args.benchtime) {
     if (!filter.test(name)) return;
+    const { fixedN, targetNs } = benchtime(bt);
     for (let c = 0; c < args.count; c++) {
         const op = await makeOp();
         let n = fixedN || 1;
@@ -291,7 +318,179 @@ async function main() {
     }
 }
 
-main().catch((e) => {
+// ---- Sealed sender (issue 15): the scenarios of bench/sealedsender_test.go ----
+
+// NOW is the time certificates are validated at (ms); they expire a day
+// later.
+const NOW = 1_800_000_000_000;
+
+// SSWorld is a trust root and a server certificate; device() makes a device
+// whose name is a fresh ACI, with a sender certificate and a sender-key
+// store.
+class SSWorld {
+    constructor() {
+        this.root = S.PrivateKey.generate();
+        this.rootPub = this.root.getPublicKey();
+        this.serverKey = S.PrivateKey.generate();
+        this.server = S.ServerCertificate.new(7, this.serverKey.getPublicKey(), this.root);
+    }
+    device(regId, serialized) {
+        const uuid = crypto.randomUUID();
+        const d = new Device(uuid, regId, serialized);
+        d.uuid = uuid;
+        d.cert = S.SenderCertificate.new(uuid, null, 1, d.priv.getPublicKey(), NOW + 86400000, this.server, this.serverKey);
+        d.senderKeys = new SenderKeyStore(serialized);
+        return d;
+    }
+}
+
+// connect gives a an acknowledged session with b (plain session messages).
+async function connect(a, b) {
+    const { bundle } = b.bundle();
+    await S.processPreKeyBundle(bundle, b.addr, a.addr, a.sessions, a.identities);
+    const pt = message(100);
+    check(await decrypt(b, a.addr, await encrypt(a, b.addr, pt)), pt);
+    check(await decrypt(a, b.addr, await encrypt(b, a.addr, pt)), pt);
+}
+
+// ssSend: session encrypt + seal at from (v1: sealedSenderEncryptMessage;
+// v2: signalEncrypt, sealedSenderMultiRecipientEncrypt to the one
+// recipient, ...ForSingleRecipient), then open + validate + session decrypt
+// at to (sealedSenderDecryptMessage).
+async function ssSend(w, from, to, version, pt) {
+    let env;
+    if (version === 1) {
+        env = await S.sealedSenderEncryptMessage(pt, to.addr, from.cert, from.sessions, from.identities);
+    } else {
+        const m = await S.signalEncrypt(pt, to.addr, from.addr, from.sessions, from.identities);
+        const usmc = S.UnidentifiedSenderMessageContent.new(m, from.cert, S.ContentHint.Default, null);
+        const sent = await S.sealedSenderMultiRecipientEncrypt({
+            content: usmc, recipients: [to.addr], identityStore: from.identities, sessionStore: from.sessions,
+        });
+        env = S.sealedSenderMultiRecipientMessageForSingleRecipient(sent);
+    }
+    const r = await S.sealedSenderDecryptMessage(env, w.rootPub, NOW, null, to.uuid, 1,
+        to.sessions, to.identities, to.prekeys, to.signed, to.kyber);
+    check(r.message(), pt);
+}
+
+// ssEnvelope: seal + open of a fixed UnidentifiedSenderMessageContent (a
+// 100 B session message), no validation, no session.
+async function ssEnvelope(version) {
+    const w = new SSWorld();
+    const a = w.device(1, false);
+    const b = w.device(2, false);
+    await connect(a, b);
+    const m = await S.signalEncrypt(message(100), b.addr, a.addr, a.sessions, a.identities);
+    const usmc = S.UnidentifiedSenderMessageContent.new(m, a.cert, S.ContentHint.Default, null);
+    const want = m.serialize().length;
+    const open = async (env) => {
+        const u = await S.sealedSenderDecryptToUsmc(env, b.identities);
+        if (u.contents().length !== want) throw new Error('opened a different content');
+    };
+    if (version === 1) {
+        return async () => open(await S.sealedSenderEncrypt(usmc, b.addr, a.identities));
+    }
+    return async () => {
+        const sent = await S.sealedSenderMultiRecipientEncrypt({
+            content: usmc, recipients: [b.addr], identityStore: a.identities, sessionStore: a.sessions,
+        });
+        await open(S.sealedSenderMultiRecipientMessageForSingleRecipient(sent));
+    };
+}
+
+// multiSetup: Alice has acknowledged sessions with n recipients (one device
+// each, each its own identity key) and a sender key for the group; encrypt
+// is one group message of 100 B to all of them (groupEncrypt +
+// sealedSenderMultiRecipientEncrypt). The first recipient checks its part.
+async function multiSetup(serialized, n) {
+    const w = new SSWorld();
+    const alice = w.device(1, serialized);
+    const rs = [];
+    for (let i = 0; i < n; i++) {
+        const r = w.device(2 + i % 0x3ff0, serialized);
+        await connect(alice, r);
+        rs.push(r);
+    }
+    const dist = crypto.randomUUID();
+    const skdm = await S.SenderKeyDistributionMessage.create(alice.addr, dist, alice.senderKeys);
+    await S.processSenderKeyDistributionMessage(alice.addr, skdm, rs[0].senderKeys);
+    const addrs = rs.map((r) => r.addr);
+    const groupId = message(32);
+    const pt = message(100);
+    const encrypt = async () => {
+        const skm = await S.groupEncrypt(alice.addr, dist, alice.senderKeys, pt);
+        const usmc = S.UnidentifiedSenderMessageContent.new(skm, alice.cert, S.ContentHint.Default, groupId);
+        return S.sealedSenderMultiRecipientEncrypt({
+            content: usmc, recipients: addrs, identityStore: alice.identities, sessionStore: alice.sessions,
+        });
+    };
+    const sent = await encrypt();
+    const mm = new SealedSenderMultiRecipientMessage(sent);
+    const byId = mm.recipientsByServiceIdString();
+    if (Object.keys(byId).length !== n) throw new Error(`${Object.keys(byId).length} recipients, want ${n}`);
+    const u = await S.sealedSenderDecryptToUsmc(mm.messageForRecipient(byId[rs[0].uuid]), rs[0].identities);
+    if (!u.senderCertificate().validate(w.rootPub, NOW)) throw new Error('certificate does not validate');
+    check(await S.groupDecrypt(alice.addr, rs[0].senderKeys, u.contents()), pt);
+    return { encrypt, sent };
+}
+
+const MULTI_RECIPIENTS = 1000;
+
+// settled runs a setup and, with --expose-gc, collects its garbage, so
+// that the timed operations do not pay for it.
+function settled(setup) {
+    return async () => {
+        const op = await setup();
+        if (global.gc) global.gc();
+        return op;
+    };
+}
+
+async function sealedSender() {
+    const pt100 = message(100);
+    for (const version of [1, 2]) {
+        const scenario = `SealedSenderV${version}`;
+        for (const store of STORES) {
+            await runBench(`${scenario}/full/impl=${IMPL}/store=${store}`, settled(async () => {
+                const w = new SSWorld();
+                const d = [w.device(1, store === 'serialized'), w.device(2, store === 'serialized')];
+                await connect(d[0], d[1]);
+                let i = 0;
+                return async () => {
+                    await ssSend(w, d[i & 1], d[1 - (i & 1)], version, pt100);
+                    i++;
+                };
+            }), 100);
+        }
+        await runBench(`${scenario}/envelope/impl=${IMPL}/store=none`, settled(() => ssEnvelope(version)));
+    }
+    const multiTime = args.multibenchtime || args.benchtime;
+    let sent = null;
+    for (const store of STORES) {
+        await runBench(`MultiRecipient1000/encrypt/impl=${IMPL}/store=${store}`, settled(async () => {
+            const m = await multiSetup(store === 'serialized', MULTI_RECIPIENTS);
+            if (!sent) sent = m.sent;
+            return m.encrypt;
+        }), 0, multiTime);
+    }
+    await runBench(`MultiRecipient1000/split/impl=${IMPL}/store=none`, settled(async () => {
+        if (!sent) sent = (await multiSetup(false, MULTI_RECIPIENTS)).sent;
+        const msg = sent;
+        return async () => {
+            const mm = new SealedSenderMultiRecipientMessage(msg);
+            const byId = mm.recipientsByServiceIdString();
+            let k = 0;
+            for (const sid in byId) {
+                mm.messageForRecipient(byId[sid]);
+                k++;
+            }
+            if (k !== MULTI_RECIPIENTS) throw new Error(`${k} recipients`);
+        };
+    }));
+}
+
+main().then(sealedSender).catch((e) => {
     console.error(e && e.stack ? e.stack : e);
     process.exit(1);
 });

@@ -123,9 +123,28 @@ func (r *results) impls() []string {
 
 // table prints one row per benchmark row and one column per implementation.
 func (r *results) table(w io.Writer, unit string, format func(float64) string) {
-	impls := r.impls()
-	fmt.Fprintf(w, "| scenario | store | %s |\n|---|---|%s\n", strings.Join(impls, " | "), strings.Repeat("---:|", len(impls)))
+	r.tableOf(w, r.order, r.impls(), unit, format)
+}
+
+// rowsWith returns the benchmark rows whose scenario starts with one of
+// prefixes, in order.
+func (r *results) rowsWith(prefixes ...string) []key {
+	var out []key
 	for _, k := range r.order {
+		for _, p := range prefixes {
+			if strings.HasPrefix(k.scenario, p) {
+				out = append(out, k)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// tableOf prints the rows given, one column per implementation given.
+func (r *results) tableOf(w io.Writer, rows []key, impls []string, unit string, format func(float64) string) {
+	fmt.Fprintf(w, "| scenario | store | %s |\n|---|---|%s\n", strings.Join(impls, " | "), strings.Repeat("---:|", len(impls)))
+	for _, k := range rows {
 		cells := make([]string, len(impls))
 		any := false
 		for i, impl := range impls {
@@ -192,6 +211,11 @@ func (r *results) check(w io.Writer, ts []target) {
 
 // ratios prints num/den for every row that has both.
 func (r *results) ratios(w io.Writer, title string, pairs [][2]string, unit string) {
+	r.ratiosOf(w, title, r.order, pairs, unit)
+}
+
+// ratiosOf prints num/den for every row given that has both.
+func (r *results) ratiosOf(w io.Writer, title string, rows []key, pairs [][2]string, unit string) {
 	if title != "" {
 		fmt.Fprintf(w, "%s\n\n", title)
 	}
@@ -200,7 +224,7 @@ func (r *results) ratios(w io.Writer, title string, pairs [][2]string, unit stri
 		fmt.Fprintf(w, " %s / %s |", p[0], p[1])
 	}
 	fmt.Fprintf(w, "\n|---|---|%s\n", strings.Repeat("---:|", len(pairs)))
-	for _, k := range r.order {
+	for _, k := range rows {
 		cells := make([]string, len(pairs))
 		any := false
 		for i, p := range pairs {
@@ -216,6 +240,30 @@ func (r *results) ratios(w io.Writer, title string, pairs [][2]string, unit stri
 		if any {
 			fmt.Fprintf(w, "| %s | %s | %s |\n", k.scenario, k.store, strings.Join(cells, " | "))
 		}
+	}
+	fmt.Fprintln(w)
+}
+
+// cpuWall prints, for the rows given, CPU and wall time side by side for
+// each implementation given.
+func (r *results) cpuWall(w io.Writer, rows []key, impls []string) {
+	fmt.Fprint(w, "| scenario | store |")
+	for _, impl := range impls {
+		fmt.Fprintf(w, " %s CPU | %s wall |", impl, impl)
+	}
+	fmt.Fprintf(w, "\n|---|---|%s\n", strings.Repeat("---:|", 2*len(impls)))
+	for _, k := range rows {
+		fmt.Fprintf(w, "| %s | %s |", k.scenario, k.store)
+		for _, impl := range impls {
+			for _, unit := range []string{"cpu-ns/op", "ns/op"} {
+				if v, ok := r.med(k, impl, unit); ok {
+					fmt.Fprintf(w, " %s |", fmtDur(v))
+				} else {
+					fmt.Fprint(w, " – |")
+				}
+			}
+		}
+		fmt.Fprintln(w)
 	}
 	fmt.Fprintln(w)
 }
@@ -264,6 +312,29 @@ Manager's EncryptMany (1 worker for seq, GOMAXPROCS for par); gomau runs one cip
 recipient, in GOMAXPROCS goroutines for par; floor likewise; libsignal-node is sequential
 only (its calls run on the JS thread).
 
+Sealed sender (issue 15; definitions in bench/sealedsender_test.go, floor in
+bench/sealedsender_floor_test.go): **SealedSenderV1/full** and **SealedSenderV2/full** are
+PingPong100 with every message sealed and opened (session encrypt + seal at the sender,
+open + certificate validation + session decrypt at the recipient: Cipher.Encrypt and
+Cipher.Decrypt; libsignal's sealedSenderEncryptMessage, or signalEncrypt +
+sealedSenderMultiRecipientEncrypt to one recipient + ...ForSingleRecipient for v2, and
+sealedSenderDecryptMessage); **.../envelope** is the envelope alone, seal + open of a fixed
+content (SealV1 + Open; SealV2 to one recipient + ParseSentMessage + MessageFor + Open;
+libsignal's sealedSenderEncrypt or sealedSenderMultiRecipientEncrypt + ...ForSingleRecipient,
+then sealedSenderDecryptToUsmc), no validation, no session; **MultiRecipient1000/encrypt**
+is one 100 B group message to 1,000 recipients with one device each (1,000 devices, 1,000
+key materials): sender-key encrypt + sealed sender v2 over the 1,000 sessions
+(Cipher.EncryptGroup; libsignal's groupEncrypt + sealedSenderMultiRecipientEncrypt, which
+spreads the recipients over the cores with rayon: its CPU time sums its threads);
+**MultiRecipient1000/split** is the server's split of that message
+(ParseSentMessage + MessageFor per recipient; SealedSenderMultiRecipientMessage +
+messageForRecipient). The envelope, multi-recipient and split rows do not depend on the
+session version and sit in the v4 columns; floor-v3/v4 there are the session floor of
+PingPong100 plus the envelope's X25519 agreements and key generation, HKDFs, AES-CTR +
+HMAC (v1) or AES-256-GCM-SIV (v2), the two XEdDSA verifications of validation, and for the
+group a sender-key encryption with its XEdDSA signature. Rows with store **objects-2** and
+**serialized-2** ran with -cpu 2 (SealV2 spreads its key agreements over GOMAXPROCS).
+
 Metric: **cpu-ns/op** is process CPU time (getrusage user+system) per operation, with
 GOMAXPROCS=1 except the parallel fan-out (-cpu 2, where it sums both threads). The
 machine is shared with other jobs, so wall time (ns/op) is noisy; CPU time is what the
@@ -291,6 +362,21 @@ runs every implementation of a scenario back to back).
 	})
 	fmt.Fprint(w, "Allocations per operation, ours-v3 vs gomau-v3 (target: fewer in every scenario):\n\n")
 	res.ratios(w, "", [][2]string{{"ours-v3", "gomau-v3"}}, "allocs/op")
+
+	ss := res.rowsWith("SealedSender", "MultiRecipient")
+	if len(ss) > 0 {
+		ssImpls := []string{"ours-v3", "ours-v4", "libsignal-node-v4", "floor-v3", "floor-v4"}
+		fmt.Fprint(w, "## Sealed sender and multi-recipient messages (issue 15)\n\n")
+		fmt.Fprint(w, "CPU time per operation (median; a full-scenario operation is one message sealed, opened and decrypted):\n\n")
+		res.tableOf(w, ss, ssImpls, "cpu-ns/op", fmtDur)
+		fmt.Fprint(w, "Allocations per operation (Go only):\n\n")
+		res.tableOf(w, ss, []string{"ours-v3", "ours-v4", "floor-v3", "floor-v4"}, "allocs/op", func(v float64) string { return strconv.FormatFloat(v, 'f', 0, 64) })
+		res.ratiosOf(w, "Ratios (CPU time; > 1 means the left one is slower):", ss, [][2]string{
+			{"ours-v4", "floor-v4"}, {"ours-v3", "floor-v3"}, {"libsignal-node-v4", "ours-v4"}, {"libsignal-node-v4", "floor-v4"},
+		}, "cpu-ns/op")
+		fmt.Fprint(w, "Multi-recipient send, CPU and wall time (libsignal runs its recipients on 2 threads; ours with -cpu 2 in the -2 rows; the machine's 2 vCPUs are shared with other jobs):\n\n")
+		res.cpuWall(w, res.rowsWith("MultiRecipient1000/encrypt"), []string{"ours-v4", "libsignal-node-v4", "floor-v4"})
+	}
 
 	fmt.Fprint(w, "## CPU time per operation (median)\n\n")
 	res.table(w, "cpu-ns/op", fmtDur)

@@ -277,6 +277,10 @@ func testSenderKeys(t *testing.T, kind string, legacy bool) {
 // (legacy layout).
 func TestSenderKeysC(t *testing.T) { testSenderKeys(t, peer.KindC, true) }
 
+// TestSenderKeysGomau: groups of this library and go.mau.fi/libsignal v0.2.1
+// (legacy layout, as whatsmeow sends them).
+func TestSenderKeysGomau(t *testing.T) { testSenderKeys(t, peer.KindGomau, true) }
+
 // TestSenderKeysNodeV4: groups of this library and
 // @signalapp/libsignal-client 0.103.0 (current layout).
 func TestSenderKeysNodeV4(t *testing.T) { testSenderKeys(t, peer.KindNodeV4, false) }

@@ -89,6 +89,8 @@ type request struct {
 	Signature           hexBytes    `json:"signature"`
 	Random              hexBytes    `json:"random"`
 	Bytes               hexBytes    `json:"bytes"`
+
+	raw []byte // the request line, for the ops of extraOps (other files)
 }
 
 // queuedReader serves the bytes given to the queue_random op before the
@@ -378,6 +380,9 @@ func (p *peer) handle(ctx context.Context, r *request) (map[string]any, error) {
 	case "shutdown":
 		return map[string]any{}, nil
 	}
+	if op, ok := extraOps[r.Op]; ok {
+		return op(ctx, p, r.raw)
+	}
 	return nil, fmt.Errorf("unknown op %q", r.Op)
 }
 
@@ -479,7 +484,9 @@ func main() {
 		}
 		var r request
 		var resp map[string]any
-		if jerr := json.Unmarshal(line, &r); jerr != nil {
+		jerr := json.Unmarshal(line, &r)
+		r.raw = line
+		if jerr != nil {
 			resp = map[string]any{"ok": false, "error": "bad request: " + jerr.Error()}
 		} else if res, herr := p.safeHandle(ctx, &r); herr != nil {
 			resp = map[string]any{"ok": false, "error": herr.Error()}

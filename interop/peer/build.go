@@ -99,8 +99,10 @@ func buildGomau(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	// Every Go file of the peer (main.go and the files of its other ops).
+	srcs, _ := filepath.Glob(filepath.Join(root, "gomau", "*.go"))
 	bin := filepath.Join(dir, "gomau-peer-"+hashFiles(
-		filepath.Join(root, "gomau", "main.go"), filepath.Join(root, "go.mod"), filepath.Join(root, "go.sum")))
+		append(srcs, filepath.Join(root, "go.mod"), filepath.Join(root, "go.sum"))...))
 	if _, err := os.Stat(bin); err == nil {
 		return bin, nil
 	}

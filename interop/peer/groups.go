@@ -2,9 +2,10 @@ package peer
 
 import "context"
 
-// Sender keys and fingerprints: peers that offer them (c: the group ops, in
-// libsignal-protocol-c's legacy sender-key layout; node-v4: the group ops in
-// the current layout, sender_key_record and fingerprint) answer these;
+// Sender keys and fingerprints: peers that offer them (c and gomau: the group
+// ops, in the legacy sender-key layout of libsignal-protocol-c and
+// go.mau.fi/libsignal; node-v4: the group ops in the current layout,
+// sender_key_record and fingerprint) answer these;
 // others return an error wrapping [ErrUnsupported]. None of them needs
 // Init.
 //

@@ -53,16 +53,21 @@ type Chunk struct {
 // Encoder produces the chunks of one message.
 //
 // A copy of an Encoder value (c := *e) is an independent encoder that costs
-// no more than the struct whatever the message size: the value slices it
-// shares with e are never written once made, only replaced.
+// a small struct whatever the message size: the values it shares with e are
+// never written once made, only replaced.
 type Encoder struct {
 	next uint32 // index of the next chunk Next returns (wraps at 2^32; chunk indexes wrap at 2^16)
 	// Before the first non-systematic chunk the encoder keeps the message
-	// values (vals[j][x] = p_j(x)); afterwards (polys set) the coefficients
-	// of each polynomial (vals[j][d] = coefficient of x^d), as SPQR does.
-	vals  [NumPolys][]uint16
+	// values (vals(j)[x] = p_j(x)); afterwards (polys set) the coefficients
+	// of each polynomial (vals(j)[d] = coefficient of x^d), as SPQR does.
+	// Polynomial j's values are data[off[j]:off[j+1]].
+	data  []uint16
+	off   [NumPolys + 1]uint32
 	polys bool
 }
+
+// vals returns polynomial j's values or coefficients.
+func (e *Encoder) vals(j int) []uint16 { return e.data[e.off[j]:e.off[j+1]:e.off[j+1]] }
 
 // NewEncoder returns an encoder for msg, whose first chunk has index 0.
 func NewEncoder(msg []byte) (*Encoder, error) {
@@ -72,18 +77,17 @@ func NewEncoder(msg []byte) (*Encoder, error) {
 	if len(msg) > MaxMessageSize {
 		return nil, ErrTooLong
 	}
-	e := new(Encoder)
-	all := make([]uint16, len(msg)/2) // one allocation for all 16 polynomials
-	for j := range e.vals {
-		n := len(all) / NumPolys
-		if j < len(all)%NumPolys {
-			n++
+	n := len(msg) / 2
+	e := &Encoder{data: make([]uint16, n)}
+	for j := range NumPolys {
+		c := n / NumPolys
+		if j < n%NumPolys {
+			c++
 		}
-		e.vals[j] = all[:0:n]
-		all = all[n:]
+		e.off[j+1] = e.off[j] + uint32(c)
 	}
-	for i := 0; i < len(msg)/2; i++ {
-		e.vals[i%NumPolys] = append(e.vals[i%NumPolys], uint16(msg[2*i])<<8|uint16(msg[2*i+1]))
+	for i := range n {
+		e.data[e.off[i%NumPolys]+uint32(i/NumPolys)] = uint16(msg[2*i])<<8 | uint16(msg[2*i+1])
 	}
 	return e, nil
 }
@@ -101,37 +105,53 @@ func (e *Encoder) NextIndex() uint32 { return e.next }
 // Chunk returns chunk number idx. Asking for a non-systematic chunk switches
 // the encoder to its coefficient form (observable only through State).
 func (e *Encoder) Chunk(idx uint16) Chunk {
-	var c Chunk
+	c := Chunk{Index: idx}
+	if !e.polys {
+		for j := range NumPolys {
+			if int(idx) >= len(e.vals(j)) {
+				e.toCoefficients()
+				break
+			}
+		}
+	}
+	if !e.polys { // systematic: the message's own values
+		for j := range NumPolys {
+			binary.BigEndian.PutUint16(c.Data[2*j:], e.vals(j)[idx])
+		}
+		return c
+	}
+	var m mulByConst
+	m.init(idx)
 	for j := range NumPolys {
-		v := e.valueAt(j, idx)
-		c.Index = idx
-		c.Data[2*j] = byte(v >> 8)
-		c.Data[2*j+1] = byte(v)
+		// Horner's rule at idx.
+		var y uint16
+		cs := e.vals(j)
+		for d := len(cs) - 1; d >= 0; d-- {
+			y = m.mul(y) ^ cs[d]
+		}
+		binary.BigEndian.PutUint16(c.Data[2*j:], y)
 	}
 	return c
 }
 
-func (e *Encoder) valueAt(j int, x uint16) uint16 {
-	if !e.polys {
-		if int(x) < len(e.vals[j]) {
-			return e.vals[j][x]
-		}
-		tablesOnce.Do(initTables)
-		for p := range NumPolys {
-			e.vals[p] = interpolateComplete(e.vals[p]) // new slices: copies of e share the old ones
-		}
-		e.polys = true
+// toCoefficients replaces the values by the coefficients of the
+// polynomials through them.
+func (e *Encoder) toCoefficients() {
+	tablesOnce.Do(initTables)
+	coeffs := make([]uint16, len(e.data)) // new values: copies of e share the old ones
+	for p := range NumPolys {
+		interpolateComplete(coeffs[e.off[p]:e.off[p+1]], e.vals(p))
 	}
-	return evaluate(e.vals[j], x)
+	e.data, e.polys = coeffs, true
 }
 
-// interpolateComplete returns the coefficients of the polynomial of degree
-// < len(ys) through (0, ys[0]), (1, ys[1]), …, as Σ ys[i]·L_i with the
-// Lagrange basis L_i for the points 0 … k-1, computed once per k.
-func interpolateComplete(ys []uint16) []uint16 {
+// interpolateComplete writes to out (zeroed, len(ys) long) the coefficients
+// of the polynomial of degree < len(ys) through (0, ys[0]), (1, ys[1]), …,
+// as Σ ys[i]·L_i with the Lagrange basis L_i for the points 0 … k-1,
+// computed once per k.
+func interpolateComplete(out, ys []uint16) {
 	k := len(ys)
 	basis := completeBasis(k)
-	out := make([]uint16, k)
 	for i, y := range ys {
 		if y == 0 {
 			continue
@@ -144,7 +164,6 @@ func interpolateComplete(ys []uint16) []uint16 {
 			}
 		}
 	}
-	return out
 }
 
 // basisCache maps k to the k·k coefficients of the Lagrange basis for the
@@ -277,12 +296,12 @@ func (e *Encoder) State() EncoderState {
 func (e *Encoder) StateIsPolys() bool { return e.polys }
 
 // StateEntryLen returns the length of entry j of State's Points or Polys.
-func (e *Encoder) StateEntryLen(j int) int { return 2 * len(e.vals[j]) }
+func (e *Encoder) StateEntryLen(j int) int { return 2 * int(e.off[j+1]-e.off[j]) }
 
 // AppendStateEntry appends entry j of State's Points or Polys to dst, as
 // State would make it, without making the others.
 func (e *Encoder) AppendStateEntry(dst []byte, j int) []byte {
-	src := e.vals[j]
+	src := e.vals(j)
 	n := len(dst)
 	dst = slices.Grow(dst, 2*len(src))[:n+2*len(src)]
 	out := dst[n:]
@@ -325,15 +344,13 @@ func (e *Encoder) SetState(s EncoderState, maxValues int) error {
 	if polys {
 		tablesOnce.Do(initTables)
 	}
-	*e = Encoder{next: s.Index, polys: polys}
-	all := make([]uint16, total) // one allocation; entries are never appended to
+	*e = Encoder{next: s.Index, polys: polys, data: make([]uint16, total)} // one allocation
 	for j, b := range src {
-		v := all[: len(b)/2 : len(b)/2]
-		all = all[len(b)/2:]
+		e.off[j+1] = e.off[j] + uint32(len(b)/2)
+		v := e.vals(j)
 		for i := range v {
 			v[i] = uint16(b[2*i])<<8 | uint16(b[2*i+1])
 		}
-		e.vals[j] = v
 	}
 	return nil
 }

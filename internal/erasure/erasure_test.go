@@ -56,6 +56,30 @@ func TestGF(t *testing.T) {
 	}
 }
 
+// TestMulByConst checks the table-per-digit multiplication by a constant
+// against the reference, for every factor of some constants and random
+// pairs.
+func TestMulByConst(t *testing.T) {
+	for _, c := range []uint16{0, 1, 2, 3, 0x8000, 0xffff, 0x100b, 37} {
+		var m mulByConst
+		m.init(c)
+		for y := range 1 << 16 {
+			if got, want := m.mul(uint16(y)), gfMulRef(uint16(y), c); got != want {
+				t.Fatalf("%#x·%#x = %#x, want %#x", y, c, got, want)
+			}
+		}
+	}
+	r := rand.New(rand.NewPCG(9, 9))
+	for range 20000 {
+		y, c := uint16(r.Uint32()), uint16(r.Uint32())
+		var m mulByConst
+		m.init(c)
+		if m.mul(y) != gfMulRef(y, c) {
+			t.Fatalf("%#x·%#x", y, c)
+		}
+	}
+}
+
 func randMsg(r *rand.Rand, n int) []byte {
 	b := make([]byte, n)
 	for i := range b {

@@ -1,6 +1,9 @@
 package erasure
 
-import "sync"
+import (
+	"math/bits"
+	"sync"
+)
 
 // Arithmetic in GF(2^16) = GF(2)[x] / (x^16 + x^12 + x^3 + x + 1), the field
 // SPQR's erasure code works in (reduction polynomial 0x1100b). An element is
@@ -70,4 +73,37 @@ func gfInv(a uint16) uint16 {
 		return 0
 	}
 	return expTable[groupOrder-int(logTable[a])]
+}
+
+// xtime returns p·x (a doubling: shift, and reduce if x^16 appeared).
+func xtime(p uint16) uint16 {
+	return p<<1 ^ uint16(Poly&0xffff)&-(p>>15)
+}
+
+// mulByConst multiplies by one fixed element c with four 16-entry tables,
+// one per 4-bit digit of the other factor (multiplication by a constant is
+// GF(2)-linear): m[k][d] = (d·x^(4k))·c. It lives on the stack, so the many
+// products of one chunk (Horner's rule at the chunk's index) touch 128
+// bytes instead of the 384 KiB logarithm tables, whose lookups miss the
+// cache when a message's chunk is the only field arithmetic in a while.
+type mulByConst [4][16]uint16
+
+func (m *mulByConst) init(c uint16) {
+	p := c
+	for k := range m {
+		var basis [4]uint16 // c·x^(4k+i)
+		for i := range basis {
+			basis[i] = p
+			p = xtime(p)
+		}
+		m[k][0] = 0
+		for d := 1; d < 16; d++ {
+			m[k][d] = m[k][d&(d-1)] ^ basis[bits.TrailingZeros(uint(d))]
+		}
+	}
+}
+
+// mul returns y·c.
+func (m *mulByConst) mul(y uint16) uint16 {
+	return m[0][y&15] ^ m[1][y>>4&15] ^ m[2][y>>8&15] ^ m[3][y>>12]
 }

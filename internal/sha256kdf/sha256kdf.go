@@ -9,6 +9,7 @@
 package sha256kdf
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding"
 	"fmt"
@@ -20,7 +21,18 @@ var (
 	// chainSeeds are KDF_CK's constants: message-key seed, next chain key.
 	chainSeeds = []byte{0x01, 0x02}
 	zeroSalt   = make([]byte, sha256.Size)
+	// zeroSaltIst and zeroSaltOst are the marshaled HMAC states of the
+	// all-zero salt (HKDF's default), precomputed once: an extract under it
+	// costs two compressions instead of four.
+	zeroSaltIst, zeroSaltOst = zeroSaltStates()
 )
+
+func zeroSaltStates() (ist, ost []byte) {
+	var k KDF
+	k.Init()
+	k.setKey(zeroSalt)
+	return bytes.Clone(k.ist), bytes.Clone(k.ost)
+}
 
 // KDF holds a reusable SHA-256 and scratch buffers, so that HMAC and HKDF
 // computations allocate nothing. Every buffer lives inside the KDF, because
@@ -138,22 +150,28 @@ func (k *KDF) setPad(key []byte, b byte) {
 	}
 }
 
-// HKDF runs HKDF-SHA256 (RFC 5869) with salt (nil or empty: 32 zero bytes),
-// ikm and info, writing len(out) <= 96 bytes to out.
+// HKDF runs HKDF-SHA256 (RFC 5869) with salt (nil or empty: 32 zero bytes,
+// whose HMAC states are precomputed), ikm and info, writing len(out) <= 96
+// bytes to out.
 func (k *KDF) HKDF(out, salt, ikm, info []byte) {
-	if len(salt) == 0 {
-		salt = zeroSalt
-	}
-	if len(salt) > sha256.BlockSize {
+	switch {
+	case len(salt) == 0:
+		k.ist, k.ost = zeroSaltIst, zeroSaltOst // read only: setKey below appends to its own buffers
+		k.keyedStart()
+		k.h.Write(ikm)
+		k.keyedEnd(k.prk[:])
+	case len(salt) > sha256.BlockSize:
 		// HMAC hashes long keys first; no caller here uses one, but the
 		// salt hook is public, so honour RFC 2104.
 		k.h.Reset()
 		k.h.Write(salt)
 		salt = k.h.Sum(k.prk[:0])
+		fallthrough
+	default:
+		k.HMACStart(salt)
+		k.h.Write(ikm)
+		k.HMACEnd(salt, k.prk[:])
 	}
-	k.HMACStart(salt)
-	k.h.Write(ikm)
-	k.HMACEnd(salt, k.prk[:])
 
 	var prev []byte
 	k.setKey(k.prk[:])

@@ -63,27 +63,37 @@ func (b *braid) field(f byteField) *[]byte {
 }
 
 // size returns the length of the V1State message body.
-func (b *braid) size() int { return sizeMessage(protowire.Number(b.kind), b.chunkedSize()) }
-
-// chunkedSize is the size of the V1State case's message: the unchunked state
-// and the encoder or decoder.
-func (b *braid) chunkedSize() int {
-	l := &layouts[b.kind]
-	n := sizeMessage(1, b.unchunkedSize())
-	if l.encField != 0 {
-		n += sizeMessage(l.encField, encoderSize(b.enc))
-	}
-	if l.decField != 0 {
-		n += sizeMessage(l.decField, decoderSize(b.dec))
-	}
-	return n
+func (b *braid) size() int {
+	uc, es, ds := b.partSizes()
+	return sizeMessage(protowire.Number(b.kind), chunkedSize(&layouts[b.kind], uc, es, ds))
 }
 
-func (b *braid) unchunkedSize() int {
+// partSizes returns the sizes of the unchunked state, the encoder and the
+// decoder (0 for what the layout does not have).
+func (b *braid) partSizes() (uc, es, ds int) {
 	l := &layouts[b.kind]
-	n := sizeVarintField(1, b.epoch) + sizeMessage(2, b.auth.size())
+	uc = sizeVarintField(1, b.epoch) + sizeMessage(2, b.auth.size())
 	for i, f := range l.uc {
-		n += sizeBytesField(protowire.Number(3+i), len(*b.field(f)))
+		uc += sizeBytesField(protowire.Number(3+i), len(*b.field(f)))
+	}
+	if l.encField != 0 {
+		es = encoderSize(b.enc)
+	}
+	if l.decField != 0 {
+		ds = decoderSize(b.dec)
+	}
+	return uc, es, ds
+}
+
+// chunkedSize is the size of the V1State case's message: the unchunked
+// state and the encoder or decoder.
+func chunkedSize(l *layout, uc, es, ds int) int {
+	n := sizeMessage(1, uc)
+	if l.encField != 0 {
+		n += sizeMessage(l.encField, es)
+	}
+	if l.decField != 0 {
+		n += sizeMessage(l.decField, ds)
 	}
 	return n
 }
@@ -95,29 +105,26 @@ func (a *authenticator) size() int {
 // appendProto appends the V1State message body.
 func (b *braid) appendProto(dst []byte) []byte {
 	l := &layouts[b.kind]
-	return appendMessage(dst, protowire.Number(b.kind), b.chunkedSize(), func(c []byte) []byte {
-		c = appendMessage(c, 1, b.unchunkedSize(), func(u []byte) []byte {
-			u = appendVarintField(u, 1, b.epoch)
-			u = appendMessage(u, 2, b.auth.size(), func(a []byte) []byte {
-				a = appendBytesField(a, 1, b.auth.rootKey)
-				return appendBytesField(a, 2, b.auth.macKey)
-			})
-			for i, f := range l.uc {
-				u = appendBytesField(u, protowire.Number(3+i), *b.field(f))
-			}
-			return u
-		})
-		// Fields in number order: 2 before 3.
-		for num := protowire.Number(2); num <= 3; num++ {
-			switch num {
-			case l.encField:
-				c = appendMessage(c, num, encoderSize(b.enc), func(e []byte) []byte { return appendEncoder(e, b.enc) })
-			case l.decField:
-				c = appendMessage(c, num, decoderSize(b.dec), func(d []byte) []byte { return appendDecoder(d, b.dec) })
-			}
+	uc, es, ds := b.partSizes()
+	dst = appendLen(dst, protowire.Number(b.kind), chunkedSize(l, uc, es, ds))
+	dst = appendLen(dst, 1, uc)
+	dst = appendVarintField(dst, 1, b.epoch)
+	dst = appendLen(dst, 2, b.auth.size())
+	dst = appendBytesField(dst, 1, b.auth.rootKey)
+	dst = appendBytesField(dst, 2, b.auth.macKey)
+	for i, f := range l.uc {
+		dst = appendBytesField(dst, protowire.Number(3+i), *b.field(f))
+	}
+	// Fields in number order: 2 before 3.
+	for num := protowire.Number(2); num <= 3; num++ {
+		switch num {
+		case l.encField:
+			dst = appendEncoder(appendLen(dst, num, es), b.enc)
+		case l.decField:
+			dst = appendDecoder(appendLen(dst, num, ds), b.dec)
 		}
-		return c
-	})
+	}
+	return dst
 }
 
 // encoderNum is the field of the encoder's entries: Points (2) or Polys (3).
@@ -141,7 +148,7 @@ func appendEncoder(dst []byte, e *erasure.Encoder) []byte {
 	dst = appendVarintField(dst, 1, uint64(e.NextIndex()))
 	num := encoderNum(e)
 	for j := range erasure.NumPolys {
-		dst = appendMessage(dst, num, e.StateEntryLen(j), func(v []byte) []byte { return e.AppendStateEntry(v, j) })
+		dst = e.AppendStateEntry(appendLen(dst, num, e.StateEntryLen(j)), j)
 	}
 	return dst
 }
@@ -163,7 +170,7 @@ func appendDecoder(dst []byte, d *erasure.Decoder) []byte {
 	dst = appendVarintField(dst, 1, uint64(ptsNeeded))
 	dst = appendVarintField(dst, 2, uint64(polys))
 	for j := range erasure.NumPolys {
-		dst = appendMessage(dst, 3, d.StateEntryLen(j), func(v []byte) []byte { return d.AppendStateEntry(v, j) })
+		dst = d.AppendStateEntry(appendLen(dst, 3, d.StateEntryLen(j)), j)
 	}
 	if isComplete {
 		dst = appendVarintField(dst, 4, 1)

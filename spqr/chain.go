@@ -94,7 +94,7 @@ func halves(out []byte, dir Direction) chainEpoch {
 // newChain starts the chain from the PQXDH SPQR auth key:
 // HKDF(salt 0^32, authKey, "…Chain  Start", 96) = next root | A2B | B2A.
 func newChain(authKey []byte, dir Direction, params ChainParams) *chain {
-	out := kdf(zeroSalt[:], authKey, labelChainStart, 96)
+	out := kdf(nil, authKey, labelChainStart, 96)
 	return &chain{
 		dir:      dir,
 		links:    []chainEpoch{halves(out, dir)},
@@ -136,7 +136,7 @@ func (d *chainDir) stepKey() (uint32, []byte, error) {
 	d.ctr++
 	var ctr [4]byte
 	binary.BigEndian.PutUint32(ctr[:], d.ctr)
-	out := kdfWith(zeroSalt[:], d.next, ctr[:], labelChainNext, 64)
+	out := kdfWith(nil, d.next, ctr[:], labelChainNext, 64)
 	d.next = out[:32]
 	return d.ctr, out[32:], nil
 }

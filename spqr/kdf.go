@@ -21,8 +21,6 @@ const (
 	labelSCKAKey       = "Signal_PQCKA_V1_MLKEM768:SCKA Key"
 )
 
-var zeroSalt [32]byte
-
 // kdfScratch is a reusable HKDF and room for an info string, so that kdf
 // allocates only its output.
 type kdfScratch struct {
@@ -37,7 +35,8 @@ var kdfPool = sync.Pool{New: func() any {
 }}
 
 // kdf is HKDF-SHA256 (RFC 5869) of n <= 96 bytes (far below HKDF's limit,
-// so it cannot fail) with info label.
+// so it cannot fail) with info label. A nil salt is SPQR's salt of 32 zero
+// bytes.
 func kdf(salt, ikm []byte, label string, n int) []byte {
 	return kdfWith(salt, ikm, nil, label, n)
 }
@@ -76,7 +75,7 @@ func newAuthenticator(key []byte, ep uint64) authenticator {
 // root || mac = HKDF(salt 0^32, root || k, label || be64(ep), 64).
 func (a *authenticator) update(ep uint64, k []byte) {
 	ikm := append(append([]byte{}, a.rootKey...), k...)
-	out := kdf(zeroSalt[:], ikm, labelAuthUpdate+string(be64(ep)), 64)
+	out := kdf(nil, ikm, labelAuthUpdate+string(be64(ep)), 64)
 	a.rootKey, a.macKey = out[:32], out[32:]
 }
 
@@ -105,5 +104,5 @@ func (a *authenticator) verify(label string, ep uint64, data, tag []byte) error 
 // scKAKey derives the epoch secret from an ML-KEM shared key:
 // HKDF(salt 0^32, ss, "…SCKA Key" || be64(epoch), 32).
 func sckaKey(ss []byte, epoch uint64) []byte {
-	return kdf(zeroSalt[:], ss, labelSCKAKey+string(be64(epoch)), 32)
+	return kdf(nil, ss, labelSCKAKey+string(be64(epoch)), 32)
 }

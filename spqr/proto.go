@@ -1,11 +1,8 @@
 package spqr
 
-import (
-	"github.com/forwardsecret/signal/internal/wire"
-	"google.golang.org/protobuf/encoding/protowire"
-)
+import "google.golang.org/protobuf/encoding/protowire"
 
-// A minimal proto3 field walker (over internal/wire's reader) and writer for
+// A minimal proto3 field walker (with internal/wire's reader's rules) and writer for
 // SPQR's state message (signal.proto.pq_ratchet.PqRatchetState), which
 // libsignal stores in SessionStructure field 15. Like prost, the writer
 // omits zero scalars and empty singular bytes, writes present sub-messages
@@ -18,31 +15,36 @@ type pfield struct {
 	b   []byte // length-delimited value
 }
 
-// walk calls f for each field of the message b, read with internal/wire's
-// protobuf reader. Groups and fixed-width fields are skipped (SPQR uses
-// neither); any malformed field is ErrStateDecode.
+// walk calls f for each field of the message b, read as internal/wire's
+// protobuf reader reads (written out here: this is the hot path of loading
+// a v4 session record). Groups and fixed-width fields are skipped (SPQR
+// uses neither); any malformed field, or a field number above protobuf's
+// 2^29-1, is ErrStateDecode.
 func walk(b []byte, f func(pfield) error) error {
-	r := wire.NewReader(b, "PqRatchetState")
-	for r.More() {
-		num, typ, err := r.Tag()
-		if err != nil {
+	for len(b) > 0 {
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 || num > protowire.MaxValidNumber {
 			return ErrStateDecode
 		}
+		b = b[n:]
 		fld := pfield{num: num, typ: typ}
 		switch typ {
 		case protowire.VarintType:
-			fld.v, err = r.Varint("", typ)
+			fld.v, n = protowire.ConsumeVarint(b)
 		case protowire.BytesType:
-			fld.b, err = r.Raw("", typ)
+			fld.b, n = protowire.ConsumeBytes(b)
 		default:
-			if r.Skip(num, typ) != nil {
+			n = protowire.ConsumeFieldValue(num, typ, b)
+			if n < 0 {
 				return ErrStateDecode
 			}
+			b = b[n:]
 			continue
 		}
-		if err != nil {
+		if n < 0 {
 			return ErrStateDecode
 		}
+		b = b[n:]
 		if err := f(fld); err != nil {
 			return err
 		}
@@ -102,17 +104,12 @@ func appendRepeatedBytes(b []byte, num protowire.Number, v []byte) []byte {
 	return protowire.AppendBytes(b, v)
 }
 
-// appendMessage writes a sub-message of size bytes (its exact encoded
-// length, from the size methods) that f appends.
-func appendMessage(b []byte, num protowire.Number, size int, f func([]byte) []byte) []byte {
+// appendLen writes the tag and length of a sub-message (or bytes field) of
+// n bytes, its exact encoded length from the size methods; the caller
+// appends the body.
+func appendLen(b []byte, num protowire.Number, n int) []byte {
 	b = protowire.AppendTag(b, num, protowire.BytesType)
-	b = protowire.AppendVarint(b, uint64(size))
-	at := len(b)
-	b = f(b)
-	if len(b)-at != size {
-		panic("spqr: internal error: message size mismatch") // the size methods mirror the appenders; tests check every state kind
-	}
-	return b
+	return protowire.AppendVarint(b, uint64(n))
 }
 
 // Sizes of what the append functions above write.

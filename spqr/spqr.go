@@ -14,14 +14,19 @@
 // A State is an immutable value: Send and Recv return a new State and leave
 // the receiver untouched, so a caller can try a message on a state and keep
 // the result only once the whole Signal message has authenticated
-// (clone-then-commit comes for free).
+// (clone-then-commit comes for free). The new State shares with the
+// receiver everything the message does not change, so a step costs what it
+// changes, whatever the size of the state (its ML-KEM keys and ciphertexts,
+// up to thousands of skipped keys).
 //
 // # Storage and versions
 //
 // MarshalBinary produces exactly what libsignal stores in its session
 // record (SessionStructure field 15, protobuf PqRatchetState), and
 // ParseState reads it back, so sessions can move between this package and
-// libsignal. An empty state is version V0 (SPQR disabled). NewState starts
+// libsignal. A State keeps its content decoded between the two; a stored
+// state re-encodes byte for byte (less any field this package does not
+// know). An empty state is version V0 (SPQR disabled). NewState starts
 // in version negotiation, as libsignal does: with MinVersion V1 (libsignal's
 // setting for every new session since v0.92) a peer that answers without
 // SPQR is refused with ErrMinimumVersion.
@@ -85,12 +90,12 @@ type Params struct {
 // the chain) and owns new copies of the parts it changes, so a step costs
 // what it changes, not the size of the state.
 type State struct {
-	st *state // nil for V0 from NewState, ParseState of empty bytes or a zero State
+	st *state // nil (V0) for NewState's V0, ParseState of empty bytes and the zero State
 }
 
 // String implements fmt.Stringer without revealing the state.
 func (s State) String() string {
-	if s.st == nil {
+	if s.st == nil || s.st.braid == nil {
 		return "spqr.State{V0}"
 	}
 	return "spqr.State{V1, redacted}"
@@ -152,7 +157,14 @@ func (s *State) AppendBinary(b []byte) ([]byte, error) {
 	if s.st == nil {
 		return b, nil
 	}
-	return s.st.appendProto(slices.Grow(b, s.st.size())), nil
+	n := s.st.size()
+	b = slices.Grow(b, n)
+	start := len(b)
+	b = s.st.appendProto(b)
+	if len(b)-start != n {
+		panic("spqr: internal error: encoded size mismatch") // the size methods mirror the encoders; tests check every state kind
+	}
+	return b, nil
 }
 
 // EncodedLen returns the length of the stored form.

@@ -28,13 +28,13 @@ func (st *state) size() int {
 // appendProto appends the PqRatchetState encoding of st to b.
 func (st *state) appendProto(b []byte) []byte {
 	if st.vn != nil {
-		b = appendMessage(b, 1, st.vn.size(), st.vn.appendProto)
+		b = st.vn.appendProto(appendLen(b, 1, st.vn.size()))
 	}
 	if st.chain != nil {
-		b = appendMessage(b, 2, st.chain.size(), st.chain.appendProto)
+		b = st.chain.appendProto(appendLen(b, 2, st.chain.size()))
 	}
 	if st.braid != nil {
-		b = appendMessage(b, 3, st.braid.size(), st.braid.appendProto)
+		b = st.braid.appendProto(appendLen(b, 3, st.braid.size()))
 	}
 	return b
 }
@@ -52,7 +52,7 @@ func (n *negotiation) appendProto(b []byte) []byte {
 	b = appendVarintField(b, 2, uint64(n.dir))
 	b = appendVarintField(b, 3, uint64(n.minVersion))
 	if n.hasParams {
-		b = appendMessage(b, 4, paramsSize(n.params), func(p []byte) []byte { return appendParams(p, n.params) })
+		b = appendParams(appendLen(b, 4, paramsSize(n.params)), n.params)
 	}
 	return b
 }
@@ -94,11 +94,11 @@ func (c *chain) appendProto(b []byte) []byte {
 	b = appendVarintField(b, 2, c.currentEpoch)
 	for i := range c.links {
 		l := &c.links[i]
-		b = appendMessage(b, 3, l.size(), l.appendProto)
+		b = l.appendProto(appendLen(b, 3, l.size()))
 	}
 	b = appendBytesField(b, 4, c.nextRoot)
 	b = appendVarintField(b, 5, c.sendEpoch)
-	return appendMessage(b, 6, paramsSize(c.params), func(p []byte) []byte { return appendParams(p, c.params) })
+	return appendParams(appendLen(b, 6, paramsSize(c.params)), c.params)
 }
 
 func (e *chainEpoch) size() int {
@@ -106,8 +106,8 @@ func (e *chainEpoch) size() int {
 }
 
 func (e *chainEpoch) appendProto(b []byte) []byte {
-	b = appendMessage(b, 1, e.send.size(), e.send.appendProto)
-	return appendMessage(b, 2, e.recv.size(), e.recv.appendProto)
+	b = e.send.appendProto(appendLen(b, 1, e.send.size()))
+	return e.recv.appendProto(appendLen(b, 2, e.recv.size()))
 }
 
 func (d *chainDir) size() int {

@@ -329,14 +329,16 @@ spreads the recipients over the cores with rayon: its CPU time sums its threads)
 **MultiRecipient1000/split** is the server's split of that message
 (ParseSentMessage + MessageFor per recipient; SealedSenderMultiRecipientMessage +
 messageForRecipient). The envelope, multi-recipient and split rows do not depend on the
-session version and sit in the v4 columns; floor-v3/v4 there are the session floor of
-PingPong100 plus the envelope's X25519 agreements and key generation, HKDFs, AES-CTR +
-HMAC (v1) or AES-256-GCM-SIV (v2), the two XEdDSA verifications of validation, and for the
-group a sender-key encryption with its XEdDSA signature. Rows with store **objects-2** and
+session version and sit in the v4 columns. In these rows floor-v3/v4 are the envelope's
+X25519 agreements and key generation (the library's curve package), HKDFs, AES-CTR + HMAC
+(v1) or AES-256-GCM-SIV (v2, internal/gcmsiv), plus in the full rows the two XEdDSA
+verifications of validation and the session floor of PingPong100, and for the group a
+sender-key encryption with its XEdDSA signature. Rows with store **objects-2** and
 **serialized-2** ran with -cpu 2 (SealV2 spreads its key agreements over GOMAXPROCS).
 
 Metric: **cpu-ns/op** is process CPU time (getrusage user+system) per operation, with
-GOMAXPROCS=1 except the parallel fan-out (-cpu 2, where it sums both threads). The
+GOMAXPROCS=1 except the parallel fan-out and the -2 rows of MultiRecipient1000 (-cpu 2,
+where it sums both threads; libsignal-node's process.cpuUsage() sums all its threads). The
 machine is shared with other jobs, so wall time (ns/op) is noisy; CPU time is what the
 ratios use. Every cell is the median of the runs (rounds are interleaved: every round
 runs every implementation of a scenario back to back).

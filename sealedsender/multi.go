@@ -277,8 +277,11 @@ func ParseSentMessage(b []byte) (*SentMessage, error) {
 		return nil, fmt.Errorf("%w: %d recipients cannot fit in %d bytes", ErrInvalidMessage, count, len(rest))
 	}
 	truncated := fmt.Errorf("%w: sent message truncated", ErrInvalidMessage)
-	index := make(map[ServiceID]int)
-	excluded := make(map[ServiceID]bool)
+	// count fits in the message (checked above), so the sizes below are
+	// bounded by its length.
+	index := make(map[ServiceID]int, count)
+	var excluded map[ServiceID]bool
+	m.Recipients = make([]SentRecipient, 0, count)
 	for range count {
 		if len(rest) < idSize {
 			return nil, truncated
@@ -322,6 +325,9 @@ func ParseSentMessage(b []byte) (*SentMessage, error) {
 		if len(devices) == 0 {
 			if _, dup := index[id]; dup || excluded[id] {
 				return nil, fmt.Errorf("%w: recipient %s listed again without devices", ErrInvalidMessage, id)
+			}
+			if excluded == nil {
+				excluded = make(map[ServiceID]bool)
 			}
 			excluded[id] = true
 			m.Excluded = append(m.Excluded, id)

@@ -157,7 +157,7 @@ func (s *State) AppendBinary(b []byte) ([]byte, error) {
 	if s.st == nil {
 		return b, nil
 	}
-	n := s.st.size()
+	n := s.st.encodedLen()
 	b = slices.Grow(b, n)
 	start := len(b)
 	b = s.st.appendProto(b)
@@ -172,7 +172,7 @@ func (s *State) EncodedLen() int {
 	if s.st == nil {
 		return 0
 	}
-	return s.st.size()
+	return s.st.encodedLen()
 }
 
 // Version returns the state's current version and whether version
@@ -341,6 +341,10 @@ type state struct {
 	vn    *negotiation // field 1, while negotiating
 	chain *chain       // field 2
 	braid *braid       // field 3 (V1State); nil = V0
+	// encLen caches the encoded length + 1 (0: not computed yet), read and
+	// written atomically: a record encoder asks for it more than once. (A
+	// plain int32, not an atomic.Int32: the fmt methods copy a state.)
+	encLen int32
 }
 
 // negotiation is PqRatchetState.VersionNegotiation.

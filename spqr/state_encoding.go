@@ -2,6 +2,7 @@ package spqr
 
 import (
 	"bytes"
+	"sync/atomic"
 
 	"github.com/forwardsecret/signal/internal/erasure"
 )
@@ -9,6 +10,16 @@ import (
 // The stored form of a state (SPQR's PqRatchetState, libsignal's session
 // record field 15) other than the Braid's (braid_encoding.go): the encoder,
 // with the exact size of every message, and the parser.
+
+// encodedLen is size, computed once.
+func (st *state) encodedLen() int {
+	if n := atomic.LoadInt32(&st.encLen); n > 0 {
+		return int(n - 1)
+	}
+	n := st.size()
+	atomic.StoreInt32(&st.encLen, int32(n+1))
+	return n
+}
 
 // size returns the length of st's encoding.
 func (st *state) size() int {

@@ -86,8 +86,8 @@ func newDevice(t testing.TB, w *world, uuid string, dev uint32, id *curve.Identi
 	}
 	var r [2]byte
 	rand.Read(r[:])
-	regID := uint32(r[0])<<8 | uint32(r[1])&MaxRegistrationID
-	regID = regID&MaxRegistrationID + 1
+	// 1 to MaxRegistrationID: a sent message carries 14 bits.
+	regID := (uint32(r[0])<<8|uint32(r[1]))%MaxRegistrationID + 1
 	d := &device{addr: session.Address{Name: uuid, DeviceID: dev}, id: id, regID: regID}
 	d.store = memstore.New(id, regID)
 	d.m = session.NewManager(session.StoresOf(d.store))

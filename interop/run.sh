@@ -17,7 +17,9 @@ if [ "${SKIP_INSTALL:-0}" != 1 ]; then
 	$SUDO apt-get update -qq
 	$SUDO apt-get install -y -qq --no-install-recommends \
 		gcc libc6-dev pkg-config libsignal-protocol-c-dev libcjson-dev libssl-dev \
-		python3 python3-axolotl >/dev/null
+		python3 python3-axolotl \
+		python3-omemo python3-twomemo python3-oldmemo python3-x3dh python3-doubleratchet \
+		python3-xeddsa python3-xmlschema >/dev/null
 	if command -v npm >/dev/null; then
 		(cd node && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
 	else

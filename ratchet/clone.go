@@ -6,7 +6,7 @@ import "slices"
 // copies the stored state directly, without the checks of FromSnapshot (s
 // is valid already), so it costs a few memory copies:
 // FromSnapshot(s.Snapshot()) gives the same state at many times the cost.
-// The forward-jump setting (SetMaxForwardJump) is copied too. The sending
+// The settings (SetMaxForwardJump, SetSuite) are copied too. The sending
 // key pair's private key is shared, as FromSnapshot shares a Snapshot's:
 // curve.PrivateKey values are never modified.
 func (s *State) Clone() *State {
@@ -20,6 +20,7 @@ func (s *State) Clone() *State {
 		maxJump: s.maxJump,
 		k:       newKDF(),
 	}
+	c.SetSuite(s.suite)
 	if len(s.recv) > 0 {
 		c.recv = make([]recvChain, len(s.recv), MaxReceiverChains)
 		for i := range s.recv {

@@ -44,6 +44,14 @@
 // libsignal, up to [MaxReceiverChains] receiving chains stay live, and a
 // late message on an old chain advances that chain.
 //
+// # Other suites
+//
+// A [Suite] runs the same chain under another protocol's labels (HKDF info
+// strings) and, optionally, with the specification's previous counter (the
+// number of messages of the previous chain): package omemo uses it for
+// OMEMO 2. The zero Suite is Signal's; see [Suite.NewAlice], [Suite.NewBob]
+// and [State.SetSuite].
+//
 // # Bounds
 //
 // A counter more than [MaxForwardJump] ahead of its chain is refused before

@@ -34,19 +34,25 @@ type kdf struct {
 	// mk holds the message keys of the message being processed; Decrypt
 	// hands out &mk.MAC to its verify callback.
 	mk MessageKeys
+
+	// rootInfo and mkInfo are the state's Suite labels (infoRatchet and
+	// infoMessageKeys unless SetSuite changed them).
+	rootInfo, mkInfo []byte
 }
 
 func newKDF() *kdf {
 	k := new(kdf)
 	k.Init()
+	k.rootInfo, k.mkInfo = infoRatchet, infoMessageKeys
 	return k
 }
 
 // messageKeys derives the AES key, MAC key and IV of one message from its
-// seed: HKDF-SHA256(salt, seed, "WhisperMessageKeys", 80).
+// seed: HKDF-SHA256(salt, seed, "WhisperMessageKeys", 80), or the Suite's
+// label.
 func (k *kdf) messageKeys(mk *MessageKeys, seed *[32]byte, salt []byte) {
 	var buf [MessageKeysSize]byte
-	k.HKDF(buf[:], salt, seed[:], infoMessageKeys)
+	k.HKDF(buf[:], salt, seed[:], k.mkInfo)
 	copy(mk.Cipher[:], buf[0:32])
 	copy(mk.MAC[:], buf[32:64])
 	copy(mk.IV[:], buf[64:80])
@@ -54,11 +60,11 @@ func (k *kdf) messageKeys(mk *MessageKeys, seed *[32]byte, salt []byte) {
 }
 
 // rootStep runs create_chain: HKDF-SHA256(salt = root, ikm = dh,
-// "WhisperRatchet", 64) -> new root key, new chain key. root is updated in
-// place.
+// "WhisperRatchet" or the Suite's label, 64) -> new root key, new chain
+// key. root is updated in place.
 func (k *kdf) rootStep(root *[32]byte, dh []byte, chain *[32]byte) {
 	var buf [64]byte
-	k.HKDF(buf[:], root[:], dh, infoRatchet)
+	k.HKDF(buf[:], root[:], dh, k.rootInfo)
 	copy(root[:], buf[:32])
 	copy(chain[:], buf[32:])
 	clear(buf[:])

@@ -80,7 +80,8 @@ func (s *State) AppendBinary(b []byte) ([]byte, error) {
 // UnmarshalBinary replaces s by the state encoded in data. It returns an
 // error wrapping ErrInvalidState, and leaves s unchanged, if data is not
 // exactly one valid encoding (unknown version, truncation, trailing bytes,
-// or content that FromSnapshot rejects).
+// or content that FromSnapshot rejects). The settings of a usable s
+// (SetMaxForwardJump, SetSuite), which are not encoded, are kept.
 func (s *State) UnmarshalBinary(data []byte) error {
 	sn, err := parseSnapshot(data)
 	if err != nil {
@@ -92,6 +93,7 @@ func (s *State) UnmarshalBinary(data []byte) error {
 	}
 	if s.k != nil && s.maxJump != 0 {
 		ns.maxJump = s.maxJump // the setting is not encoded; keep it
+		ns.SetSuite(s.suite)
 	}
 	*s = *ns
 	return nil

@@ -86,6 +86,7 @@ type State struct {
 	dropped []curve.PublicKey // ratchet keys of dropped chains, oldest first, at most MaxReceiverChains
 
 	maxJump uint32
+	suite   Suite
 
 	k    *kdf
 	pend []skippedKey // scratch: skipped keys of the message being decrypted
@@ -359,7 +360,7 @@ func (s *State) Decrypt(dst []byte, h Header, body, salt []byte, verify func(mac
 	if ci < 0 {
 		s.root = k.root
 		s.prev = s.sendN
-		if s.prev > 0 {
+		if s.prev > 0 && !s.suite.CountPreviousChain {
 			s.prev-- // libsignal: index of the old sending chain minus one, never below 0
 		}
 		s.send, s.sendCK, s.sendN = newKey, k.sck, 0

@@ -60,14 +60,25 @@ func NewBundle(registrationID, deviceID uint32, identity curve.PublicKey, signed
 // and (if present) the KEM prekey's signature verify under the identity key.
 // Errors wrap ErrInvalidBundle, ErrBadSignedPreKeySignature or
 // ErrBadKEMSignature.
-func (b *Bundle) Verify() error {
+func (b *Bundle) Verify() error { return b.verify(nil) }
+
+// verify is Verify with the signed prekey's check replaced by verifySPK
+// when that is not nil.
+func (b *Bundle) verify(verifySPK func(*Bundle) error) error {
 	if b.IdentityKey.IsZero() {
 		return fmt.Errorf("%w: no identity key", ErrInvalidBundle)
 	}
 	if b.OneTimePreKey != nil && b.OneTimePreKey.PublicKey.IsZero() {
 		return fmt.Errorf("%w: one-time prekey without a key", ErrInvalidBundle)
 	}
-	if err := b.SignedPreKey.Verify(b.IdentityKey); err != nil {
+	if verifySPK != nil {
+		if b.SignedPreKey.PublicKey.IsZero() {
+			return fmt.Errorf("%w: no signed prekey", ErrInvalidBundle)
+		}
+		if err := verifySPK(b); err != nil {
+			return err
+		}
+	} else if err := b.SignedPreKey.Verify(b.IdentityKey); err != nil {
 		return err
 	}
 	if b.KEMPreKey != nil {

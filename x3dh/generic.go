@@ -30,6 +30,19 @@ type Generic struct {
 	// PQ selects PQXDH: the bundle's KEM prekey is required and its shared
 	// secret is mixed in. The KEM type is the KEM prekey's.
 	PQ bool
+	// VerifySignedPreKey, when not nil, replaces the check of the bundle's
+	// signed-prekey signature (XEdDSA by IdentityKey over the 33-byte
+	// Encode(SPK)), for protocols that sign prekeys another way. XEP-0384
+	// (OMEMO 2) publishes identity keys in Ed25519 form and signs the
+	// prekey's 32-byte u with Ed25519: the bundle's IdentityKey is then the
+	// Montgomery form of that key, which cannot carry the Ed25519 key's sign
+	// bit, so the caller verifies against the key it fetched. The function
+	// must return an error (wrapping ErrBadSignedPreKeySignature when the
+	// signature is wrong) unless the signed prekey is the identity's; every
+	// other check of Verify still runs. Such protocols also build their own
+	// associated data from the keys they publish (GenericResult.AD uses
+	// Encode).
+	VerifySignedPreKey func(b *Bundle) error
 }
 
 // MinGenericInfoSize is the minimum length of Generic.Info.
@@ -54,6 +67,16 @@ func (g *Generic) suite() (*core.Suite, error) {
 	return &s, err
 }
 
+// VerifyBundle runs the checks of b that Initiate runs under g: those of
+// Bundle.Verify, with the signed prekey's signature checked by
+// g.VerifySignedPreKey when that is set.
+func (g *Generic) VerifyBundle(b *Bundle) error {
+	if b == nil {
+		return fmt.Errorf("%w: nil bundle", ErrInvalidBundle)
+	}
+	return b.verify(g.VerifySignedPreKey)
+}
+
 // Initiate runs the initiator's side: it verifies the bundle, makes a fresh
 // ephemeral key, encapsulates to the KEM prekey when g.PQ is set, and returns
 // SK and AD with the message to send. Errors are those of the package-level
@@ -63,7 +86,7 @@ func (g *Generic) Initiate(identity *curve.IdentityKeyPair, bundle *Bundle) (*Ge
 	if err != nil {
 		return nil, nil, err
 	}
-	okm, msg, err := initiate(s, identity, bundle)
+	okm, msg, err := initiate(s, identity, bundle, g.VerifySignedPreKey)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -153,3 +153,51 @@ func TestGenericRejections(t *testing.T) {
 		t.Errorf("low-order base key: %v", err)
 	}
 }
+
+// TestGenericVerifySignedPreKey checks the signature hook: it replaces the
+// XEdDSA check (a bundle whose signature XEdDSA rejects passes when the hook
+// accepts), its error is returned, and the other checks still run.
+func TestGenericVerifySignedPreKey(t *testing.T) {
+	b := newBob(t, x3dh.Kyber1024)
+	alice := newIdentity(t)
+	bu := b.bundle(t, true, false)
+	bu.SignedPreKey.Signature = bytes.Repeat([]byte{1}, 64) // not an XEdDSA signature
+	plain := x3dh.Generic{Hash: crypto.SHA256, Info: "OMEMO X3DH"}
+	if _, _, err := plain.Initiate(alice, bu); !errors.Is(err, x3dh.ErrBadSignedPreKeySignature) {
+		t.Fatalf("without hook: %v, want ErrBadSignedPreKeySignature", err)
+	}
+	calls := 0
+	g := plain
+	g.VerifySignedPreKey = func(got *x3dh.Bundle) error {
+		calls++
+		if got != bu {
+			t.Error("hook got another bundle")
+		}
+		return nil
+	}
+	if _, _, err := g.Initiate(alice, bu); err != nil || calls != 1 {
+		t.Fatalf("with accepting hook: %v (%d calls)", err, calls)
+	}
+	if _, _, err := x3dhtest.GenericInitiate(&g, alice, bu, mustPriv(t), nil); err != nil {
+		t.Fatalf("x3dhtest with hook: %v", err)
+	}
+	g.VerifySignedPreKey = func(*x3dh.Bundle) error { return x3dh.ErrBadSignedPreKeySignature }
+	if _, _, err := g.Initiate(alice, bu); !errors.Is(err, x3dh.ErrBadSignedPreKeySignature) {
+		t.Fatalf("rejecting hook: %v", err)
+	}
+	g.VerifySignedPreKey = func(*x3dh.Bundle) error { return nil }
+	zero := *bu
+	zero.IdentityKey = curve.PublicKey{}
+	if _, _, err := g.Initiate(alice, &zero); !errors.Is(err, x3dh.ErrInvalidBundle) {
+		t.Fatalf("zero identity with hook: %v", err)
+	}
+}
+
+func mustPriv(t *testing.T) *curve.PrivateKey {
+	t.Helper()
+	k, err := curve.GeneratePrivateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}

@@ -132,7 +132,7 @@ func Initiate(v Version, identity *curve.IdentityKeyPair, bundle *Bundle) (*Init
 	if err != nil {
 		return nil, err
 	}
-	okm, msg, err := initiate(s, identity, bundle)
+	okm, msg, err := initiate(s, identity, bundle, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -142,14 +142,16 @@ func Initiate(v Version, identity *curve.IdentityKeyPair, bundle *Bundle) (*Init
 // initiate checks identity and bundle and runs the core initiator of suite
 // s with fresh randomness. x3dhtest's initiate is its twin with fixed
 // randomness.
-func initiate(s *core.Suite, identity *curve.IdentityKeyPair, b *Bundle) ([]byte, *Message, error) {
+// initiate runs the initiator's side. verifySPK, when not nil, replaces the
+// XEdDSA check of the signed prekey's signature (Generic.VerifySignedPreKey).
+func initiate(s *core.Suite, identity *curve.IdentityKeyPair, b *Bundle, verifySPK func(*Bundle) error) ([]byte, *Message, error) {
 	if identity == nil {
 		return nil, nil, fmt.Errorf("%w: nil identity", ErrMissingKey)
 	}
 	if b == nil {
 		return nil, nil, fmt.Errorf("%w: nil bundle", ErrInvalidBundle)
 	}
-	if err := b.Verify(); err != nil {
+	if err := b.verify(verifySPK); err != nil {
 		return nil, nil, err
 	}
 	p := core.Peer{

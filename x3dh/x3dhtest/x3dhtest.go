@@ -36,7 +36,7 @@ func Initiate(v x3dh.Version, identity *curve.IdentityKeyPair, bundle *x3dh.Bund
 	default:
 		return nil, fmt.Errorf("%w: %d", x3dh.ErrUnsupportedVersion, uint8(v))
 	}
-	okm, msg, err := initiate(s, identity, bundle, baseKey, kemRandom)
+	okm, msg, err := initiate(s, identity, bundle, baseKey, kemRandom, (*x3dh.Bundle).Verify)
 	if err != nil {
 		return nil, err
 	}
@@ -49,7 +49,7 @@ func GenericInitiate(g *x3dh.Generic, identity *curve.IdentityKeyPair, bundle *x
 	if err != nil {
 		return nil, nil, err
 	}
-	okm, msg, err := initiate(&s, identity, bundle, baseKey, kemRandom)
+	okm, msg, err := initiate(&s, identity, bundle, baseKey, kemRandom, g.VerifyBundle)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -61,7 +61,8 @@ func GenericInitiate(g *x3dh.Generic, identity *curve.IdentityKeyPair, bundle *x
 
 // initiate is package x3dh's initiate (the same checks, in the same order,
 // and the same core call) with the base key and the KEM randomness fixed.
-func initiate(s *core.Suite, identity *curve.IdentityKeyPair, b *x3dh.Bundle, baseKey *curve.PrivateKey, kemRandom []byte) ([]byte, *x3dh.Message, error) {
+// verify checks the bundle (Bundle.Verify, or Generic.VerifyBundle).
+func initiate(s *core.Suite, identity *curve.IdentityKeyPair, b *x3dh.Bundle, baseKey *curve.PrivateKey, kemRandom []byte, verify func(*x3dh.Bundle) error) ([]byte, *x3dh.Message, error) {
 	if baseKey == nil {
 		return nil, nil, errNoBaseKey
 	}
@@ -74,7 +75,7 @@ func initiate(s *core.Suite, identity *curve.IdentityKeyPair, b *x3dh.Bundle, ba
 	if b == nil {
 		return nil, nil, fmt.Errorf("%w: nil bundle", x3dh.ErrInvalidBundle)
 	}
-	if err := b.Verify(); err != nil {
+	if err := verify(b); err != nil {
 		return nil, nil, err
 	}
 	p := core.Peer{

@@ -1,0 +1,389 @@
+package bench
+
+// The DB scenarios (db_harness_test.go) for go.mau.fi/libsignal v0.2.1
+// through whatsmeow's SQL store (go.mau.fi/whatsmeow/store/sqlstore, MPL-2.0,
+// a benchmark dependency of this module only): what a Go messenger uses
+// today. The receiver is a whatsmeow store.Device in a sqlstore.Container
+// over the scenario's database; every operation goes through
+// go.mau.fi/libsignal as whatsmeow's client calls it (facts read from
+// whatsmeow's message.go and send.go, no code taken):
+//
+//   - decrypt (Client.decryptDM): session.NewBuilderFromSignal over the
+//     store.Device with store.SignalProtobufSerializer, session.NewCipher,
+//     Cipher.Decrypt (DecryptMessage for a PreKey message). With the
+//     client's default EnableDecryptedEventBuffer = false every store call
+//     is its own autocommitted statement: ContainsSession, LoadSession,
+//     IsTrustedIdentity (reads), SaveIdentity, StoreSession (writes: two
+//     commits per message). Impl "whatsmeow".
+//   - decrypt with EnableDecryptedEventBuffer = true (Client.bufferedDecrypt):
+//     EventBuffer.GetBufferedEvent on the ciphertext's SHA-256, then
+//     EventBuffer.DoDecryptionTxn around the decrypt and PutBufferedEvent
+//     (the plaintext kept for a redelivery): one commit per message, two more
+//     statements. Impl "whatsmeow-evbuf" (Decrypt only).
+//   - encrypt (Client.encryptMessageForDevices for one device):
+//     Device.WithCachedSessions (GetManySessions), Cipher.Encrypt over the
+//     cached record (IsTrustedIdentity and SaveIdentity go to the database),
+//     Device.PutCachedSessions (PutManySessions, one transaction). The
+//     message padding and LID lookups of the send path are left out.
+//
+// The senders are go.mau.fi/libsignal devices with in-memory stores
+// (gomauStore, objects), whose messages are encrypted before the timed
+// part. whatsmeow has no batch decrypt: it decrypts an offline queue one
+// message at a time, so its catch-up is Single1000 (CatchUp1000 is skipped,
+// saying so).
+//
+// SQLite: modernc.org/sqlite (pure Go, registered as "sqlite", which
+// whatsmeow's dbutil accepts as the SQLite dialect), the driver and engine
+// build sqlstore uses, on a file in WAL mode with the same busy timeout and
+// synchronous FULL (the driver's default, checked), plus foreign keys, which
+// whatsmeow requires. whatsmeow's own documentation uses
+// github.com/mattn/go-sqlite3 (cgo); mautrix bridges use it with WAL and
+// synchronous NORMAL, which does not fsync on every commit: not the
+// durability measured here. PostgreSQL: pgx's database/sql driver ("pgx"),
+// a fresh schema per benchmark. Both through internal/sqlcount, so
+// stmts/op and trips/op are reported as for the other implementations.
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"fmt"
+	"os"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+
+	"go.mau.fi/libsignal/ecc"
+	"go.mau.fi/libsignal/keys/identity"
+	"go.mau.fi/libsignal/keys/prekey"
+	"go.mau.fi/libsignal/protocol"
+	gsession "go.mau.fi/libsignal/session"
+	"go.mau.fi/libsignal/util/optional"
+	"go.mau.fi/whatsmeow/proto/waAdv"
+	wmstore "go.mau.fi/whatsmeow/store"
+	"go.mau.fi/whatsmeow/store/sqlstore"
+	"go.mau.fi/whatsmeow/types"
+
+	"github.com/forwardsecret/signal/internal/cputime"
+	"github.com/forwardsecret/signal/internal/sqlcount"
+)
+
+func init() {
+	dbImpls = append(dbImpls,
+		dbImpl{name: "whatsmeow", run: func(b *testing.B, db dbBackend, sc string) bool {
+			return whatsmeowRun(b, db, sc, false)
+		}},
+		dbImpl{name: "whatsmeow-evbuf", run: func(b *testing.B, db dbBackend, sc string) bool {
+			return whatsmeowRun(b, db, sc, true)
+		}},
+	)
+}
+
+// WhatsmeowQueue is the number of queued messages of Single1000, and
+// WhatsmeowQueueCI the number with CI=true, where every benchmark runs once
+// only to show that it runs (1,000 one-by-one decrypts through PostgreSQL
+// take 5-15 s of wall time on the shared CI machine).
+const (
+	WhatsmeowQueue   = 1000
+	WhatsmeowQueueCI = 20
+)
+
+func wmQueue() int {
+	if os.Getenv("CI") == "true" {
+		return WhatsmeowQueueCI
+	}
+	return WhatsmeowQueue
+}
+
+func whatsmeowRun(b *testing.B, db dbBackend, sc string, evbuf bool) bool {
+	if evbuf && sc != "Decrypt" {
+		return false
+	}
+	switch sc {
+	case "Decrypt":
+		wmBenchDecrypt(b, db, evbuf)
+	case "Encrypt":
+		wmBenchEncrypt(b, db)
+	case "CatchUp1000":
+		b.Skip("whatsmeow has no batch decrypt: its catch-up of 1,000 queued messages is Single1000")
+	case "Single1000":
+		wmBenchSingle(b, db)
+	case "Parallel1", "Parallel2", "Parallel4", "Parallel8":
+		var n int
+		fmt.Sscanf(sc, "Parallel%d", &n)
+		wmBenchParallel(b, db, n)
+	default:
+		return false
+	}
+	return true
+}
+
+// wmDeviceAddr is the whatsmeow device's address at its senders.
+var wmDeviceAddr = protocol.NewSignalAddress("15550000000", 1)
+
+// wmEnv is a whatsmeow device in a new database.
+type wmEnv struct {
+	db     *sql.DB
+	cnt    *sqlcount.Counter
+	c      *sqlstore.Container
+	d      *wmstore.Device
+	bundle *prekey.Bundle
+	evbuf  bool
+	pt     []byte
+}
+
+func newWMEnv(b *testing.B, db dbBackend, evbuf bool) *wmEnv {
+	ctx := withTimeout(b)
+	driver, dsn := db.newDB(b)
+	if driver == "sqlite" {
+		dsn = sqliteDSN(dsn) + "&_pragma=foreign_keys(1)"
+	}
+	sqlDB, cnt, err := sqlcount.Open(driver, dsn)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { sqlDB.Close() })
+	if driver == "sqlite" {
+		if err := wmSQLiteDurability(ctx, sqlDB); err != nil {
+			b.Fatal(err)
+		}
+	}
+	c := sqlstore.NewWithDB(sqlDB, driver, nil)
+	if err := c.Upgrade(ctx); err != nil {
+		b.Fatal(err)
+	}
+	d := c.NewDevice()
+	jid := types.NewADJID(wmDeviceAddr.Name(), 0, uint8(wmDeviceAddr.DeviceID()))
+	d.ID = &jid
+	// What pairing would set; not Signal state.
+	d.Account = &waAdv.ADVSignedDeviceIdentity{
+		Details: []byte{}, AccountSignature: make([]byte, 64),
+		AccountSignatureKey: make([]byte, 32), DeviceSignature: make([]byte, 64),
+	}
+	if err := d.Save(ctx); err != nil {
+		b.Fatal(err)
+	}
+	bundle := prekey.NewBundle(d.RegistrationID, wmDeviceAddr.DeviceID(), optional.NewEmptyUint32(),
+		d.SignedPreKey.KeyID, nil, ecc.NewDjbECPublicKey(*d.SignedPreKey.Pub), *d.SignedPreKey.Signature,
+		identity.NewKey(ecc.NewDjbECPublicKey(*d.IdentityKey.Pub)))
+	return &wmEnv{db: sqlDB, cnt: cnt, c: c, d: d, bundle: bundle, evbuf: evbuf, pt: message(100)}
+}
+
+// wmSQLiteDurability switches the database to WAL mode (as sqlstore.Open
+// does) and checks that it has sqlstore's durability: synchronous FULL.
+func wmSQLiteDurability(ctx context.Context, db *sql.DB) error {
+	if _, err := db.ExecContext(ctx, "PRAGMA journal_mode=WAL"); err != nil {
+		return err
+	}
+	var mode string
+	var sync int
+	if err := db.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
+		return err
+	}
+	if err := db.QueryRowContext(ctx, "PRAGMA synchronous").Scan(&sync); err != nil {
+		return err
+	}
+	if mode != "wal" || sync != 2 {
+		return fmt.Errorf("whatsmeow's SQLite database: journal_mode %s, synchronous %d; want wal, 2 (FULL)", mode, sync)
+	}
+	return nil
+}
+
+// decrypt decrypts a message from addr as whatsmeow's client does.
+func (e *wmEnv) decrypt(ctx context.Context, addr *protocol.SignalAddress, typ uint32, body []byte) ([]byte, error) {
+	cipher := gsession.NewCipher(gsession.NewBuilderFromSignal(e.d, addr, wmstore.SignalProtobufSerializer), addr)
+	ser := wmstore.SignalProtobufSerializer
+	var run func(context.Context) ([]byte, error)
+	switch typ {
+	case protocol.PREKEY_TYPE:
+		m, err := protocol.NewPreKeySignalMessageFromBytes(body, ser.PreKeySignalMessage, ser.SignalMessage)
+		if err != nil {
+			return nil, err
+		}
+		run = func(ctx context.Context) ([]byte, error) { return cipher.DecryptMessage(ctx, m) }
+	case protocol.WHISPER_TYPE:
+		m, err := protocol.NewSignalMessageFromBytes(body, ser.SignalMessage)
+		if err != nil {
+			return nil, err
+		}
+		run = func(ctx context.Context) ([]byte, error) { return cipher.Decrypt(ctx, m) }
+	default:
+		return nil, fmt.Errorf("message type %d", typ)
+	}
+	if !e.evbuf {
+		return run(ctx)
+	}
+	hash := sha256.Sum256(body)
+	if buf, err := e.d.EventBuffer.GetBufferedEvent(ctx, hash); err != nil {
+		return nil, err
+	} else if buf != nil {
+		return nil, fmt.Errorf("message %x already buffered", hash[:4])
+	}
+	var pt []byte
+	err := e.d.EventBuffer.DoDecryptionTxn(ctx, func(ctx context.Context) error {
+		var err error
+		if pt, err = run(ctx); err != nil {
+			return err
+		}
+		return e.d.EventBuffer.PutBufferedEvent(ctx, hash, pt, time.Now())
+	})
+	return pt, err
+}
+
+// encrypt encrypts pt to addr as whatsmeow's send path does for one device.
+func (e *wmEnv) encrypt(ctx context.Context, addr *protocol.SignalAddress, pt []byte) (uint32, []byte, error) {
+	existing, ctx, err := e.d.WithCachedSessions(ctx, []string{addr.String()})
+	if err != nil {
+		return 0, nil, err
+	}
+	if !existing[addr.String()] {
+		return 0, nil, fmt.Errorf("no session with %s", addr)
+	}
+	cipher := gsession.NewCipher(gsession.NewBuilderFromSignal(e.d, addr, wmstore.SignalProtobufSerializer), addr)
+	msg, err := cipher.Encrypt(ctx, pt)
+	if err != nil {
+		return 0, nil, err
+	}
+	if err := e.d.PutCachedSessions(ctx); err != nil {
+		return 0, nil, err
+	}
+	return msg.Type(), msg.Serialize(), nil
+}
+
+// wmSender is a go.mau.fi/libsignal device in memory with an acknowledged
+// session with the whatsmeow device.
+type wmSender struct {
+	addr *protocol.SignalAddress // its address at the whatsmeow device
+	p    *gomauParty
+}
+
+func (e *wmEnv) newSender(b *testing.B, i int) *wmSender {
+	ctx := context.Background()
+	s := &wmSender{
+		addr: protocol.NewSignalAddress(fmt.Sprintf("1555%07d", i+1), 1),
+		p:    newGomauParty(newGomauStore(b, uint32(100+i), "objects"), wmDeviceAddr),
+	}
+	if err := s.p.bld.ProcessBundle(ctx, e.bundle); err != nil {
+		b.Fatal(err)
+	}
+	typ, body := s.p.encrypt(b, e.pt)
+	got, err := e.decrypt(ctx, s.addr, typ, body)
+	if err != nil {
+		b.Fatal(err)
+	}
+	checkPlaintext(b, got, e.pt)
+	typ, body, err = e.encrypt(ctx, s.addr, e.pt)
+	if err != nil {
+		b.Fatal(err)
+	}
+	checkPlaintext(b, s.p.decrypt(b, typ, body), e.pt) // acknowledged
+	return s
+}
+
+// queue returns n messages of s, in order.
+func (s *wmSender) queue(b *testing.B, pt []byte, n int) []gomauMsg {
+	msgs := make([]gomauMsg, n)
+	for i := range msgs {
+		msgs[i].typ, msgs[i].body = s.p.encrypt(b, pt)
+	}
+	return msgs
+}
+
+// decryptAll decrypts msgs of s at the whatsmeow device, in order.
+func (e *wmEnv) decryptAll(ctx context.Context, s *wmSender, msgs []gomauMsg) error {
+	for _, m := range msgs {
+		got, err := e.decrypt(ctx, s.addr, m.typ, m.body)
+		if err != nil {
+			return err
+		}
+		if len(got) != len(e.pt) {
+			return fmt.Errorf("plaintext of %d bytes, want %d", len(got), len(e.pt))
+		}
+	}
+	return nil
+}
+
+// timed runs f as the timed part of a benchmark of ops operations: wall
+// time (ns/op), process CPU time, and the statements and round trips sent.
+func (e *wmEnv) timed(b *testing.B, ops int, f func()) {
+	runtime.GC()
+	b.ReportAllocs()
+	before := e.cnt.Counts()
+	b.ResetTimer()
+	stop := cputime.MeasureProcess(b)
+	f()
+	b.StopTimer()
+	stop()
+	reportCounts(b, e.cnt, before, ops)
+}
+
+func wmBenchDecrypt(b *testing.B, db dbBackend, evbuf bool) {
+	e := newWMEnv(b, db, evbuf)
+	s := e.newSender(b, 0)
+	msgs := s.queue(b, e.pt, b.N)
+	ctx := context.Background()
+	e.timed(b, b.N, func() {
+		if err := e.decryptAll(ctx, s, msgs); err != nil {
+			b.Fatal(err)
+		}
+	})
+}
+
+func wmBenchEncrypt(b *testing.B, db dbBackend) {
+	e := newWMEnv(b, db, false)
+	s := e.newSender(b, 0)
+	ctx := context.Background()
+	e.timed(b, b.N, func() {
+		for range b.N {
+			if _, _, err := e.encrypt(ctx, s.addr, e.pt); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// wmBenchSingle: an op is WhatsmeowQueue queued messages of one sender
+// (wmQueue), decrypted one by one.
+func wmBenchSingle(b *testing.B, db dbBackend) {
+	e := newWMEnv(b, db, false)
+	s := e.newSender(b, 0)
+	msgs := s.queue(b, e.pt, b.N*wmQueue())
+	ctx := context.Background()
+	e.timed(b, b.N, func() {
+		if err := e.decryptAll(ctx, s, msgs); err != nil {
+			b.Fatal(err)
+		}
+	})
+}
+
+// wmBenchParallel: n senders' messages decrypted at once, one goroutine per
+// sender; an op is one message (b.N in all), so ns/op is the wall time over
+// all of them.
+func wmBenchParallel(b *testing.B, db dbBackend, n int) {
+	e := newWMEnv(b, db, false)
+	senders := make([]*wmSender, n)
+	queues := make([][]gomauMsg, n)
+	for i := range senders {
+		senders[i] = e.newSender(b, i)
+		count := b.N / n
+		if i < b.N%n {
+			count++
+		}
+		queues[i] = senders[i].queue(b, e.pt, count)
+	}
+	ctx := context.Background()
+	e.timed(b, b.N, func() {
+		var wg sync.WaitGroup
+		errs := make([]error, n)
+		for i := range senders {
+			wg.Go(func() { errs[i] = e.decryptAll(ctx, senders[i], queues[i]) })
+		}
+		wg.Wait()
+		for _, err := range errs {
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

@@ -11,17 +11,25 @@
 #
 # Environment: COUNT (rounds, default 6), BENCHTIME (per benchmark, default
 # 0.5s), MULTI_BENCHTIME (MultiRecipient1000/encrypt, whose operations
-# take about 100 ms of CPU: default 10x), NODE=0 to skip the Node benchmarks.
-# CI=true (or BENCHTIME=1x) runs each benchmark once and writes no RESULTS.md.
+# take about 100 ms of CPU: default 10x), GROWTH_BENCHTIME (the Growth
+# benchmarks of state_growth_test.go, default 0.3s), NODE=0 to skip the Node
+# benchmarks. CI=true (or BENCHTIME=1x) runs each benchmark once and writes
+# no RESULTS.md.
+#
+# The Growth benchmarks (cost per message against stored skipped keys and
+# archived states) go to results/growth.txt, and cmd/plot draws them as
+# cost-vs-state.svg (under CI into results/ instead, leaving the committed
+# plot alone).
 set -euo pipefail
 cd "$(dirname "$0")"
 
 COUNT=${COUNT:-6}
 BENCHTIME=${BENCHTIME:-0.5s}
 MULTI_BENCHTIME=${MULTI_BENCHTIME:-10x}
+GROWTH_BENCHTIME=${GROWTH_BENCHTIME:-0.3s}
 NODE=${NODE:-1}
 if [ "${CI:-}" = true ]; then COUNT=1; BENCHTIME=1x; fi
-if [ "$BENCHTIME" = 1x ]; then MULTI_BENCHTIME=1x; fi
+if [ "$BENCHTIME" = 1x ]; then MULTI_BENCHTIME=1x; GROWTH_BENCHTIME=1x; fi
 
 out=results
 mkdir -p "$out"
@@ -45,7 +53,9 @@ fi
 } > "$out/meta.txt"
 
 raw="$out/raw.txt"
+growth="$out/growth.txt"
 : > "$raw"
+: > "$growth"
 for round in $(seq "$COUNT"); do
   echo "== round $round/$COUNT" >&2
   "$out/bench.test" -test.run '^$' -test.benchtime "$BENCHTIME" -test.cpu 1 \
@@ -60,12 +70,20 @@ for round in $(seq "$COUNT"); do
     -test.bench '^BenchmarkFanout1000/par/' | tee -a "$raw" >&2
   "$out/bench.test" -test.run '^$' -test.benchtime "$MULTI_BENCHTIME" -test.cpu 2 \
     -test.bench '^BenchmarkMultiRecipient1000/encrypt/' | tee -a "$raw" >&2
+  "$out/bench.test" -test.run '^$' -test.benchtime "$GROWTH_BENCHTIME" -test.cpu 1 \
+    -test.bench '^BenchmarkGrowth$' | tee -a "$growth" >&2
   if [ "$node_ok" = 1 ]; then
     node --expose-gc ../interop/node/bench-libsignal-client.js -benchtime "$BENCHTIME" \
       -multibenchtime "$MULTI_BENCHTIME" | tee -a "$raw" >&2
   fi
 done
 echo "load avg:   $(cut -d' ' -f1-3 /proc/loadavg) (end)" >> "$out/meta.txt"
+
+plot=cost-vs-state.svg
+if [ "$BENCHTIME" = 1x ]; then plot="$out/cost-vs-state.svg"; fi
+go run ./cmd/plot -in "$growth" -out "$plot" \
+  -subtitle "commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown), $COUNT runs"
+echo "run.sh: wrote $plot" >&2
 
 if [ "$BENCHTIME" = 1x ]; then
   echo "run.sh: single-iteration run (CI): every benchmark ran; RESULTS.md not written" >&2

@@ -1,0 +1,93 @@
+// Package omemo implements OMEMO (XEP-0384), the Signal protocol's X3DH and
+// Double Ratchet carried over XMPP, for Go XMPP clients and bots, in both
+// namespaces in use:
+//
+//   - OMEMO 2 ([V2], urn:xmpp:omemo:2, XEP-0384 0.8 and later; python-omemo's
+//     twomemo): X3DH with identity keys published in Ed25519 form (Ed25519
+//     signatures on signed prekeys; Diffie-Hellman with the Montgomery form
+//     of the same keys) and info "OMEMO X3DH"; the Double Ratchet with
+//     labels "OMEMO Root Chain" and "OMEMO Message Key Material" and the
+//     specification's previous counter; AES-256-CBC with HMAC-SHA-256
+//     truncated to 16 bytes over the Ed25519 identity keys and the
+//     OMEMOMessage; its protobuf messages ([Message], [AuthenticatedMessage],
+//     [KeyExchange]); at most [MaxSkipV2] skipped keys per message.
+//   - OMEMO 0.3 ([V03], eu.siacs.conversations.axolotl; python-omemo's
+//     oldmemo, Conversations, Dino, Gajim, Monal): Signal's v3 session
+//     (package session: X3DH with "WhisperText", libsignal's message
+//     formats), with OMEMO's payload encryption.
+//
+// It is not an XMPP client: it reads and writes the XEP's XML elements
+// ([Bundle], [DeviceList], [Encrypted]) as bytes, and the app moves them
+// over its XMPP library (PEP nodes, message stanzas).
+//
+// # The payload layer
+//
+// OMEMO encrypts a message's content once, with a fresh key, and sends the
+// key material to every recipient device (the recipient's other devices
+// and the sender's own) through that device's session: [Manager.Encrypt]
+// takes the content and a list of devices and returns one [Encrypted]
+// element. OMEMO 2 encrypts the XEP-0420 SCE envelope with AES-256-CBC and
+// HMAC-SHA-256 (key material: 32-byte key || 16-byte tag,
+// [EncryptPayloadV2]); OMEMO 0.3 encrypts the body with AES-128-GCM (key
+// material: 16-byte key || 16-byte tag; the 12-byte IV goes in the header,
+// [EncryptPayloadV03]).
+//
+// # A device
+//
+// A device has an identity key pair (a curve.IdentityKeyPair, or
+// [IdentityFromSeed] for an Ed25519 seed), a device id, a signed prekey
+// ([GenerateSignedPreKey], signed the way the version signs) and one-time
+// prekeys (x3dh.GenerateOneTimePreKey), kept in a [Store] ([MemStore] for
+// tests and examples; any session.AllStores plus [SessionStoreV2]).
+// [NewBundle] makes the bundle to publish. A device that speaks both
+// versions uses one Store and one [Manager] per version, with the same
+// identity key pair, as python-omemo does.
+//
+// # Sessions
+//
+// [Manager.ProcessBundle] starts a session from a peer device's bundle
+// (chosen one-time prekey at random); [Manager.Encrypt] then sends key
+// exchanges (kex='true', prekey='true' in 0.3) to that device until it
+// answers. [Manager.Decrypt] starts the responder's session from a key
+// exchange, consuming the one-time prekey, and decrypts everything else
+// with the stored session. A failed Decrypt stores nothing. A client should
+// answer a key exchange soon (an empty message, Encrypt with nil content),
+// so the peer stops sending key exchanges.
+//
+// # Trust
+//
+// Trust goes through the identity store (session.IdentityStore): the
+// Manager asks IsTrustedIdentity before it encrypts to or decrypts from a
+// device, with the identity key in Montgomery form (for OMEMO 2, the
+// converted Ed25519 key: the same key, without the sign bit that signatures
+// already pin), and records the key (SaveIdentity) when a session starts.
+// A refused key gives a *session.UntrustedIdentityError.
+//
+// BTBV ("blind trust before verification", the policy of Conversations
+// and Dino) is an app policy on top: an identity store whose
+// IsTrustedIdentity returns true for every device of a JID as long as the
+// user has verified none of that JID's keys, and once one is verified (by
+// comparing fingerprints: the hex of the Ed25519 key for OMEMO 2), only
+// for verified keys; newly seen keys of a JID with verified keys wait for
+// the user. Wrap MemStore (or any Store) and override IsTrustedIdentity
+// with that rule, keeping a set of verified keys per JID; the memstore
+// default is trust on first use per device.
+//
+// # Limits and errors
+//
+// Parsers refuse input beyond named limits ([MaxMessageSize],
+// [MaxBundleXMLSize], [MaxEncryptedXMLSize], [MaxPayloadSize], ...) with a
+// *[LimitError] (ErrTooLarge). Every error wraps one of the package's
+// sentinels, package session's or package ratchet's, matchable with
+// errors.Is and errors.As. No input makes the package panic; secrets never
+// appear in String or fmt output.
+//
+// # python-omemo's quirks
+//
+// oldmemo (python-omemo's OMEMO 0.3) reads libsignal's previous-counter
+// field (the index of the last message of the previous chain) as a count,
+// so it cannot decrypt the last message of a chain from a libsignal-family
+// sender (this package's V03 included) once the next chain has started;
+// it requires a one-time prekey and sends no registration id. OMEMO 2 has
+// no such mismatch: this package sends the count.
+package omemo

@@ -1,0 +1,96 @@
+package omemo
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/forwardsecret/signal/curve"
+	"github.com/forwardsecret/signal/session"
+	"github.com/forwardsecret/signal/session/memstore"
+)
+
+// Store is what a Manager needs of a device's storage: package session's
+// stores (identity key pair and trust, prekeys, and for OMEMO 0.3 the
+// Signal session records), plus SessionStoreV2 for OMEMO 2's records. A
+// device that speaks both versions keeps one Store per version (with the
+// same identity key pair): the two versions sign their prekeys
+// differently.
+type Store interface {
+	session.AllStores
+	SessionStoreV2
+}
+
+// SessionStoreV2 holds OMEMO 2 session records (this package's encoding,
+// opaque to the store).
+type SessionStoreV2 interface {
+	// LoadSessionV2 returns the record of addr, or (nil, nil) if there is
+	// none. The caller owns the returned slice.
+	LoadSessionV2(ctx context.Context, addr session.Address) ([]byte, error)
+	// StoreSessionV2 replaces the record of addr by rec (which the store
+	// must copy) and, when consumed is not nil, removes the one-time prekey
+	// *consumed, all or nothing: it fails, writing nothing, if that prekey
+	// is no longer stored.
+	StoreSessionV2(ctx context.Context, addr session.Address, rec []byte, consumed *uint32) error
+	// DeleteSessionV2 removes the record of addr, if any.
+	DeleteSessionV2(ctx context.Context, addr session.Address) error
+}
+
+// ErrPreKeyConsumed is returned by MemStore.StoreSessionV2 when the
+// one-time prekey to consume is already gone.
+var ErrPreKeyConsumed = errors.New("omemo: one-time prekey already consumed")
+
+// MemStore is an in-memory Store for tests, examples and small tools: a
+// memstore.Store (identity, trust on first use, prekeys, OMEMO 0.3
+// sessions; also a session.DeviceStore for adding prekeys) plus OMEMO 2
+// records. It is safe for concurrent use.
+type MemStore struct {
+	*memstore.Store
+
+	mu sync.Mutex
+	v2 map[session.Address][]byte
+}
+
+// NewMemStore returns an empty store for the device with identity.
+func NewMemStore(identity *curve.IdentityKeyPair) *MemStore {
+	return &MemStore{Store: memstore.New(identity, 1), v2: make(map[session.Address][]byte)}
+}
+
+// LoadSessionV2 implements SessionStoreV2.
+func (s *MemStore) LoadSessionV2(_ context.Context, addr session.Address) ([]byte, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return bytes.Clone(s.v2[addr]), nil
+}
+
+// StoreSessionV2 implements SessionStoreV2.
+func (s *MemStore) StoreSessionV2(ctx context.Context, addr session.Address, rec []byte, consumed *uint32) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if consumed != nil {
+		if !s.HasPreKey(*consumed) {
+			return fmt.Errorf("%w: %d", ErrPreKeyConsumed, *consumed)
+		}
+		if err := s.RemovePreKey(ctx, *consumed); err != nil {
+			return err
+		}
+	}
+	s.v2[addr] = bytes.Clone(rec)
+	return nil
+}
+
+// DeleteSessionV2 implements SessionStoreV2.
+func (s *MemStore) DeleteSessionV2(_ context.Context, addr session.Address) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.v2, addr)
+	return nil
+}
+
+// String names no secret.
+func (s *MemStore) String() string { return "omemo.MemStore(" + s.Store.String() + ")" }
+
+// Format prints String for every verb.
+func (s *MemStore) Format(f fmt.State, _ rune) { fmt.Fprint(f, s.String()) }

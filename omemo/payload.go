@@ -46,7 +46,6 @@ const (
 
 var infoPayload = []byte("OMEMO Payload")
 
-
 func derivePayloadV2(key []byte) ([]byte, error) {
 	return hkdf.Key(sha256.New, key, make([]byte, 32), string(infoPayload), 80)
 }

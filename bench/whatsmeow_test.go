@@ -304,8 +304,9 @@ func (e *wmEnv) decryptAll(ctx context.Context, s *wmSender, msgs []gomauMsg) er
 	return nil
 }
 
-// timed runs f as the timed part of a benchmark of ops operations: wall
-// time (ns/op), process CPU time, and the statements and round trips sent.
+// timed runs f as the timed part of a benchmark: wall time (ns/op),
+// process CPU time (cpu-ns/op: this process only, not PostgreSQL's), and the
+// statements and round trips sent per op, of which there are ops.
 func (e *wmEnv) timed(b *testing.B, ops int, f func()) {
 	runtime.GC()
 	b.ReportAllocs()
@@ -323,6 +324,11 @@ func wmBenchDecrypt(b *testing.B, db dbBackend, evbuf bool) {
 	s := e.newSender(b, 0)
 	msgs := s.queue(b, e.pt, b.N)
 	ctx := context.Background()
+	rec, err := e.d.Sessions.GetSession(ctx, s.addr.String())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(len(rec)), "record-B")
 	e.timed(b, b.N, func() {
 		if err := e.decryptAll(ctx, s, msgs); err != nil {
 			b.Fatal(err)
@@ -355,35 +361,37 @@ func wmBenchSingle(b *testing.B, db dbBackend) {
 			b.Fatal(err)
 		}
 	})
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(len(msgs)), "ns/msg")
 }
 
 // wmBenchParallel: n senders' messages decrypted at once, one goroutine per
-// sender; an op is one message (b.N in all), so ns/op is the wall time over
-// all of them.
+// sender, ceil(b.N/n) messages each (as ours): wall-ns/msg is the wall time
+// over all of them, 1/throughput.
 func wmBenchParallel(b *testing.B, db dbBackend, n int) {
 	e := newWMEnv(b, db, false)
 	senders := make([]*wmSender, n)
 	queues := make([][]gomauMsg, n)
+	per := (b.N + n - 1) / n
 	for i := range senders {
 		senders[i] = e.newSender(b, i)
-		count := b.N / n
-		if i < b.N%n {
-			count++
-		}
-		queues[i] = senders[i].queue(b, e.pt, count)
+		queues[i] = senders[i].queue(b, e.pt, per)
 	}
 	ctx := context.Background()
-	e.timed(b, b.N, func() {
+	var elapsed time.Duration
+	e.timed(b, n*per, func() {
+		start := time.Now()
 		var wg sync.WaitGroup
 		errs := make([]error, n)
 		for i := range senders {
 			wg.Go(func() { errs[i] = e.decryptAll(ctx, senders[i], queues[i]) })
 		}
 		wg.Wait()
+		elapsed = time.Since(start)
 		for _, err := range errs {
 			if err != nil {
 				b.Fatal(err)
 			}
 		}
 	})
+	b.ReportMetric(float64(elapsed.Nanoseconds())/float64(n*per), "wall-ns/msg")
 }

@@ -53,8 +53,11 @@ var updateSeeds = flag.Bool("update-seeds", false, "rewrite testdata/fuzz seed f
 // quote writes b as a Go string literal, as the fuzzing corpus format does.
 func quote(b []byte) string { return strconv.Quote(string(b)) }
 
-// uvarint is a hand-written base-128 varint, for expected lengths.
-func uvarint(n int) []byte {
+// uvarint is a hand-written base-128 varint, for expected lengths and
+// indexes. It widens x to 64 bits first: int(index) of a uint32 index above
+// 1<<31 - 1 is negative where int has 32 bits (GOARCH=arm).
+func uvarint[T int | uint32](x T) []byte {
+	n := uint64(x)
 	var b []byte
 	for n >= 0x80 {
 		b = append(b, byte(n)|0x80)

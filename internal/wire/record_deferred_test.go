@@ -186,7 +186,7 @@ func TestAppendSeedMessageKey(t *testing.T) {
 		// Hand-written: tag 4, length, [tag 1, varint], tag 5, 32, seed.
 		body := cat(h(0x2a, 0x20), seed[:])
 		if index != 0 {
-			body = cat(h(0x08), uvarint(int(index)), body)
+			body = cat(h(0x08), uvarint(index), body)
 		}
 		if hand := cat(h(0xee, 0x22), uvarint(len(body)), body); !bytes.Equal(got, hand) {
 			t.Errorf("index %d: %x, want %x", index, got, hand)

@@ -1,7 +1,9 @@
 package omemo
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/forwardsecret/signal/curve"
@@ -80,9 +82,18 @@ func send(t testing.TB, from *testDevice, pt []byte, to ...*testDevice) *Encrypt
 	return back
 }
 
+// connect starts a session from `from` to `to` with to's bundle (the
+// one-time prekeys it still holds), after an XML round trip.
 func connect(t testing.TB, from, to *testDevice) {
 	t.Helper()
-	x, err := to.bundle.XML()
+	cur := *to.bundle
+	cur.PreKeys = nil
+	for _, p := range to.bundle.PreKeys {
+		if to.store.HasPreKey(p.ID) {
+			cur.PreKeys = append(cur.PreKeys, p)
+		}
+	}
+	x, err := cur.XML()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,4 +104,27 @@ func connect(t testing.TB, from, to *testDevice) {
 	if err := from.m.ProcessBundle(context.Background(), to.jid, b); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// snapshot is everything a failed Decrypt must leave alone: the session
+// records of both versions with peer, and whether each prekey is stored.
+func snapshot(d *testDevice, peer session.Address) string {
+	v2, _ := d.store.LoadSessionV2(context.Background(), peer)
+	s := fmt.Sprintf("%x|%x|", v2, d.store.SessionBytes(peer))
+	for id := uint32(100); id < 120; id++ {
+		s += fmt.Sprint(d.store.HasPreKey(id))
+	}
+	idk, ok, _ := d.store.Identity(context.Background(), peer)
+	return s + fmt.Sprint(idk, ok)
+}
+
+func clone(e *Encrypted) *Encrypted {
+	c := *e
+	c.Keys = append([]Key(nil), e.Keys...)
+	for i := range c.Keys {
+		c.Keys[i].Data = bytes.Clone(e.Keys[i].Data)
+	}
+	c.IV = bytes.Clone(e.IV)
+	c.Payload = bytes.Clone(e.Payload)
+	return &c
 }

@@ -192,7 +192,7 @@ func (m *Manager) Encrypt(ctx context.Context, plaintext []byte, to []session.Ad
 	case m.v == V2:
 		e.Payload, km, err = EncryptPayloadV2(plaintext)
 	case plaintext == nil:
-		km = make([]byte, KeyMaterialSizeV03)
+		km = make([]byte, 16) // a key without a tag, as oldmemo sends it
 		rand.Read(km)
 		e.IV = make([]byte, IVSizeV03)
 		rand.Read(e.IV)
@@ -418,14 +418,14 @@ func (m *Manager) finishV2(ctx context.Context, addr session.Address, r *recordV
 	if err != nil {
 		return nil, err
 	}
+	if err := m.st.StoreSessionV2(ctx, addr, rec, consumed); err != nil {
+		return nil, fmt.Errorf("omemo: session store: %w", err)
+	}
 	if consumed != nil {
 		peer, _ := MontgomeryPublicKey(r.peerIdentity()) // checked by the caller
 		if err := m.st.SaveIdentity(ctx, addr, peer); err != nil {
 			return nil, fmt.Errorf("omemo: identity store: %w", err)
 		}
-	}
-	if err := m.st.StoreSessionV2(ctx, addr, rec, consumed); err != nil {
-		return nil, fmt.Errorf("omemo: session store: %w", err)
 	}
 	return out, nil
 }

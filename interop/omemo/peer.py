@@ -283,7 +283,7 @@ async def import_state(dev, ns, imp):
     latin = lambda b: "".join(map(chr, b))  # the x3dh models' JSON encoding of bytes
     state = {
         "version": "1.0.0",
-        "identity_key": {"version": "1.0.0", "secret": latin(key), "secret_type": "seed" if is_seed else "priv"},
+        "identity_key": {"version": "1.0.0", "secret": latin(key), "secret_type": "SEED" if is_seed else "PRIV"},
         "signed_pre_key": {"version": "1.0.0", "priv": latin(spk_priv), "sig": latin(spk_sig),
                            "timestamp": imp.get("timestamp", 2000000000)},
         "old_signed_pre_key": None,
@@ -300,6 +300,24 @@ async def import_state(dev, ns, imp):
         base64.b64encode(xeddsa.priv_to_curve25519_pub(p)).decode(): i for p, i in zip(pre_keys, ids)
     })
     await dev.storage.store(f"/{ns}/pre_key_id_counter", max(ids, default=0))
+
+
+async def trim_pre_keys(dev, ns, imp):
+    """create generated 100 prekeys besides the imported ones. python-omemo 1.0.2's decrypt then
+    fails after a key exchange: it refills and re-reads its bundle only when at most 99 prekeys
+    remain visible, and otherwise uploads a variable it never set (UnboundLocalError, after the
+    session was stored). Drop generated prekeys until 100 are left, the count python-omemo keeps
+    itself, and publish the bundle again."""
+    state = (await dev.storage.load(f"/{ns}/x3dh")).from_just()
+    keep = {"".join(map(chr, unhex(p, "prekeys"))) for p in imp.get("prekeys", [])}
+    extra = [p for p in state["pre_keys"] if p not in keep]
+    drop = len(state["pre_keys"]) - 100
+    if drop > 0:
+        state["pre_keys"] = [p for p in state["pre_keys"] if p not in set(extra[:drop])]
+        await dev.storage.store(f"/{ns}/x3dh", state)
+        backend = dev.backends[ns]
+        own_id = (await dev.storage.load_primitive("/own_device_id", int)).from_just()
+        await dev.manager._upload_bundle(await backend.get_bundle(dev.jid, own_id))
 
 
 # ---------------------------------------------------------------- ops
@@ -348,9 +366,15 @@ async def op_create(req):
         raise
     finally:
         secrets.randbelow = orig
+    for ns, imp in (req.get("import") or {}).items():
+        await trim_pre_keys(dev, ns, imp)
     got = (await dev.storage.load_primitive("/own_device_id", int)).from_just()
     if got != device_id:
         raise PeerError(f"device id {got} instead of {device_id}")
+    # Subscribing to PEP delivers the device lists published so far.
+    for (ns, jid), device_list in list(WORLD.device_lists.items()):
+        if ns in dev.namespaces and jid != dev.jid:
+            await dev.manager.update_device_list(ns, jid, device_list)
     if not req.get("history_sync", False):
         await dev.manager.after_history_sync()
     own, _ = await dev.manager.get_own_device_information()

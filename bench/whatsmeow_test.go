@@ -26,6 +26,10 @@ package bench
 //     Device.PutCachedSessions (PutManySessions, one transaction). The
 //     message padding and LID lookups of the send path are left out.
 //
+// ParallelProc<N> runs N child processes, each with its own Container over
+// the same database (whatsmeow has one client per device; this is the
+// store's concurrency, not a deployment whatsmeow supports).
+//
 // The senders are go.mau.fi/libsignal devices with in-memory stores
 // (gomauStore, objects), whose messages are encrypted before the timed
 // part. whatsmeow has no batch decrypt: it decrypts an offline queue one
@@ -47,9 +51,12 @@ import (
 	"context"
 	"crypto/sha256"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"os"
 	"runtime"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -70,6 +77,7 @@ import (
 )
 
 func init() {
+	dbProcRoles["whatsmeow"] = wmDBProc
 	dbImpls = append(dbImpls,
 		dbImpl{name: "whatsmeow", run: func(b *testing.B, db dbBackend, sc string) bool {
 			return whatsmeowRun(b, db, sc, false)
@@ -109,12 +117,16 @@ func whatsmeowRun(b *testing.B, db dbBackend, sc string, evbuf bool) bool {
 		b.Skip("whatsmeow has no batch decrypt: its catch-up of 1,000 queued messages is Single1000")
 	case "Single1000":
 		wmBenchSingle(b, db)
-	case "Parallel1", "Parallel2", "Parallel4", "Parallel8":
-		var n int
-		fmt.Sscanf(sc, "Parallel%d", &n)
-		wmBenchParallel(b, db, n)
 	default:
-		return false
+		rest, proc := strings.CutPrefix(sc, "ParallelProc")
+		if !proc {
+			rest, _ = strings.CutPrefix(sc, "Parallel")
+		}
+		n, err := strconv.Atoi(rest)
+		if err != nil || n < 1 || rest == sc {
+			return false
+		}
+		wmBenchParallel(b, db, n, proc)
 	}
 	return true
 }
@@ -124,6 +136,8 @@ var wmDeviceAddr = protocol.NewSignalAddress("15550000000", 1)
 
 // wmEnv is a whatsmeow device in a new database.
 type wmEnv struct {
+	driver string
+	dsn    string // with the SQLite parameters
 	db     *sql.DB
 	cnt    *sqlcount.Counter
 	c      *sqlstore.Container
@@ -167,7 +181,7 @@ func newWMEnv(b *testing.B, db dbBackend, evbuf bool) *wmEnv {
 	bundle := prekey.NewBundle(d.RegistrationID, wmDeviceAddr.DeviceID(), optional.NewEmptyUint32(),
 		d.SignedPreKey.KeyID, nil, ecc.NewDjbECPublicKey(*d.SignedPreKey.Pub), *d.SignedPreKey.Signature,
 		identity.NewKey(ecc.NewDjbECPublicKey(*d.IdentityKey.Pub)))
-	return &wmEnv{db: sqlDB, cnt: cnt, c: c, d: d, bundle: bundle, evbuf: evbuf, pt: message(100)}
+	return &wmEnv{driver: driver, dsn: dsn, db: sqlDB, cnt: cnt, c: c, d: d, bundle: bundle, evbuf: evbuf, pt: message(100)}
 }
 
 // wmSQLiteDurability switches the database to WAL mode (as sqlstore.Open
@@ -364,10 +378,10 @@ func wmBenchSingle(b *testing.B, db dbBackend) {
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(len(msgs)), "ns/msg")
 }
 
-// wmBenchParallel: n senders' messages decrypted at once, one goroutine per
-// sender, ceil(b.N/n) messages each (as ours): wall-ns/msg is the wall time
-// over all of them, 1/throughput.
-func wmBenchParallel(b *testing.B, db dbBackend, n int) {
+// wmBenchParallel: n senders' messages decrypted at once, one goroutine
+// (proc: one process, ParallelProc) per sender, ceil(b.N/n) messages each
+// (as ours): wall-ns/msg is the wall time over all of them, 1/throughput.
+func wmBenchParallel(b *testing.B, db dbBackend, n int, proc bool) {
 	e := newWMEnv(b, db, false)
 	senders := make([]*wmSender, n)
 	queues := make([][]gomauMsg, n)
@@ -375,6 +389,21 @@ func wmBenchParallel(b *testing.B, db dbBackend, n int) {
 	for i := range senders {
 		senders[i] = e.newSender(b, i)
 		queues[i] = senders[i].queue(b, e.pt, per)
+	}
+	if proc {
+		inputs := make([]any, n)
+		for i, s := range senders {
+			in := wmProcInput{Driver: e.driver, DSN: e.dsn, Sender: s.addr.Name(), Device: s.addr.DeviceID()}
+			for _, m := range queues[i] {
+				in.Msgs = append(in.Msgs, wmProcMsg{Type: m.typ, Body: m.body})
+			}
+			inputs[i] = in
+		}
+		b.ResetTimer()
+		elapsed := dbProcs(b, "whatsmeow", inputs)
+		b.StopTimer()
+		b.ReportMetric(float64(elapsed.Nanoseconds())/float64(n*per), "wall-ns/msg")
+		return
 	}
 	ctx := context.Background()
 	var elapsed time.Duration
@@ -394,4 +423,52 @@ func wmBenchParallel(b *testing.B, db dbBackend, n int) {
 		}
 	})
 	b.ReportMetric(float64(elapsed.Nanoseconds())/float64(n*per), "wall-ns/msg")
+}
+
+// wmProcInput is the input of a child process of whatsmeow's
+// ParallelProc<N>: the database, one sender and its messages.
+type wmProcInput struct {
+	Driver, DSN string
+	Sender      string
+	Device      uint32
+	Msgs        []wmProcMsg
+}
+
+type wmProcMsg struct {
+	Type uint32
+	Body []byte
+}
+
+// wmDBProc is a child process: it opens the whatsmeow database (a
+// container of its own, as another process of the app would) and decrypts
+// its sender's messages.
+func wmDBProc(raw json.RawMessage, ready func()) error {
+	var in wmProcInput
+	if err := json.Unmarshal(raw, &in); err != nil {
+		return err
+	}
+	ctx := context.Background()
+	db, err := sql.Open(in.Driver, in.DSN)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if in.Driver == "sqlite" {
+		if err := wmSQLiteDurability(ctx, db); err != nil {
+			return err
+		}
+	}
+	c := sqlstore.NewWithDB(db, in.Driver, nil)
+	d, err := c.GetDevice(ctx, types.NewADJID(wmDeviceAddr.Name(), 0, uint8(wmDeviceAddr.DeviceID())))
+	if err != nil || d == nil {
+		return fmt.Errorf("whatsmeow device: %v", err)
+	}
+	e := &wmEnv{d: d, pt: message(100)}
+	s := &wmSender{addr: protocol.NewSignalAddress(in.Sender, in.Device)}
+	msgs := make([]gomauMsg, len(in.Msgs))
+	for i, m := range in.Msgs {
+		msgs[i] = gomauMsg{typ: m.Type, body: m.Body}
+	}
+	ready()
+	return e.decryptAll(ctx, s, msgs)
 }

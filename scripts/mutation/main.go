@@ -40,6 +40,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -83,6 +84,10 @@ type mutant struct {
 	FileHash string   `json:"file_hash"`
 	Source   string   `json:"source"` // the mutated line, trimmed
 	Cached   bool     `json:"-"`
+	Schemata bool     `json:"schemata,omitempty"` // tested in the package's schemata binary
+
+	node ast.Node // the mutated expression or statement
+	num  int      // its number in the schemata binary (from 1)
 }
 
 // key names a mutant across runs of the same file contents.
@@ -102,6 +107,8 @@ var (
 	equivFile = flag.String("equivalent", "scripts/mutation/equivalent.txt", "file of equivalent mutants (id # reason)")
 	listOnly  = flag.Bool("list", false, "list mutants and exit")
 	verbose   = flag.Bool("v", false, "print every mutant's result")
+
+	useSchemata = flag.Bool("schemata", true, "compile the mutants into one binary per package where they type-check (see schemata.go)")
 )
 
 func main() {
@@ -216,6 +223,8 @@ type pkgInfo struct {
 	ImportPath string
 	GoFiles    []string
 	Root       string // module root
+
+	exports map[string]string // import path -> export data file
 }
 
 func listPackage(p string) (*pkgInfo, error) {
@@ -237,6 +246,8 @@ func runPackage(p string, equiv map[string]string, cache *resultCache) (string, 
 	}
 	var muts []*mutant
 	sources := map[string][]byte{}
+	fset := token.NewFileSet()
+	var files []*ast.File
 	for _, f := range info.GoFiles {
 		path := filepath.Join(info.Dir, f)
 		src, err := os.ReadFile(path)
@@ -245,10 +256,12 @@ func runPackage(p string, equiv map[string]string, cache *resultCache) (string, 
 		}
 		rel, _ := filepath.Rel(info.Root, path)
 		sources[rel] = src
-		ms, err := mutantsOf(rel, src)
+		af, err := parser.ParseFile(fset, rel, src, parser.ParseComments|parser.SkipObjectResolution)
 		if err != nil {
 			return "", err
 		}
+		files = append(files, af)
+		ms := mutantsOf(fset, af, rel, src)
 		for _, m := range ms {
 			m.Pkg = info.ImportPath
 		}
@@ -281,6 +294,24 @@ func runPackage(p string, equiv map[string]string, cache *resultCache) (string, 
 		}
 	}
 
+	var toRun []*mutant
+	for _, m := range muts {
+		if m.Status != "" {
+			continue
+		}
+		if c, ok := cache.get(m.key()); ok && (c.Status == statusKilled || c.Status == statusTimedOut || c.Status == statusNotViable) {
+			continue
+		}
+		toRun = append(toRun, m)
+	}
+	var sch *schemata
+	if *useSchemata && len(toRun) > 0 {
+		sch, err = buildSchemata(info, fset, files, sources, toRun, durations)
+		if err != nil {
+			fmt.Printf("   no schemata binary, every mutant is built alone: %v\n", err)
+		}
+	}
+
 	work := make(chan *mutant)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -293,7 +324,12 @@ func runPackage(p string, equiv map[string]string, cache *resultCache) (string, 
 				if c, ok := cache.get(m.key()); ok && (c.Status == statusKilled || c.Status == statusTimedOut || c.Status == statusNotViable) {
 					m.Status, m.Killer, m.Cached = c.Status, c.Killer, true
 				} else {
-					testMutant(info, m, sources[m.File], durations, w)
+					if sch != nil && m.Schemata && !slices.ContainsFunc(m.Tests, func(t string) bool { return sch.unsafe[t] }) {
+						runSchemata(info, sch, m, durations)
+					} else {
+						m.Schemata = false
+						testMutant(info, m, sources[m.File], durations, w)
+					}
 					cache.put(*m)
 				}
 				mu.Lock()
@@ -350,15 +386,11 @@ func summaryLine(pkg string, muts []*mutant) string {
 }
 
 // mutantsOf lists the mutants of one file.
-func mutantsOf(rel string, src []byte) ([]*mutant, error) {
-	fset := token.NewFileSet()
-	f, err := parser.ParseFile(fset, rel, src, parser.ParseComments)
-	if err != nil {
-		return nil, err
-	}
+func mutantsOf(fset *token.FileSet, f *ast.File, rel string, src []byte) []*mutant {
 	sum := sha256.Sum256(src)
 	hash := hex.EncodeToString(sum[:8])
 	var out []*mutant
+	var node ast.Node
 	add := func(pos token.Pos, class, orig, repl string) {
 		p := fset.Position(pos)
 		if string(src[p.Offset:p.Offset+len(orig)]) != orig {
@@ -370,7 +402,7 @@ func mutantsOf(rel string, src []byte) ([]*mutant, error) {
 			le = len(src) - p.Offset
 		}
 		out = append(out, &mutant{File: rel, Line: p.Line, Col: p.Column, Offset: p.Offset, Class: class,
-			Orig: orig, Repl: repl, FileHash: hash, Source: strings.TrimSpace(string(src[ls : p.Offset+le]))})
+			Orig: orig, Repl: repl, FileHash: hash, Source: strings.TrimSpace(string(src[ls : p.Offset+le])), node: node})
 	}
 	// Loops, to know whether a break or continue is a loop's.
 	var stack []ast.Node
@@ -380,6 +412,7 @@ func mutantsOf(rel string, src []byte) ([]*mutant, error) {
 			return true
 		}
 		stack = append(stack, n)
+		node = n
 		switch n := n.(type) {
 		case *ast.GenDecl:
 			// Constant and type declarations are not mutated: a changed
@@ -450,7 +483,7 @@ func mutantsOf(rel string, src []byte) ([]*mutant, error) {
 		}
 		return out[i].Repl < out[j].Repl
 	})
-	return out, nil
+	return out
 }
 
 type repl struct{ class, repl string }
@@ -669,6 +702,11 @@ func testMutant(info *pkgInfo, m *mutant, src []byte, durations map[string]time.
 	cmd.Dir = info.Dir
 	cmd.WaitDelay = 5 * time.Second
 	out, err = cmd.CombinedOutput()
+	classify(ctx, m, out, err)
+}
+
+// classify sets m's status from its test run.
+func classify(ctx context.Context, m *mutant, out []byte, err error) {
 	switch {
 	case ctx.Err() != nil || bytes.Contains(out, []byte("panic: test timed out")):
 		m.Status = statusTimedOut

@@ -302,4 +302,3 @@ func boolByte(b bool) byte {
 	}
 	return 0
 }
-

@@ -106,6 +106,7 @@ var (
 	short     = flag.Bool("short", true, "run tests with -test.short")
 	equivFile = flag.String("equivalent", "scripts/mutation/equivalent.txt", "file of equivalent mutants (id # reason)")
 	listOnly  = flag.Bool("list", false, "list mutants and exit")
+	cacheFile = flag.String("cache", "", "result cache (default: cache.json in the work directory); runs sharing one merge their results")
 	verbose   = flag.Bool("v", false, "print every mutant's result")
 
 	useSchemata = flag.Bool("schemata", true, "compile the mutants into one binary per package where they type-check (see schemata.go)")
@@ -125,7 +126,11 @@ func main() {
 	if err != nil {
 		fatal(err)
 	}
-	cache := loadCache(filepath.Join(*workDir, "cache.json"))
+	cp := *cacheFile
+	if cp == "" {
+		cp = filepath.Join(*workDir, "cache.json")
+	}
+	cache := loadCache(cp)
 	var summaries []string
 	for _, p := range pkgs {
 		s, err := runPackage(p, equiv, cache)
@@ -205,11 +210,22 @@ func (c *resultCache) put(m mutant) {
 func (c *resultCache) save() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	// Another run may share the file: keep what it added.
+	if b, err := os.ReadFile(c.path); err == nil {
+		var disk map[string]mutant
+		if json.Unmarshal(b, &disk) == nil {
+			for k, v := range disk {
+				if _, ok := c.m[k]; !ok {
+					c.m[k] = v
+				}
+			}
+		}
+	}
 	b, err := json.Marshal(c.m)
 	if err != nil {
 		fatal(err)
 	}
-	tmp := c.path + ".tmp"
+	tmp := fmt.Sprintf("%s.%d.tmp", c.path, os.Getpid())
 	if err := os.WriteFile(tmp, b, 0o644); err != nil {
 		fatal(err)
 	}

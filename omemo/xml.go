@@ -86,10 +86,11 @@ func unmarshalXML(data []byte, max int, name string, v any) error {
 
 func b64(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
 
+// escape escapes s for an attribute value (quotes included).
 func escape(s string) string {
 	var sb strings.Builder
 	xml.EscapeText(&sb, []byte(s)) // never fails on a strings.Builder
-	return strings.ReplaceAll(strings.ReplaceAll(sb.String(), "'", "&apos;"), "\"", "&quot;")
+	return sb.String()
 }
 
 // --- device lists ---

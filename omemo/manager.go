@@ -40,8 +40,10 @@ func x3dhV2(b *Bundle) *x3dh.Generic {
 
 // Manager encrypts and decrypts OMEMO messages of one version for one
 // device (its bare JID and device id), over a Store. It is safe for
-// concurrent use; its operations run one at a time (an OMEMO client
-// handles a few messages a second).
+// concurrent use. OMEMO 2 operations run one at a time (an OMEMO client
+// handles a few messages a second), and a Store's OMEMO 2 records must have
+// one Manager; OMEMO 0.3 runs on a session.Manager, with its per-address
+// locking (and its Locker stores, which several Managers may share).
 type Manager struct {
 	v      Version
 	jid    string
@@ -168,21 +170,57 @@ func (m *Manager) HasSession(ctx context.Context, addr session.Address) (bool, e
 	return rec != nil && err == nil, err
 }
 
+// dedupe returns to without repeated addresses, in order.
+func dedupe(to []session.Address) []session.Address {
+	for i := 1; i < len(to); i++ {
+		for j := range i {
+			if to[i] == to[j] {
+				out := make([]session.Address, 0, len(to))
+				seen := make(map[session.Address]bool, len(to))
+				for _, a := range to {
+					if !seen[a] {
+						seen[a] = true
+						out = append(out, a)
+					}
+				}
+				return out
+			}
+		}
+	}
+	return to
+}
+
+// DeleteSession removes the session with addr, if any: the next message
+// to it needs ProcessBundle, and the next from it must be a key exchange.
+func (m *Manager) DeleteSession(ctx context.Context, addr session.Address) error {
+	if m.v == V03 {
+		return m.st.DeleteSession(ctx, addr)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.st.DeleteSessionV2(ctx, addr)
+}
+
 // Encrypt encrypts plaintext (OMEMO 2: the SCE envelope; OMEMO 0.3: the
 // body) once and its key material to every device in to (session.Address:
 // Name is the bare JID, DeviceID the device), each through its session. A
 // nil plaintext makes an empty OMEMO message (no payload: key transport,
 // used to answer a key exchange or to advance the ratchet).
 //
-// Every device must have a session (ProcessBundle) whose identity key the
-// store trusts: Encrypt checks all of them before it encrypts anything, and
-// fails with ErrNoSession or a *session.UntrustedIdentityError naming the
-// first that does not. A store error while writing leaves the sessions
-// written before it advanced.
+// A device listed twice gets one key. Every device must have a session
+// (ProcessBundle): Encrypt checks that for all of them before it encrypts
+// anything, and fails with ErrNoSession naming the first without one. The
+// identity store must trust each device's key (a *session.UntrustedIdentityError
+// otherwise): OMEMO 2 checks all devices first; OMEMO 0.3 (package
+// session) checks each as it encrypts, so the devices before a refused one
+// have advanced their sessions, as a store error while writing leaves them
+// in both versions. Those sessions stay usable: the next message simply
+// uses the next key.
 func (m *Manager) Encrypt(ctx context.Context, plaintext []byte, to []session.Address) (*Encrypted, error) {
 	if len(to) > MaxMessageKeys {
 		return nil, limit("MaxMessageKeys", MaxMessageKeys, len(to))
 	}
+	to = dedupe(to)
 	e := &Encrypted{Version: m.v, SenderDevice: m.device}
 	var km []byte
 	var err error

@@ -293,3 +293,80 @@ func TestUnknownPreKey(t *testing.T) {
 		t.Fatalf("Encrypt without session: %v", err)
 	}
 }
+
+// TestEncryptDuplicatesAndDelete: a device listed twice gets one key;
+// after DeleteSession, Encrypt needs a new bundle.
+func TestEncryptDuplicatesAndDelete(t *testing.T) {
+	for _, v := range versions {
+		ctx := context.Background()
+		alice := newTestDevice(t, v, "alice@example.org", 1, 3)
+		bob := newTestDevice(t, v, "bob@example.org", 2, 3)
+		connect(t, alice, bob)
+		e := send(t, alice, []byte("once"), bob, bob)
+		if len(e.Keys) != 1 {
+			t.Fatalf("%v: %d keys for one device", v, len(e.Keys))
+		}
+		if got, err := bob.m.Decrypt(ctx, alice.jid, e); err != nil || string(got) != "once" {
+			t.Fatalf("%v: %q, %v", v, got, err)
+		}
+		if err := alice.m.DeleteSession(ctx, bob.addr()); err != nil {
+			t.Fatal(err)
+		}
+		if ok, err := alice.m.HasSession(ctx, bob.addr()); ok || err != nil {
+			t.Fatalf("%v: HasSession after DeleteSession: %v, %v", v, ok, err)
+		}
+		if _, err := alice.m.Encrypt(ctx, []byte("x"), []session.Address{bob.addr()}); !errors.Is(err, ErrNoSession) {
+			t.Fatalf("%v: Encrypt after DeleteSession: %v", v, err)
+		}
+	}
+}
+
+// TestConcurrent encrypts and decrypts from several goroutines on one
+// Manager per device (run with -race).
+func TestConcurrent(t *testing.T) {
+	for _, v := range versions {
+		ctx := context.Background()
+		alice := newTestDevice(t, v, "alice@example.org", 1, 3)
+		bob := newTestDevice(t, v, "bob@example.org", 2, 3)
+		connect(t, alice, bob)
+		if _, err := bob.m.Decrypt(ctx, alice.jid, send(t, alice, []byte("start"), bob)); err != nil {
+			t.Fatal(err)
+		}
+		const n = 8
+		msgs := make(chan *Encrypted, n)
+		errs := make(chan error, 2*n)
+		for i := range n {
+			go func() {
+				e, err := alice.m.Encrypt(ctx, []byte{byte(i)}, []session.Address{bob.addr()})
+				errs <- err
+				msgs <- e
+			}()
+		}
+		for range n {
+			if err := <-errs; err != nil {
+				t.Fatal(err)
+			}
+		}
+		seen := make(chan byte, n)
+		for range n {
+			e := <-msgs
+			go func() {
+				got, err := bob.m.Decrypt(ctx, alice.jid, e)
+				errs <- err
+				if err == nil {
+					seen <- got[0]
+				}
+			}()
+		}
+		sum := 0
+		for range n {
+			if err := <-errs; err != nil {
+				t.Fatalf("%v: %v", v, err)
+			}
+			sum += int(<-seen)
+		}
+		if sum != n*(n-1)/2 {
+			t.Fatalf("%v: wrong plaintexts", v)
+		}
+	}
+}

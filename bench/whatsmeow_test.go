@@ -52,6 +52,7 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"runtime"
@@ -471,4 +472,65 @@ func wmDBProc(raw json.RawMessage, ready func()) error {
 	}
 	ready()
 	return e.decryptAll(ctx, s, msgs)
+}
+
+// TestWhatsmeowStatements pins what the notes quote (on SQLite): a
+// whatsmeow decrypt sends five statements, each its own implicit
+// transaction, two of them writes (two commits); with the event buffer one
+// read and then one transaction of eight statements; an encrypt reads the
+// session, reads and writes the identity (a commit) and writes the session
+// in a transaction of its own (a second commit).
+func TestWhatsmeowStatements(t *testing.T) {
+	for _, c := range []struct {
+		name, op string
+		evbuf    bool
+		want     []string // the first two words of every statement
+	}{
+		{"decrypt", "decrypt", false, []string{
+			"query SELECT true", "query SELECT session", "query SELECT identity",
+			"exec INSERT INTO whatsmeow_identity_keys", "exec INSERT INTO whatsmeow_sessions"}},
+		{"decrypt-evbuf", "decrypt", true, []string{
+			"query SELECT plaintext,", "begin", "query SELECT true", "query SELECT session", "query SELECT identity",
+			"exec INSERT INTO whatsmeow_identity_keys", "exec INSERT INTO whatsmeow_sessions",
+			"exec INSERT INTO whatsmeow_event_buffer", "commit"}},
+		{"encrypt", "encrypt", false, []string{
+			"query SELECT their_id,", "query SELECT identity", "exec INSERT INTO whatsmeow_identity_keys",
+			"begin", "exec INSERT INTO whatsmeow_sessions", "commit"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var got []string
+			var setupErr error
+			// newWMEnv and the go.mau.fi helpers take a *testing.B.
+			testing.Benchmark(func(b *testing.B) {
+				if got != nil || setupErr != nil {
+					return
+				}
+				setupErr = errors.New("setup failed")
+				sqlite := dbBackends()[0]
+				e := newWMEnv(b, sqlite, c.evbuf)
+				s := e.newSender(b, 0)
+				msgs := s.queue(b, e.pt, 1)
+				ctx := context.Background()
+				e.cnt.Log(true)
+				var err error
+				if c.op == "decrypt" {
+					err = e.decryptAll(ctx, s, msgs)
+				} else {
+					_, _, err = e.encrypt(ctx, s.addr, e.pt)
+				}
+				got, setupErr = e.cnt.Log(false), err
+			})
+			if setupErr != nil {
+				t.Fatal(setupErr)
+			}
+			if len(got) != len(c.want) {
+				t.Fatalf("%d statements, want %d:\n%s", len(got), len(c.want), strings.Join(got, "\n"))
+			}
+			for i, w := range c.want {
+				if !strings.HasPrefix(got[i], w) {
+					t.Errorf("statement %d: %q, want %q...", i, got[i], w)
+				}
+			}
+		})
+	}
 }

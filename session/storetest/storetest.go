@@ -60,7 +60,12 @@
 // untrusted identity until it is saved, archive and delete, simultaneous
 // initiation, and one device used from many goroutines at once (through two
 // handles of the store at once when the session store is a session.Locker
-// and Device.Reopen is set).
+// and Device.Reopen is set). Manager.DecryptBatch is held to what single
+// decrypts give (the same plaintexts, in v3 and v4, PreKey messages and a
+// new session inside a batch), commits the messages before one that fails
+// or whose handler fails and leaves that one and those after it, refuses an
+// untrusted identity, and runs alongside another Manager's decrypts and
+// encrypts of the same address.
 //
 // A session store that is a session.Locker is held to its contract: several
 // session.Managers over the same handle (and a second handle, with
@@ -152,6 +157,7 @@ func Run(t *testing.T, newDevice NewDevice) {
 		{"SimultaneousInitiation", s.testSimultaneousInitiation},
 		{"ConcurrentUse", s.testConcurrentUse},
 		{"ManyManagers", s.testManyManagers},
+		{"Batch", s.testBatch},
 	} {
 		t.Run(tc.name, tc.f)
 	}

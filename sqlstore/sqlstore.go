@@ -30,14 +30,27 @@
 // A *Store is a session.Locker: around every operation on an address, a
 // session.Manager calls LockAddress, which begins a transaction and takes
 // the address's lock in it, and all of the operation's reads and writes go
-// through that transaction. On PostgreSQL the lock is a row lock (SELECT ...
-// FOR UPDATE on the address's row in address_locks); on SQLite the
+// through that transaction. On PostgreSQL the lock is a row lock on the
+// address's row in address_locks (one statement: an INSERT ... ON CONFLICT
+// DO UPDATE that makes the row or locks it); on SQLite the
 // transaction is BEGIN IMMEDIATE, which holds the database's write lock. So
 // processes sharing one database never interleave a load, compute and store
 // of one session, and a decrypt's writes (the new record, the peer identity,
 // the consumed one-time prekey and one-time KEM prekey) commit together or
 // not at all. With Manager.DecryptWith the app's handler runs inside that
 // transaction, before the commit.
+//
+// A Manager's decrypt or encrypt costs the database one transaction that
+// reads one row and writes one row, as little as a read-modify-write can:
+// inside a transaction, reading the record (LoadSession, SessionBytes,
+// SessionChanged) reads the peer's stored identity in the same statement,
+// the trust check (IsTrustedIdentity) uses it, and SaveIdentity writes
+// nothing when the identity is the stored one. A decrypt on SQLite runs
+// BEGIN IMMEDIATE, that read, the record's write and COMMIT (plus its
+// snapshot read before, without a lock); on PostgreSQL, BEGIN, the row
+// lock, the read, the write and COMMIT. TestStatementsPerOperation pins
+// these counts. Manager.DecryptBatch decrypts many messages of one sender
+// in one such transaction.
 //
 // A *Store is a senderkey.Locker too: a senderkey.Cipher runs each
 // operation on a sender-key record inside LockSender, a transaction with the
@@ -342,6 +355,19 @@ type txn struct {
 	tx   *sql.Tx   // PostgreSQL
 	conn *sql.Conn // SQLite
 	done bool
+	// peers are the peer identities this transaction read or wrote: a
+	// Manager's operation reads the record and the identity in one
+	// statement, and its trust check and identity write use this.
+	peers map[session.Address]peerIdentity
+}
+
+// notePeer remembers the stored identity of addr, as this transaction sees
+// it.
+func (t *txn) notePeer(addr session.Address, p peerIdentity) {
+	if t.peers == nil {
+		t.peers = make(map[session.Address]peerIdentity, 1)
+	}
+	t.peers[addr] = p
 }
 
 type txKey struct{}
@@ -455,7 +481,7 @@ func (t *txn) end(commit bool) error {
 // (on SQLite that waits for the first).
 func (s *Store) LockAddress(ctx context.Context, addr session.Address) (context.Context, func(commit bool) error, error) {
 	return s.lock(ctx, func(q querier) error {
-		if err := s.lockRow(ctx, q, qLockSelect, qLockInsert, addr.Name, int64(addr.DeviceID)); err != nil {
+		if _, err := q.ExecContext(ctx, s.sql(qLock), addr.Name, int64(addr.DeviceID)); err != nil {
 			return fmt.Errorf("sqlstore: lock %v: %w", addr, err)
 		}
 		return nil
@@ -471,7 +497,7 @@ func (s *Store) LockAddress(ctx context.Context, addr session.Address) (context.
 // transaction of s, the lock is taken in it and unlock does nothing.
 func (s *Store) LockSender(ctx context.Context, sender senderkey.Sender, id senderkey.DistributionID) (context.Context, func(commit bool) error, error) {
 	return s.lock(ctx, func(q querier) error {
-		if err := s.lockRow(ctx, q, qSenderLockSelect, qSenderLockInsert, sender.Name, int64(sender.DeviceID), id[:]); err != nil {
+		if _, err := q.ExecContext(ctx, s.sql(qSenderLock), sender.Name, int64(sender.DeviceID), id[:]); err != nil {
 			return fmt.Errorf("sqlstore: lock sender key of %s.%d: %w", sender.Name, sender.DeviceID, err)
 		}
 		return nil
@@ -500,19 +526,6 @@ func (s *Store) lock(ctx context.Context, rowLock func(q querier) error) (contex
 		}
 	}
 	return context.WithValue(ctx, txKey{}, t), t.end, nil
-}
-
-// lockRow takes the row lock of key in a lock table: SELECT ... FOR UPDATE
-// with selectQ, after inserting the row with insertQ on first use.
-func (s *Store) lockRow(ctx context.Context, q querier, selectQ, insertQ string, key ...any) error {
-	var one int
-	err := q.QueryRowContext(ctx, s.sql(selectQ), key...).Scan(&one)
-	if errors.Is(err, sql.ErrNoRows) {
-		if _, err = q.ExecContext(ctx, s.sql(insertQ), key...); err == nil {
-			err = q.QueryRowContext(ctx, s.sql(selectQ), key...).Scan(&one)
-		}
-	}
-	return err
 }
 
 // InTx runs f with a context that carries one transaction of s, and commits

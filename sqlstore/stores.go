@@ -17,12 +17,16 @@ import (
 
 // Queries, with ? placeholders (rebound for PostgreSQL).
 const (
-	qLockSelect = `SELECT 1 FROM address_locks WHERE name = ? AND device_id = ? FOR UPDATE`
-	qLockInsert = `INSERT INTO address_locks (name, device_id) VALUES (?, ?) ON CONFLICT (name, device_id) DO NOTHING`
-
-	qSenderLockSelect = `SELECT 1 FROM sender_key_locks WHERE sender_name = ? AND sender_device_id = ? AND distribution_id = ? FOR UPDATE`
-	qSenderLockInsert = `INSERT INTO sender_key_locks (sender_name, sender_device_id, distribution_id) VALUES (?, ?, ?)
-		ON CONFLICT (sender_name, sender_device_id, distribution_id) DO NOTHING`
+	// The row locks of PostgreSQL, each in one statement whether the row
+	// exists or not: the insert makes it (and holds it until the
+	// transaction ends), and ON CONFLICT DO UPDATE locks an existing row
+	// (waiting for its holder) even though its WHERE clause updates
+	// nothing. The lock is the one SELECT ... FOR UPDATE takes, which older
+	// versions of this package used.
+	qLock = `INSERT INTO address_locks (name, device_id) VALUES (?, ?)
+		ON CONFLICT (name, device_id) DO UPDATE SET name = excluded.name WHERE FALSE`
+	qSenderLock = `INSERT INTO sender_key_locks (sender_name, sender_device_id, distribution_id) VALUES (?, ?, ?)
+		ON CONFLICT (sender_name, sender_device_id, distribution_id) DO UPDATE SET sender_name = excluded.sender_name WHERE FALSE`
 
 	qIdentityInsert = `INSERT INTO local_identity (id, private_key, registration_id) VALUES (1, ?, ?) ON CONFLICT (id) DO NOTHING`
 	qIdentitySelect = `SELECT private_key, registration_id FROM local_identity WHERE id = 1`
@@ -61,6 +65,11 @@ const (
 	qSessionUpsert = `INSERT INTO sessions (name, device_id, record) VALUES (?, ?, ?)
 		ON CONFLICT (name, device_id) DO UPDATE SET record = excluded.record`
 	qSessionDelete = `DELETE FROM sessions WHERE name = ? AND device_id = ?`
+	// The record and the peer's identity of one address, in one statement
+	// (one row, with NULLs for what is not stored).
+	qSessionPeerSelect = `SELECT s.record, s.name IS NOT NULL, i.public_key FROM (SELECT 1 AS one) AS o
+		LEFT JOIN sessions s ON s.name = ? AND s.device_id = ?
+		LEFT JOIN identities i ON i.name = ? AND i.device_id = ?`
 
 	qSenderSelect = `SELECT record FROM sender_keys WHERE sender_name = ? AND sender_device_id = ? AND distribution_id = ?`
 	qSenderUpsert = `INSERT INTO sender_keys (sender_name, sender_device_id, distribution_id, record) VALUES (?, ?, ?, ?)
@@ -145,16 +154,43 @@ func (s *Store) LocalRegistrationID(ctx context.Context) (uint32, error) {
 
 // Identity implements session.DeviceStore: it returns the stored identity
 // key of addr, and whether there is one.
+//
+// Inside a transaction that already read the identity of addr (with the
+// record, see SessionBytes) it answers from that read, without a query.
 func (s *Store) Identity(ctx context.Context, addr session.Address) (curve.PublicKey, bool, error) {
+	t := s.txOf(ctx)
+	if t != nil {
+		if p, ok := t.peers[addr]; ok {
+			return p.decode(addr)
+		}
+	}
 	var b []byte
 	err := s.q(ctx).QueryRowContext(ctx, s.sql(qPeerSelect), addr.Name, int64(addr.DeviceID)).Scan(&b)
 	if errors.Is(err, sql.ErrNoRows) {
-		return curve.PublicKey{}, false, nil
+		b, err = nil, nil
 	}
 	if err != nil {
 		return curve.PublicKey{}, false, fmt.Errorf("sqlstore: identity of %v: %w", addr, err)
 	}
-	k, err := decodePeerIdentity(b)
+	p := peerIdentity{key: b, ok: b != nil}
+	if t != nil {
+		t.notePeer(addr, p)
+	}
+	return p.decode(addr)
+}
+
+// peerIdentity is the stored identity of a peer, as a transaction read or
+// wrote it.
+type peerIdentity struct {
+	key []byte
+	ok  bool // a row exists
+}
+
+func (p peerIdentity) decode(addr session.Address) (curve.PublicKey, bool, error) {
+	if !p.ok {
+		return curve.PublicKey{}, false, nil
+	}
+	k, err := decodePeerIdentity(p.key)
 	if err != nil {
 		return curve.PublicKey{}, false, fmt.Errorf("identity of %v: %w", addr, err)
 	}
@@ -172,12 +208,23 @@ func (s *Store) IsTrustedIdentity(ctx context.Context, addr session.Address, id 
 	return !ok || known.Equal(id), nil
 }
 
-// SaveIdentity implements session.IdentityStore.
+// SaveIdentity implements session.IdentityStore. Inside a transaction that
+// read the identity of addr (a Manager's operation, see SessionBytes) and
+// found id, it writes nothing: every decrypt saves the peer's identity,
+// which almost always is the stored one.
 func (s *Store) SaveIdentity(ctx context.Context, addr session.Address, id curve.PublicKey) error {
-	return s.write(ctx, func(q querier) error {
-		if _, err := q.ExecContext(ctx, s.sql(qPeerUpsert), addr.Name, int64(addr.DeviceID), id.Bytes()); err != nil {
+	key := id.Bytes()
+	if t := s.txOf(ctx); t != nil {
+		if p, ok := t.peers[addr]; ok && p.ok && bytes.Equal(p.key, key) {
+			return nil
+		}
+	}
+	return s.InTx(ctx, func(ctx context.Context) error {
+		t := s.txOf(ctx)
+		if _, err := t.q.ExecContext(ctx, s.sql(qPeerUpsert), addr.Name, int64(addr.DeviceID), key); err != nil {
 			return fmt.Errorf("sqlstore: save identity of %v: %w", addr, err)
 		}
+		t.notePeer(addr, peerIdentity{key: key, ok: true})
 		return nil
 	})
 }
@@ -365,14 +412,34 @@ func (s *Store) LoadSession(ctx context.Context, addr session.Address) (*session
 }
 
 // SessionBytes returns the encoded record of addr, or nil if there is none.
+//
+// Inside a transaction of s (ctx from LockAddress or InTx) the same query
+// also reads the stored identity of addr, which the transaction keeps: the
+// trust check (IsTrustedIdentity) and SaveIdentity of the operation that
+// loaded the record then cost no statement of their own (a Manager's
+// decrypt runs one read, of the record and identity, and one write).
 func (s *Store) SessionBytes(ctx context.Context, addr session.Address) ([]byte, error) {
-	var b []byte
-	err := s.q(ctx).QueryRowContext(ctx, s.sql(qSessionSelect), addr.Name, int64(addr.DeviceID)).Scan(&b)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
+	var b, peer []byte
+	var exists bool
+	var err error
+	t := s.txOf(ctx)
+	if t != nil {
+		err = t.q.QueryRowContext(ctx, s.sql(qSessionPeerSelect), addr.Name, int64(addr.DeviceID), addr.Name, int64(addr.DeviceID)).Scan(&b, &exists, &peer)
+	} else {
+		err = s.db.QueryRowContext(ctx, s.sql(qSessionSelect), addr.Name, int64(addr.DeviceID)).Scan(&b)
+		exists = err == nil
+		if errors.Is(err, sql.ErrNoRows) {
+			err = nil
+		}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: session of %v: %w", addr, err)
+	}
+	if t != nil {
+		t.notePeer(addr, peerIdentity{key: peer, ok: peer != nil})
+	}
+	if !exists {
+		return nil, nil
 	}
 	if b == nil {
 		b = []byte{}

@@ -179,7 +179,11 @@ const sqliteBusyTimeoutMillis = 60000
 
 // sqliteDSN adds the busy timeout sqlstore.Open adds to a SQLite path.
 func sqliteDSN(path string) string {
-	return path + "?_pragma=busy_timeout(" + strconv.Itoa(sqliteBusyTimeoutMillis) + ")"
+	sep := "?"
+	if strings.Contains(path, "?") {
+		sep = "&"
+	}
+	return path + sep + "_pragma=busy_timeout(" + strconv.Itoa(sqliteBusyTimeoutMillis) + ")"
 }
 
 // openCounted opens (driverName, dsn) from a dbBackend through

@@ -162,8 +162,9 @@ var migrations = []migration{
 const SchemaVersion = 3
 
 // migrationLockKey is the PostgreSQL advisory lock that serializes
-// migrations of one database by several processes.
-const migrationLockKey = 0x5349474e414c // "SIGNAL"
+// migrations of one database by several processes. It is a bigint above
+// 1<<31: typed int64, so the package builds where int has 32 bits.
+const migrationLockKey int64 = 0x5349474e414c // "SIGNAL"
 
 // migrate brings the schema to SchemaVersion in one transaction. Processes
 // that open one database at once take turns (SQLite's write lock, a

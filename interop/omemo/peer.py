@@ -35,6 +35,7 @@ Ops (request fields -> response fields):
   prekeys       name, namespace                                 -> visible, ids[]
   queue_random  bytes      (served before os randomness to secrets.token_bytes and to the ratchet's
                             key generation; for replaying fixed transcripts)   -> {}
+  queued                                                        -> queued (bytes not drawn yet)
   versions                                                      -> versions of the packages
   shutdown
 Errors: {"ok": false, "error": "<ExceptionClass>: message [<- CauseClass: message]..."}.
@@ -492,6 +493,10 @@ async def op_queue_random(req):
     return {}
 
 
+async def op_queued(req):
+    return {"queued": len(QUEUE)}
+
+
 async def op_versions(req):
     import importlib.metadata as md
     return {p: md.version(p) for p in ("OMEMO", "Twomemo", "Oldmemo", "X3DH", "DoubleRatchet", "XEdDSA")}
@@ -509,6 +514,7 @@ OPS = {
     "session": op_session,
     "prekeys": op_prekeys,
     "queue_random": op_queue_random,
+    "queued": op_queued,
     "versions": op_versions,
 }
 

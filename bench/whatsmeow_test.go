@@ -159,10 +159,8 @@ func newWMEnv(b *testing.B, db dbBackend, evbuf bool) *wmEnv {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { sqlDB.Close() })
-	if driver == "sqlite" {
-		if err := wmSQLiteDurability(ctx, sqlDB); err != nil {
-			b.Fatal(err)
-		}
+	if err := wmDurability(ctx, driver, dsn, sqlDB); err != nil {
+		b.Fatal(err)
 	}
 	c := sqlstore.NewWithDB(sqlDB, driver, nil)
 	if err := c.Upgrade(ctx); err != nil {
@@ -185,9 +183,23 @@ func newWMEnv(b *testing.B, db dbBackend, evbuf bool) *wmEnv {
 	return &wmEnv{driver: driver, dsn: dsn, db: sqlDB, cnt: cnt, c: c, d: d, bundle: bundle, evbuf: evbuf, pt: message(100)}
 }
 
-// wmSQLiteDurability switches the database to WAL mode (as sqlstore.Open
-// does) and checks that it has sqlstore's durability: synchronous FULL.
-func wmSQLiteDurability(ctx context.Context, db *sql.DB) error {
+// wmDurability switches a SQLite database to WAL mode (as sqlstore.Open
+// does) and checks that the database has sqlstore's durability: SQLite
+// synchronous FULL, PostgreSQL synchronous_commit on; or, for
+// BenchmarkDurabilityOff (whose DSNs say so), SQLite synchronous OFF and
+// PostgreSQL synchronous_commit off.
+func wmDurability(ctx context.Context, driver, dsn string, db *sql.DB) error {
+	off := strings.Contains(dsn, durabilityOffFile) || strings.Contains(dsn, durabilityOffPostgres)
+	if driver != "sqlite" {
+		var sc string
+		if err := db.QueryRowContext(ctx, "SHOW synchronous_commit").Scan(&sc); err != nil {
+			return err
+		}
+		if want := map[bool]string{false: "on", true: "off"}[off]; sc != want {
+			return fmt.Errorf("whatsmeow's PostgreSQL database: synchronous_commit %s, want %s", sc, want)
+		}
+		return nil
+	}
 	if _, err := db.ExecContext(ctx, "PRAGMA journal_mode=WAL"); err != nil {
 		return err
 	}
@@ -199,8 +211,8 @@ func wmSQLiteDurability(ctx context.Context, db *sql.DB) error {
 	if err := db.QueryRowContext(ctx, "PRAGMA synchronous").Scan(&sync); err != nil {
 		return err
 	}
-	if mode != "wal" || sync != 2 {
-		return fmt.Errorf("whatsmeow's SQLite database: journal_mode %s, synchronous %d; want wal, 2 (FULL)", mode, sync)
+	if want := map[bool]int{false: 2, true: 0}[off]; mode != "wal" || sync != want {
+		return fmt.Errorf("whatsmeow's SQLite database: journal_mode %s, synchronous %d; want wal, %d", mode, sync, want)
 	}
 	return nil
 }
@@ -454,10 +466,8 @@ func wmDBProc(raw json.RawMessage, ready func()) error {
 		return err
 	}
 	defer db.Close()
-	if in.Driver == "sqlite" {
-		if err := wmSQLiteDurability(ctx, db); err != nil {
-			return err
-		}
+	if err := wmDurability(ctx, in.Driver, in.DSN, db); err != nil {
+		return err
 	}
 	c := sqlstore.NewWithDB(db, in.Driver, nil)
 	d, err := c.GetDevice(ctx, types.NewADJID(wmDeviceAddr.Name(), 0, uint8(wmDeviceAddr.DeviceID())))

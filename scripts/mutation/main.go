@@ -95,9 +95,15 @@ func (m *mutant) key() string {
 	return fmt.Sprintf("%s:%d:%s:%s:%s", m.File, m.Offset, m.Class, m.Repl, m.FileHash)
 }
 
-// id names a mutant for people and for the equivalents file.
+// id names a mutant for people.
 func (m *mutant) id() string {
 	return fmt.Sprintf("%s:%d:%d %s %s->%s", m.File, m.Line, m.Col, m.Class, m.Orig, m.Repl)
+}
+
+// equivKey names a mutant in the equivalents file: by column and line
+// text rather than line number, so that entries survive edits above them.
+func (m *mutant) equivKey() string {
+	return fmt.Sprintf("%s:%d %s %s->%s %s", m.File, m.Col, m.Class, m.Orig, m.Repl, strconv.Quote(m.Source))
 }
 
 var (
@@ -153,8 +159,8 @@ func fatal(err error) {
 	os.Exit(1)
 }
 
-// readEquivalents reads lines "id # reason"; blank lines and lines starting
-// with # are skipped.
+// readEquivalents reads lines "key # reason" (key as equivKey writes it);
+// blank lines and lines starting with # are skipped.
 func readEquivalents(path string) (map[string]string, error) {
 	m := map[string]string{}
 	f, err := os.Open(path)
@@ -296,7 +302,7 @@ func runPackage(p string, equiv map[string]string, cache *resultCache) (string, 
 		return "", err
 	}
 	for _, m := range muts {
-		if r, ok := equiv[m.id()]; ok {
+		if r, ok := equiv[m.equivKey()]; ok {
 			m.Status, m.Reason = statusEquivalent, r
 			continue
 		}
@@ -352,6 +358,9 @@ func runPackage(p string, equiv map[string]string, cache *resultCache) (string, 
 				done++
 				if *verbose || m.Status == statusLived {
 					fmt.Printf("[%d/%d] %-11s %s\t%s\n", done, len(muts), m.Status, m.id(), m.Source)
+					if m.Status == statusLived {
+						fmt.Printf("    equivalent.txt key: %s\n", m.equivKey())
+					}
 				}
 				if done%50 == 0 {
 					cache.save()

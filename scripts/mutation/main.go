@@ -60,10 +60,6 @@ const (
 
 // Limits of a run.
 const (
-	// minTestTimeout is the least time a mutant's tests get.
-	minTestTimeout = 30 * time.Second
-	// timeoutFactor scales the unmutated run time of the selected tests.
-	timeoutFactor = 10
 	// buildTimeout bounds one mutant's compile and link.
 	buildTimeout = 5 * time.Minute
 )
@@ -112,6 +108,9 @@ var (
 	short     = flag.Bool("short", true, "run tests with -test.short")
 	equivFile = flag.String("equivalent", "scripts/mutation/equivalent.txt", "file of equivalent mutants (id # reason)")
 	listOnly  = flag.Bool("list", false, "list mutants and exit")
+
+	minTestTimeout = flag.Duration("min-timeout", 20*time.Second, "least time a mutant's tests get")
+	timeoutFactor  = flag.Int("timeout-factor", 4, "a mutant's tests get this many times their unmutated run time (measured with coverage on)")
 	cacheFile = flag.String("cache", "", "result cache (default: cache.json in the work directory); runs sharing one merge their results")
 	verbose   = flag.Bool("v", false, "print every mutant's result")
 
@@ -716,7 +715,7 @@ func testMutant(info *pkgInfo, m *mutant, src []byte, durations map[string]time.
 	for _, t := range m.Tests {
 		total += durations[t]
 	}
-	timeout := max(minTestTimeout, timeoutFactor*total)
+	timeout := max(*minTestTimeout, time.Duration(*timeoutFactor)*total)
 	args := []string{"-test.run", "^(" + strings.Join(m.Tests, "|") + ")$", "-test.count=1", "-test.failfast", "-test.timeout", (timeout + 10*time.Second).String()}
 	if *short {
 		args = append(args, "-test.short")

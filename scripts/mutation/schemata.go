@@ -455,7 +455,7 @@ var zzMutantActive, _ = strconv.Atoi(os.Getenv(%q))
 	for _, d := range durations {
 		total += d
 	}
-	args := []string{"-test.count=1", "-test.timeout", (max(minTestTimeout, timeoutFactor*total) + time.Minute).String()}
+	args := []string{"-test.count=1", "-test.timeout", (max(*minTestTimeout, time.Duration(*timeoutFactor)*total) + 5*time.Minute).String()}
 	if *short {
 		args = append(args, "-test.short")
 	}
@@ -492,7 +492,7 @@ func runSchemata(info *pkgInfo, sch *schemata, m *mutant, durations map[string]t
 	for _, t := range m.Tests {
 		total += durations[t]
 	}
-	timeout := max(minTestTimeout, timeoutFactor*total)
+	timeout := max(*minTestTimeout, time.Duration(*timeoutFactor)*total)
 	args := []string{"-test.run", "^(" + strings.Join(m.Tests, "|") + ")$", "-test.count=1", "-test.failfast", "-test.timeout", (timeout + 10*time.Second).String()}
 	if *short {
 		args = append(args, "-test.short")

@@ -579,3 +579,11 @@ func (m *Manager) decryptV03(ctx context.Context, addr session.Address, key *Key
 	}
 	return out, nil
 }
+
+// String names the Manager's version and device, nothing of its store.
+func (m *Manager) String() string {
+	return fmt.Sprintf("omemo.Manager(%v, %s/%d)", m.v, m.jid, m.device)
+}
+
+// Format prints String for every verb.
+func (m *Manager) Format(f fmt.State, _ rune) { fmt.Fprint(f, m.String()) }

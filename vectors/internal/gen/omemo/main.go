@@ -59,11 +59,14 @@ type File struct {
 
 // RootStep is one KDF_RK step.
 type RootStep struct {
-	ID              string `json:"id"`
-	PreviousRootKey string `json:"previous_root_key"`
-	DHOutput        string `json:"dh"`
-	RootKey         string `json:"root_key"`
-	ChainKey        string `json:"chain_key"`
+	ID                 string `json:"id"`
+	PreviousRootKey    string `json:"previous_root_key"`
+	OurRatchetPrivate  string `json:"our_ratchet_private"`
+	OurRatchetPublic   string `json:"our_ratchet_public"`
+	TheirRatchetPublic string `json:"their_ratchet_public"`
+	DHOutput           string `json:"dh"`
+	RootKey            string `json:"root_key"`
+	ChainKey           string `json:"chain_key"`
 }
 
 // ChainStep is one KDF_CK step with its message keys.
@@ -96,7 +99,7 @@ type ProtoVector struct {
 var conventions = map[string]string{
 	"bytes":           "Byte strings are lowercase hex. X25519 keys (prekeys, ephemeral and ratchet keys) are raw 32-byte u-coordinates, private keys 32 bytes before RFC 7748 clamping. Identity keys are Ed25519: identity_seed is the RFC 8032 seed, identity_key the 32-byte public key (the wire form), identity_scalar the clamped SHA-512(seed)[0:32] that is also the X25519 private key, identity_x25519 = u = (1+y)/(1-y) mod p of identity_key.",
 	"x3dh":            "handshake: DH1 = DH(IK_A, SPK_B), DH2 = DH(EK_A, IK_B), DH3 = DH(EK_A, SPK_B), DH4 = DH(EK_A, OPK_B) (identity keys through their X25519 form); ikm = 0xFF*32 || DH1 || DH2 || DH3 || DH4; sk = HKDF-SHA-256(salt = 32 zero bytes, ikm, info \"OMEMO X3DH\", 32); ad = IK_A || IK_B (Ed25519 forms, initiator first), the same AD for messages in both directions. The signed prekey signature is Ed25519 (RFC 8032, deterministic) by the identity key over the 32-byte SPK public key.",
-	"root_steps":      "(root_key, chain_key) = HKDF-SHA-256(salt = previous_root_key, ikm = dh, info \"OMEMO Root Chain\", 64) split 32/32. The initial root key of a session is sk. Initiator: first ratchet key R_A, sending chain from DH(R_A, SPK_B). Responder: its first ratchet key is SPK_B; receiving chain from DH(SPK_B, R_A), then a drawn R_B and sending chain from DH(R_B, R_A).",
+	"root_steps":      "(root_key, chain_key) = HKDF-SHA-256(salt = previous_root_key, ikm = dh = X25519(our_ratchet_private, their_ratchet_public), info \"OMEMO Root Chain\", 64) split 32/32, along a conversation of alternating ratchet keys. In a session, the initial root key of a session is sk. Initiator: first ratchet key R_A, sending chain from DH(R_A, SPK_B). Responder: its first ratchet key is SPK_B; receiving chain from DH(SPK_B, R_A), then a drawn R_B and sending chain from DH(R_B, R_A).",
 	"chain_steps":     "message_key = HMAC-SHA-256(chain_key, 0x01), next_chain_key = HMAC-SHA-256(chain_key, 0x02); enc_key || auth_key || iv = HKDF-SHA-256(salt = 32 zero bytes, ikm = message_key, info \"OMEMO Message Key Material\", 80).",
 	"messages":        "omemo_message = OMEMOMessage{1 n, 2 pn, 3 dh_pub, 4 ciphertext = AES-256-CBC(enc_key, iv, PKCS#7(key_material))}; mac = HMAC-SHA-256(auth_key, ad || omemo_message)[0:16]; authenticated_message = OMEMOAuthenticatedMessage{1 mac, 2 omemo_message}; key_exchange = OMEMOKeyExchange{1 pk_id, 2 spk_id, 3 ik, 4 ek, 5 authenticated_message}. key is the <key> element's content (key_exchange when kex, else authenticated_message); xml the whole <encrypted> element for one recipient device. n counts from 0 in each sending chain; pn is the NUMBER of messages sent in the sender's previous sending chain. Fields are written in field-number order; uint32 fields always, even when 0.",
 	"key_material":    "The ratchet plaintext: payload key (32) || payload tag (16) = 48 bytes; for an empty OMEMO message (no <payload>, e.g. python-omemo's key-exchange completion and heartbeat) 32 zero bytes.",
@@ -171,7 +174,9 @@ func generate() []byte {
 		keys = append(keys, x25519FromRaw(fixed(fmt.Sprintf("root ratchet %d", i), 32)))
 		d := dh(keys[i], keys[i-1].pub)
 		root, chain := kdfRK(rk, d)
-		f.RootSteps = append(f.RootSteps, RootStep{ID: fmt.Sprintf("root-%d", i), PreviousRootKey: x(rk), DHOutput: x(d), RootKey: x(root), ChainKey: x(chain)})
+		f.RootSteps = append(f.RootSteps, RootStep{ID: fmt.Sprintf("root-%d", i), PreviousRootKey: x(rk),
+			OurRatchetPrivate: x(keys[i].raw), OurRatchetPublic: x(keys[i].pub), TheirRatchetPublic: x(keys[i-1].pub),
+			DHOutput: x(d), RootKey: x(root), ChainKey: x(chain)})
 		rk = root
 		count++
 	}

@@ -19,7 +19,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"testing"
 
@@ -302,9 +301,8 @@ func TestOMEMO2Protobuf(t *testing.T) {
 
 // omemoDraws serves listed random draws to crypto/rand in order.
 type omemoDraws struct {
-	t    *testing.T
-	q    []byte
-	used bool
+	t *testing.T
+	q []byte
 }
 
 func (d *omemoDraws) Read(b []byte) (int, error) {
@@ -555,5 +553,3 @@ func sameOMEMO2Element(t *testing.T, got []byte, want string) bool {
 	}
 	return fmt.Sprintf("%+v", a) == fmt.Sprintf("%+v", b)
 }
-
-var _ io.Reader = (*omemoDraws)(nil)

@@ -50,9 +50,11 @@
 // exchanges (kex='true', prekey='true' in 0.3) to that device until it
 // answers. [Manager.Decrypt] starts the responder's session from a key
 // exchange, consuming the one-time prekey, and decrypts everything else
-// with the stored session. A failed Decrypt stores nothing. A client should
-// answer a key exchange soon (an empty message, Encrypt with nil content),
-// so the peer stops sending key exchanges.
+// with the stored session. A failed Decrypt stores nothing.
+// [Manager.DecryptMessage] also says when XEP-0384 asks for a heartbeat
+// (an empty message, Encrypt with nil content): after a key exchange, so
+// the peer stops sending key exchanges, and on the first message of a
+// chain with a counter of [HeartbeatCounter] or more.
 //
 // # Trust
 //

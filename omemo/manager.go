@@ -356,6 +356,15 @@ func (r *recordV2) decrypt(am *AuthenticatedMessage) ([]byte, error) {
 		return nil, fmt.Errorf("%w: dh_pub: %w", ErrInvalidMessage, err)
 	}
 	h := ratchet.Header{RatchetKey: pub, Counter: msg.N, PreviousCounter: msg.PN}
+	// XEP-0384's heartbeat rule: the first message of a chain with a
+	// counter of HeartbeatCounter or more asks for an answer.
+	next := uint32(0) // index of the next key of msg's chain
+	for _, c := range r.state.View().Receivers {
+		if c.RatchetKey == pub {
+			next = c.ChainKey.Index
+		}
+	}
+	r.heartbeat = msg.N >= HeartbeatCounter && next <= HeartbeatCounter
 	out, err := r.state.Decrypt(nil, h, msg.Ciphertext, nil, func(k *ratchet.MACKey) error {
 		want := r.mac(k, am.Message)
 		if !hmac.Equal(want[:], am.MAC[:]) {
@@ -385,6 +394,38 @@ func (r *recordV2) decrypt(am *AuthenticatedMessage) ([]byte, error) {
 // package session's errors (session.ErrInvalidMessage,
 // session.ErrDuplicateMessage, ...).
 func (m *Manager) Decrypt(ctx context.Context, from string, e *Encrypted) ([]byte, error) {
+	d, err := m.DecryptMessage(ctx, from, e)
+	if err != nil {
+		return nil, err
+	}
+	return d.Plaintext, nil
+}
+
+// HeartbeatCounter is XEP-0384's threshold: a client that receives the
+// first message of a ratchet chain with a counter of 53 or more sends a
+// heartbeat (an empty message), so that the sender's next messages start
+// a new chain.
+const HeartbeatCounter = 53
+
+// Decrypted is what DecryptMessage returns.
+type Decrypted struct {
+	// Plaintext is the decrypted content, nil for an empty OMEMO message.
+	Plaintext []byte
+	// KeyExchange reports a key exchange (kex / prekey) message.
+	KeyExchange bool
+	// Heartbeat reports that XEP-0384 asks this device to answer the
+	// sender now with an empty message (Encrypt with nil content): after
+	// a key exchange, so that the sender stops sending key exchanges, and
+	// (OMEMO 2) on the first message of a chain with a counter of
+	// HeartbeatCounter or more. python-omemo sends these by itself; with
+	// this package the app sends them, typically after a catch-up
+	// (XEP-0313) has ended.
+	Heartbeat bool
+}
+
+// DecryptMessage is Decrypt with what XEP-0384 asks the receiver to do
+// next (Decrypted.Heartbeat).
+func (m *Manager) DecryptMessage(ctx context.Context, from string, e *Encrypted) (*Decrypted, error) {
 	if e == nil || e.Version != m.v {
 		return nil, fmt.Errorf("%w: message is not %v", ErrVersion, m.v)
 	}
@@ -400,42 +441,65 @@ func (m *Manager) Decrypt(ctx context.Context, from string, e *Encrypted) ([]byt
 		return nil, ErrNotForUs
 	}
 	addr := session.Address{Name: from, DeviceID: e.SenderDevice}
-	if m.v == V03 {
-		return m.decryptV03(ctx, addr, key, e)
+	var (
+		out []byte
+		hb  bool
+		err error
+	)
+	switch {
+	case m.v == V03:
+		out, err = m.decryptV03(ctx, addr, key, e)
+		hb = key.KeyExchange
+	case key.KeyExchange:
+		m.mu.Lock()
+		out, hb, err = m.decryptKeyExchange(ctx, addr, key.Data, e) // hb: always
+		m.mu.Unlock()
+	default:
+		m.mu.Lock()
+		out, hb, err = m.decryptAuthenticated(ctx, addr, key.Data, e)
+		m.mu.Unlock()
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if key.KeyExchange {
-		return m.decryptKeyExchange(ctx, addr, key.Data, e)
-	}
-	var am AuthenticatedMessage
-	if err := am.UnmarshalBinary(key.Data); err != nil {
+	if err != nil {
 		return nil, err
+	}
+	return &Decrypted{Plaintext: out, KeyExchange: key.KeyExchange, Heartbeat: hb}, nil
+}
+
+func (m *Manager) decryptAuthenticated(ctx context.Context, addr session.Address, data []byte, e *Encrypted) ([]byte, bool, error) {
+	var err error
+	var am AuthenticatedMessage
+	if err = am.UnmarshalBinary(data); err != nil {
+		return nil, false, err
 	}
 	b, err := m.st.LoadSessionV2(ctx, addr)
 	if err != nil {
-		return nil, fmt.Errorf("omemo: session store: %w", err)
+		return nil, false, fmt.Errorf("omemo: session store: %w", err)
 	}
 	if b == nil {
-		return nil, fmt.Errorf("%w with %v", ErrNoSession, addr)
+		return nil, false, fmt.Errorf("%w with %v", ErrNoSession, addr)
 	}
 	r, err := unmarshalRecordV2(b)
 	if err != nil {
-		return nil, fmt.Errorf("omemo: session record of %v: %w", addr, err)
+		return nil, false, fmt.Errorf("omemo: session record of %v: %w", addr, err)
 	}
 	peer, err := MontgomeryPublicKey(r.peerIdentity())
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if err := m.trusted(ctx, addr, peer, session.Receiving); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	return m.finishV2(ctx, addr, r, &am, e, nil)
 }
 
 // finishV2 decrypts the key material and the payload, then stores the
 // record (and consumes the prekey, for a new session).
-func (m *Manager) finishV2(ctx context.Context, addr session.Address, r *recordV2, am *AuthenticatedMessage, e *Encrypted, consumed *uint32) ([]byte, error) {
+func (m *Manager) finishV2(ctx context.Context, addr session.Address, r *recordV2, am *AuthenticatedMessage, e *Encrypted, consumed *uint32) ([]byte, bool, error) {
+	out, err := m.finishV2Plain(ctx, addr, r, am, e, consumed)
+	return out, r.heartbeat, err
+}
+
+func (m *Manager) finishV2Plain(ctx context.Context, addr session.Address, r *recordV2, am *AuthenticatedMessage, e *Encrypted, consumed *uint32) ([]byte, error) {
 	km, err := r.decrypt(am)
 	if err != nil {
 		return nil, err
@@ -468,7 +532,12 @@ func (m *Manager) finishV2(ctx context.Context, addr session.Address, r *recordV
 	return out, nil
 }
 
-func (m *Manager) decryptKeyExchange(ctx context.Context, addr session.Address, data []byte, e *Encrypted) ([]byte, error) {
+func (m *Manager) decryptKeyExchange(ctx context.Context, addr session.Address, data []byte, e *Encrypted) ([]byte, bool, error) {
+	out, err := m.decryptKeyExchangePlain(ctx, addr, data, e)
+	return out, true, err
+}
+
+func (m *Manager) decryptKeyExchangePlain(ctx context.Context, addr session.Address, data []byte, e *Encrypted) ([]byte, error) {
 	var kex KeyExchange
 	if err := kex.UnmarshalBinary(data); err != nil {
 		return nil, err
@@ -491,7 +560,7 @@ func (m *Manager) decryptKeyExchange(ctx context.Context, addr session.Address, 
 		}
 		if !r.initiator && r.kex.PreKeyID == kex.PreKeyID && r.kex.SignedPreKeyID == kex.SignedPreKeyID &&
 			r.kex.EphemeralKey == kex.EphemeralKey && r.kex.IdentityKey == kex.IdentityKey {
-			return m.finishV2(ctx, addr, r, &kex.Message, e, nil)
+			return m.finishV2Plain(ctx, addr, r, &kex.Message, e, nil)
 		}
 	}
 
@@ -557,7 +626,7 @@ func (m *Manager) decryptKeyExchange(ctx context.Context, addr session.Address, 
 		return nil, fmt.Errorf("%w: first message on the responder's own ratchet key", ErrInvalidMessage)
 	}
 	pk := kex.PreKeyID
-	return m.finishV2(ctx, addr, r, &kex.Message, e, &pk)
+	return m.finishV2Plain(ctx, addr, r, &kex.Message, e, &pk)
 }
 
 func (m *Manager) decryptV03(ctx context.Context, addr session.Address, key *Key, e *Encrypted) ([]byte, error) {

@@ -370,3 +370,35 @@ func TestConcurrent(t *testing.T) {
 		}
 	}
 }
+
+// TestHeartbeat: DecryptMessage asks for a heartbeat after a key exchange
+// and on the first message of a chain with counter >= HeartbeatCounter,
+// not on the others.
+func TestHeartbeat(t *testing.T) {
+	ctx := context.Background()
+	alice := newTestDevice(t, V2, "alice@example.org", 1, 3)
+	bob := newTestDevice(t, V2, "bob@example.org", 2, 3)
+	connect(t, alice, bob)
+	check := func(e *Encrypted, kex, hb bool) {
+		t.Helper()
+		d, err := bob.m.DecryptMessage(ctx, alice.jid, e)
+		if err != nil || d.KeyExchange != kex || d.Heartbeat != hb || string(d.Plaintext) != "m" {
+			t.Fatalf("%+v, %v; want KeyExchange %v, Heartbeat %v", d, err, kex, hb)
+		}
+	}
+	check(send(t, alice, []byte("m"), bob), true, true)
+	check(send(t, alice, []byte("m"), bob), true, true) // Bob has not answered yet
+	if _, err := alice.m.Decrypt(ctx, bob.jid, send(t, bob, nil, alice)); err != nil {
+		t.Fatal(err)
+	}
+	// Alice's next chain starts at counter 0.
+	var es []*Encrypted
+	for range HeartbeatCounter + 3 {
+		es = append(es, send(t, alice, []byte("m"), bob))
+	}
+	check(es[0], false, false)
+	check(es[HeartbeatCounter-1], false, false)
+	check(es[HeartbeatCounter+1], false, true) // first at or above the threshold
+	check(es[HeartbeatCounter+2], false, false)
+	check(es[HeartbeatCounter], false, false) // late
+}

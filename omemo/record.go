@@ -21,6 +21,8 @@ type recordV2 struct {
 	ad        [2 * Ed25519KeySize]byte
 	kex       KeyExchange // Message unused
 	state     *ratchet.State
+
+	heartbeat bool // set by decrypt: the message asks for a heartbeat (not stored)
 }
 
 const recordV2Format = 1

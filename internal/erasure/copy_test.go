@@ -110,3 +110,79 @@ func TestDecoderClone(t *testing.T) {
 		t.Fatal("a failed SetState changed the receiver")
 	}
 }
+
+// TestStateCheck: Check accepts exactly the states SetState accepts, with
+// the same error, for valid states and for each way a state can be wrong;
+// and a decoder restored by SetState takes one more chunk without
+// allocating (it has room for one more point per polynomial, as a Clone).
+func TestStateCheck(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	msg := randMsg(r, 160)
+	e, _ := NewEncoder(msg)
+	d, _ := NewDecoder(len(msg))
+	for range 3 {
+		d.Add(e.Next())
+	}
+	points := e.State() // systematic values
+	e.Next()
+	e.Next()
+	e.Next() // past the systematic chunks: coefficients
+	polys := e.State()
+	if points.Polys != nil || polys.Points != nil {
+		t.Fatal("the encoder did not switch to coefficients")
+	}
+	maxValues := (len(msg) + ChunkSize - 1) / ChunkSize
+	with := func(entries [][]byte, j int, v []byte) [][]byte {
+		c := append([][]byte(nil), entries...)
+		c[j] = v
+		return c
+	}
+	encStates := []EncoderState{
+		points,
+		polys,
+		{Index: 3, Points: points.Points, Polys: polys.Polys}, // both
+		{Index: 3},                           // neither
+		{Points: points.Points[:NumPolys-1]}, // too few
+		{Points: with(points.Points, 3, []byte{1, 2, 3})},             // odd length
+		{Points: with(points.Points, 3, make([]byte, 2*maxValues+2))}, // too many values
+		{Polys: with(polys.Polys, 0, nil)},                            // an empty polynomial
+		{Points: with(points.Points, 0, nil)},                         // an empty points entry is fine
+	}
+	for i, s := range encStates {
+		var x Encoder
+		if got, want := s.Check(maxValues), x.SetState(s, maxValues); got != want {
+			t.Errorf("encoder state %d: Check %v, SetState %v", i, got, want)
+		}
+	}
+	ds := d.State()
+	decStates := []struct {
+		s      DecoderState
+		msgLen int
+	}{
+		{ds, len(msg)},
+		{ds, len(msg) + 2}, // another message length
+		{ds, len(msg) + 1}, // odd length (and another PtsNeeded)
+		{DecoderState{PtsNeeded: MaxMessageSize/2 + 1, Points: ds.Points}, MaxMessageSize + 2}, // too long
+		{DecoderState{PtsNeeded: ds.PtsNeeded, Points: ds.Points[:3]}, len(msg)},
+		{DecoderState{PtsNeeded: ds.PtsNeeded, Points: with(ds.Points, 2, []byte{1, 2, 3})}, len(msg)},
+		{DecoderState{PtsNeeded: ds.PtsNeeded, Points: with(ds.Points, 2, make([]byte, 4*len(msg)))}, len(msg)},
+	}
+	for i, c := range decStates {
+		var x Decoder
+		if got, want := c.s.Check(c.msgLen), x.SetState(c.s, c.msgLen); got != want {
+			t.Errorf("decoder state %d: Check %v, SetState %v", i, got, want)
+		}
+	}
+	var restored Decoder
+	if err := restored.SetState(ds, len(msg)); err != nil {
+		t.Fatal(err)
+	}
+	for j, ps := range restored.pts {
+		if cap(ps) <= len(ps) {
+			t.Fatalf("polynomial %d of a restored decoder has no room for another point", j)
+		}
+	}
+	if !reflect.DeepEqual(restored.State(), ds) {
+		t.Fatal("the restored decoder's state differs")
+	}
+}

@@ -322,25 +322,40 @@ func NewEncoderFromState(s EncoderState, maxValues int) (*Encoder, error) {
 	return e, nil
 }
 
-// SetState is NewEncoderFromState into e. On error e is unchanged.
-func (e *Encoder) SetState(s EncoderState, maxValues int) error {
-	var src [][]byte
-	var polys bool
+// Check reports whether SetState would accept s (nil) or not (an error
+// wrapping ErrInvalidState), without decoding it.
+func (s EncoderState) Check(maxValues int) error {
+	_, _, err := s.check(maxValues)
+	return err
+}
+
+// check returns the entries of s and their total number of values.
+func (s EncoderState) check(maxValues int) (src [][]byte, total int, err error) {
+	polys := len(s.Polys) > 0
 	switch {
 	case len(s.Points) == NumPolys && len(s.Polys) == 0:
 		src = s.Points
 	case len(s.Points) == 0 && len(s.Polys) == NumPolys:
-		src, polys = s.Polys, true
+		src = s.Polys
 	default:
-		return ErrInvalidState
+		return nil, 0, ErrInvalidState
 	}
-	total := 0
 	for _, b := range src {
 		if len(b)%2 != 0 || len(b)/2 > maxValues || (polys && len(b) == 0) {
-			return ErrInvalidState
+			return nil, 0, ErrInvalidState
 		}
 		total += len(b) / 2
 	}
+	return src, total, nil
+}
+
+// SetState is NewEncoderFromState into e. On error e is unchanged.
+func (e *Encoder) SetState(s EncoderState, maxValues int) error {
+	src, total, err := s.check(maxValues)
+	if err != nil {
+		return err
+	}
+	polys := len(s.Polys) > 0
 	if polys {
 		tablesOnce.Do(initTables)
 	}
@@ -526,31 +541,51 @@ func NewDecoderFromState(s DecoderState, msgLen int) (*Decoder, error) {
 	return d, nil
 }
 
-// SetState is NewDecoderFromState into d. On error d is unchanged.
-func (d *Decoder) SetState(s DecoderState, msgLen int) error {
+// Check reports whether SetState would accept s for a message of msgLen
+// bytes (nil) or not (an error wrapping ErrInvalidState, ErrOddLength or
+// ErrTooLong, as SetState's), without decoding it.
+func (s DecoderState) Check(msgLen int) error {
+	_, err := s.check(msgLen)
+	return err
+}
+
+// check returns the total number of points of s.
+func (s DecoderState) check(msgLen int) (int, error) {
 	if int(s.PtsNeeded) != msgLen/2 || len(s.Points) != NumPolys {
-		return ErrInvalidState
+		return 0, ErrInvalidState
 	}
 	if msgLen%2 != 0 {
-		return ErrOddLength
+		return 0, ErrOddLength
 	}
 	if msgLen > MaxMessageSize || msgLen < 0 {
-		return ErrTooLong
+		return 0, ErrTooLong
 	}
-	c := Decoder{ptsNeeded: msgLen / 2, complete: s.IsComplete}
+	c := Decoder{ptsNeeded: msgLen / 2}
 	total := 0
 	for j, b := range s.Points {
 		// At most 2·necessary points are ever kept (systematic ones plus
 		// the ones that arrived while points were missing).
 		if len(b)%4 != 0 || len(b)/4 > 2*c.necessary(j)+1 {
-			return ErrInvalidState
+			return 0, ErrInvalidState
 		}
 		total += len(b) / 4
 	}
-	all := make([]point, 0, total) // one allocation; each entry's capacity is capped
+	return total, nil
+}
+
+// SetState is NewDecoderFromState into d. On error d is unchanged. The
+// decoder has room for one more point per polynomial (what one Add keeps
+// at most), as a Clone has.
+func (d *Decoder) SetState(s DecoderState, msgLen int) error {
+	total, err := s.check(msgLen)
+	if err != nil {
+		return err
+	}
+	c := Decoder{ptsNeeded: msgLen / 2, complete: s.IsComplete}
+	all := make([]point, 0, total+NumPolys) // one allocation
 	for j, b := range s.Points {
-		c.pts[j] = all[: 0 : len(b)/4]
-		all = all[:cap(all)][len(b)/4:][:0]
+		c.pts[j] = all[: 0 : len(b)/4+1]
+		all = all[:cap(all)][len(b)/4+1:][:0]
 		for t := 0; t < len(b); t += 4 {
 			c.pts[j] = insertPoint(c.pts[j], point{uint16(b[t])<<8 | uint16(b[t+1]), uint16(b[t+2])<<8 | uint16(b[t+3])})
 		}

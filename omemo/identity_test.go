@@ -64,3 +64,17 @@ func TestMontgomeryPublicKeyRejects(t *testing.T) {
 		}
 	}
 }
+
+func TestNewDeviceID(t *testing.T) {
+	seen := map[uint32]bool{}
+	for range 1000 {
+		id := NewDeviceID()
+		if id == 0 || id > MaxDeviceID {
+			t.Fatalf("device id %d out of range", id)
+		}
+		seen[id] = true
+	}
+	if len(seen) < 990 {
+		t.Fatalf("only %d distinct ids in 1000", len(seen))
+	}
+}

@@ -1,6 +1,10 @@
 package omemo
 
-import "fmt"
+import (
+	"crypto/rand"
+	"encoding/binary"
+	"fmt"
+)
 
 // Version is an OMEMO version: a namespace with its own key formats,
 // Double Ratchet labels, messages and payload encryption.
@@ -62,4 +66,21 @@ func versionOf(ns string) (Version, bool) {
 		return V2, true
 	}
 	return 0, false
+}
+
+// MaxDeviceID is the largest device id XEP-0384 allows (2^31 - 1; ids
+// start at 1).
+const MaxDeviceID = 1<<31 - 1
+
+// NewDeviceID returns a random device id in 1..MaxDeviceID, as the XEP
+// asks. The app checks that its account's device list does not hold it
+// yet before publishing it.
+func NewDeviceID() uint32 {
+	var b [4]byte
+	for {
+		rand.Read(b[:]) // never fails
+		if id := binary.BigEndian.Uint32(b[:]) & MaxDeviceID; id != 0 {
+			return id
+		}
+	}
 }

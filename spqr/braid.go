@@ -68,6 +68,40 @@ type braid struct {
 	ct1   []byte // Ct1Received, EkSentCt1Received; Ct1Sampled… (ours)
 	enc   *erasure.Encoder
 	dec   *erasure.Decoder
+	// A parsed braid keeps its encoder and decoder as stored (checked, not
+	// decoded: most messages leave them as they are, and a step decodes
+	// them into its own copy when it advances them); enc and dec are nil
+	// then. See encoderInto and decoderFor.
+	encRaw, decRaw []byte
+	// raw is the stored V1State message that b was parsed from, re-encoded
+	// as it is while b is unchanged (as after most messages of a one-way
+	// run); nil in a braid that a step made or changed.
+	raw []byte
+}
+
+// encoderInto sets e to a copy of b's encoder (decoding the stored one),
+// which advances independently of b's.
+func (b *braid) encoderInto(e *erasure.Encoder) {
+	if b.enc != nil {
+		*e = *b.enc
+		return
+	}
+	if parseEncoder(b.encRaw, layouts[b.kind].encMsg, e) != nil {
+		panic("spqr: internal error: stored encoder no longer parses") // checked by parseBraid
+	}
+}
+
+// decoderCopy returns a copy of b's decoder (decoding the stored one) with
+// room for one more point per polynomial.
+func (b *braid) decoderCopy() *erasure.Decoder {
+	if b.dec != nil {
+		return b.dec.Clone()
+	}
+	d := new(erasure.Decoder)
+	if parseDecoder(b.decRaw, layouts[b.kind].decMsg, d) != nil {
+		panic("spqr: internal error: stored decoder no longer parses") // checked by parseBraid
+	}
+	return d
 }
 
 func newDecoder(n int) *erasure.Decoder {
@@ -109,6 +143,7 @@ type epochSecret struct {
 // the States that hold b keep it as it was.
 func (b *braid) with() *braid {
 	n := *b
+	n.raw = nil
 	return &n
 }
 
@@ -127,7 +162,7 @@ func (b *braid) send() (*braid, Message, *epochSecret, error) {
 		hdr := dk.Header()
 		b = b.with()
 		b.ek, b.dk = dk.EncapsulationKey(), dk.Bytes()
-		b.enc = newEncoder(append(hdr, b.auth.macHeader(b.epoch, hdr)...))
+		b.enc, b.encRaw = newEncoder(append(hdr, b.auth.macHeader(b.epoch, hdr)...)), nil
 		b.kind = kindKeysSampled
 		m.Type, m.Chunk = TypeHdr, b.enc.Next()
 	case kindKeysSampled:
@@ -150,7 +185,7 @@ func (b *braid) send() (*braid, Message, *epochSecret, error) {
 		b = b.with()
 		b.auth.update(b.epoch, secret)
 		b.es, b.ct1 = st.Bytes(), ct1
-		b.enc = newEncoder(ct1)
+		b.enc, b.encRaw = newEncoder(ct1), nil
 		b.kind = kindCt1Sampled // keeps the ek decoder
 		m.Type, m.Chunk = TypeCt1, b.enc.Next()
 		es = &epochSecret{epoch: b.epoch, secret: secret}
@@ -170,16 +205,18 @@ func (b *braid) withNextChunk(m *Message, t MessageType) *braid {
 	n := &struct {
 		b   braid
 		enc erasure.Encoder
-	}{b: *b, enc: *b.enc} // a copy of an Encoder value advances independently
-	n.b.enc = &n.enc
+	}{b: *b}
+	b.encoderInto(&n.enc) // a copy of an Encoder value advances independently
+	n.b.enc, n.b.encRaw, n.b.raw = &n.enc, nil, nil
 	m.Type, m.Chunk = t, n.enc.Next()
 	return &n.b
 }
 
 // withChunk returns a copy of b whose decoder holds chunk c too.
 func (b *braid) withChunk(c erasure.Chunk) *braid {
+	dec := b.decoderCopy()
 	b = b.with()
-	b.dec = b.dec.Clone()
+	b.dec, b.decRaw = dec, nil
 	b.dec.Add(c)
 	return b
 }
@@ -203,9 +240,9 @@ func (b *braid) recv(m *Message) (*braid, *epochSecret, error) {
 		if m.Type == TypeCt1 {
 			// The peer has our header: start sending ek, collect ct1.
 			b = b.with()
-			b.dec = newDecoder(ct1MsgSize)
+			b.dec, b.decRaw = newDecoder(ct1MsgSize), nil
 			b.dec.Add(m.Chunk)
-			b.enc = newEncoder(b.ek)
+			b.enc, b.encRaw = newEncoder(b.ek), nil
 			b.ek = nil
 			b.kind = kindHeaderSent
 		}
@@ -220,9 +257,9 @@ func (b *braid) recv(m *Message) (*braid, *epochSecret, error) {
 	case kindCt1Received:
 		if m.Type == TypeCt2 {
 			b = b.with()
-			b.dec = newDecoder(ct2MsgSize)
+			b.dec, b.decRaw = newDecoder(ct2MsgSize), nil
 			b.dec.Add(m.Chunk)
-			b.enc = nil
+			b.enc, b.encRaw = nil, nil
 			b.kind = kindEkSentCt1Received
 		}
 	case kindEkSentCt1Received:
@@ -241,7 +278,7 @@ func (b *braid) recv(m *Message) (*braid, *epochSecret, error) {
 					return nil, nil, err
 				}
 				b.hdr = hdr
-				b.dec = newDecoder(ekMsgSize)
+				b.dec, b.decRaw = newDecoder(ekMsgSize), nil
 				b.kind = kindHeaderReceived
 			}
 		}
@@ -268,7 +305,7 @@ func (b *braid) recv(m *Message) (*braid, *epochSecret, error) {
 			b.ek, b.hdr, b.dec = ek, nil, nil
 			b.kind = kindEkReceivedCt1Sampled // keeps the ct1 encoder
 		} else if ack {
-			b.enc = nil
+			b.enc, b.encRaw = nil, nil
 			b.kind = kindCt1Acknowledged
 		}
 	case kindEkReceivedCt1Sampled:

@@ -64,6 +64,9 @@ func (b *braid) field(f byteField) *[]byte {
 
 // size returns the length of the V1State message body.
 func (b *braid) size() int {
+	if b.raw != nil {
+		return len(b.raw)
+	}
 	uc, es, ds := b.partSizes()
 	return sizeMessage(protowire.Number(b.kind), chunkedSize(&layouts[b.kind], uc, es, ds))
 }
@@ -77,10 +80,10 @@ func (b *braid) partSizes() (uc, es, ds int) {
 		uc += sizeBytesField(protowire.Number(3+i), len(*b.field(f)))
 	}
 	if l.encField != 0 {
-		es = encoderSize(b.enc)
+		es = encoderSize(b)
 	}
 	if l.decField != 0 {
-		ds = decoderSize(b.dec)
+		ds = decoderSize(b)
 	}
 	return uc, es, ds
 }
@@ -104,6 +107,9 @@ func (a *authenticator) size() int {
 
 // appendProto appends the V1State message body.
 func (b *braid) appendProto(dst []byte) []byte {
+	if b.raw != nil {
+		return append(dst, b.raw...)
+	}
 	l := &layouts[b.kind]
 	uc, es, ds := b.partSizes()
 	dst = appendLen(dst, protowire.Number(b.kind), chunkedSize(l, uc, es, ds))
@@ -119,9 +125,9 @@ func (b *braid) appendProto(dst []byte) []byte {
 	for num := protowire.Number(2); num <= 3; num++ {
 		switch num {
 		case l.encField:
-			dst = appendEncoder(appendLen(dst, num, es), b.enc)
+			dst = appendEncoder(appendLen(dst, num, es), b)
 		case l.decField:
-			dst = appendDecoder(appendLen(dst, num, ds), b.dec)
+			dst = appendDecoder(appendLen(dst, num, ds), b)
 		}
 	}
 	return dst
@@ -135,7 +141,12 @@ func encoderNum(e *erasure.Encoder) protowire.Number {
 	return 2
 }
 
-func encoderSize(e *erasure.Encoder) int {
+// encoderSize is the size of b's encoder, decoded or as stored.
+func encoderSize(b *braid) int {
+	e := b.enc
+	if e == nil {
+		return len(b.encRaw)
+	}
 	n := sizeVarintField(1, uint64(e.NextIndex()))
 	num := encoderNum(e)
 	for j := range erasure.NumPolys {
@@ -144,7 +155,11 @@ func encoderSize(e *erasure.Encoder) int {
 	return n
 }
 
-func appendEncoder(dst []byte, e *erasure.Encoder) []byte {
+func appendEncoder(dst []byte, b *braid) []byte {
+	e := b.enc
+	if e == nil {
+		return append(dst, b.encRaw...)
+	}
 	dst = appendVarintField(dst, 1, uint64(e.NextIndex()))
 	num := encoderNum(e)
 	for j := range erasure.NumPolys {
@@ -153,7 +168,12 @@ func appendEncoder(dst []byte, e *erasure.Encoder) []byte {
 	return dst
 }
 
-func decoderSize(d *erasure.Decoder) int {
+// decoderSize is the size of b's decoder, decoded or as stored.
+func decoderSize(b *braid) int {
+	d := b.dec
+	if d == nil {
+		return len(b.decRaw)
+	}
 	ptsNeeded, polys, isComplete := d.StateFields()
 	n := sizeVarintField(1, uint64(ptsNeeded)) + sizeVarintField(2, uint64(polys))
 	for j := range erasure.NumPolys {
@@ -165,7 +185,11 @@ func decoderSize(d *erasure.Decoder) int {
 	return n
 }
 
-func appendDecoder(dst []byte, d *erasure.Decoder) []byte {
+func appendDecoder(dst []byte, b *braid) []byte {
+	d := b.dec
+	if d == nil {
+		return append(dst, b.decRaw...)
+	}
 	ptsNeeded, polys, isComplete := d.StateFields()
 	dst = appendVarintField(dst, 1, uint64(ptsNeeded))
 	dst = appendVarintField(dst, 2, uint64(polys))
@@ -178,73 +202,67 @@ func appendDecoder(dst []byte, d *erasure.Decoder) []byte {
 	return dst
 }
 
-// parseBraid parses a V1State message into b, with its encoder and decoder
-// in enc and dec (room the caller allocated with b).
-func parseBraid(buf []byte, b *braid, enc *erasure.Encoder, dec *erasure.Decoder) error {
+// parseBraid parses a V1State message into b. Its encoder and decoder are
+// checked but kept as stored (encRaw, decRaw).
+func parseBraid(buf []byte, b *braid) error {
 	*b = braid{}
 	var inner []byte
-	err := walk(buf, func(f pfield) error {
+	r := fields{b: buf}
+	var f pfield
+	for r.next(&f) {
 		if f.num >= 1 && f.num <= 11 {
-			v, err := f.sub()
-			if err != nil {
-				return err
+			if f.typ != protowire.BytesType {
+				return ErrStateDecode
 			}
-			b.kind, inner = stateKind(f.num), v // last oneof case wins, as in protobuf
+			b.kind, inner = stateKind(f.num), f.b // last oneof case wins, as in protobuf
 		}
-		return nil
-	})
-	if err != nil || b.kind == 0 {
+	}
+	if r.bad || b.kind == 0 {
 		return ErrStateDecode
 	}
-	l := layouts[b.kind]
+	l := &layouts[b.kind]
 	var uc, encB, decB []byte
 	var haveUC, haveEnc, haveDec bool
-	err = walk(inner, func(f pfield) error {
-		var err error
+	r = fields{b: inner}
+	for r.next(&f) {
 		switch {
 		case f.num == 1:
-			uc, err = f.sub()
-			haveUC = true
+			uc, haveUC = f.b, true
 		case f.num == l.encField && l.encField != 0:
-			encB, err = f.sub()
-			haveEnc = true
+			encB, haveEnc = f.b, true
 		case f.num == l.decField && l.decField != 0:
-			decB, err = f.sub()
-			haveDec = true
+			decB, haveDec = f.b, true
+		default:
+			continue
 		}
-		return err
-	})
-	if err != nil || !haveUC {
+		if f.typ != protowire.BytesType {
+			return ErrStateDecode
+		}
+	}
+	if r.bad || !haveUC {
 		return ErrStateDecode
 	}
 	var haveAuth bool
-	err = walk(uc, func(f pfield) error {
+	r = fields{b: uc}
+	for r.next(&f) {
 		var err error
 		switch {
 		case f.num == 1:
 			b.epoch, err = f.uint()
 		case f.num == 2:
-			haveAuth = true
-			var ab []byte
-			if ab, err = f.sub(); err != nil {
-				return err
+			if f.typ != protowire.BytesType {
+				return ErrStateDecode
 			}
-			err = walk(ab, func(g pfield) error {
-				var err error
-				switch g.num {
-				case 1:
-					b.auth.rootKey, err = g.bytes()
-				case 2:
-					b.auth.macKey, err = g.bytes()
-				}
-				return err
-			})
+			haveAuth = true
+			err = parseAuth(f.b, &b.auth)
 		case int(f.num) >= 3 && int(f.num) < 3+len(l.uc):
 			*b.field(l.uc[f.num-3]), err = f.bytes()
 		}
-		return err
-	})
-	if err != nil || !haveAuth || len(b.auth.rootKey) != 32 || len(b.auth.macKey) != 32 || b.epoch == 0 {
+		if err != nil {
+			return ErrStateDecode
+		}
+	}
+	if r.bad || !haveAuth || len(b.auth.rootKey) != 32 || len(b.auth.macKey) != 32 || b.epoch == 0 {
 		return ErrStateDecode
 	}
 	for i, f := range l.uc {
@@ -256,75 +274,123 @@ func parseBraid(buf []byte, b *braid, enc *erasure.Encoder, dec *erasure.Decoder
 		if !haveEnc {
 			return ErrStateDecode
 		}
-		if err := parseEncoder(encB, l.encMsg, enc); err != nil {
+		if err := parseEncoder(encB, l.encMsg, nil); err != nil {
 			return err
 		}
-		b.enc = enc
+		b.encRaw = encB[:len(encB):len(encB)]
 	}
 	if l.decField != 0 {
 		if !haveDec {
 			return ErrStateDecode
 		}
-		if err := parseDecoder(decB, l.decMsg, dec); err != nil {
+		if err := parseDecoder(decB, l.decMsg, nil); err != nil {
 			return err
 		}
-		b.dec = dec
+		b.decRaw = decB[:len(decB):len(decB)]
 	}
+	b.raw = buf[:len(buf):len(buf)]
 	return nil
 }
 
-func parseEncoder(buf []byte, msgLen int, e *erasure.Encoder) error {
-	var points, polys [erasure.NumPolys + 1][]byte
-	s := erasure.EncoderState{Points: points[:0], Polys: polys[:0]}
-	err := walk(buf, func(f pfield) error {
+// parseAuth parses a stored authenticator into a.
+func parseAuth(buf []byte, a *authenticator) error {
+	r := fields{b: buf}
+	var f pfield
+	for r.next(&f) {
 		var err error
-		var v []byte
+		switch f.num {
+		case 1:
+			a.rootKey, err = f.bytes()
+		case 2:
+			a.macKey, err = f.bytes()
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return r.err()
+}
+
+// parseEncoder parses a stored PolynomialEncoder into e, or only checks it
+// if e is nil.
+func parseEncoder(buf []byte, msgLen int, e *erasure.Encoder) error {
+	var points, polys [erasure.NumPolys][]byte
+	s := erasure.EncoderState{Points: points[:0], Polys: polys[:0]}
+	r := fields{b: buf}
+	var f pfield
+	for r.next(&f) {
+		var err error
 		switch f.num {
 		case 1:
 			s.Index, err = f.uint32()
-		case 2:
-			v, err = f.sub()
-			s.Points = append(s.Points, v)
-		case 3:
-			v, err = f.sub()
-			s.Polys = append(s.Polys, v)
+		case 2, 3:
+			if f.typ != protowire.BytesType || len(s.Points) == erasure.NumPolys || len(s.Polys) == erasure.NumPolys {
+				return ErrStateDecode
+			}
+			if f.num == 2 {
+				s.Points = append(s.Points, f.b)
+			} else {
+				s.Polys = append(s.Polys, f.b)
+			}
 		}
-		if len(s.Points) > erasure.NumPolys || len(s.Polys) > erasure.NumPolys {
-			return ErrStateDecode
+		if err != nil {
+			return err
 		}
-		return err
-	})
-	if err != nil || e.SetState(s, (msgLen+erasure.ChunkSize-1)/erasure.ChunkSize) != nil {
+	}
+	if r.bad {
+		return ErrStateDecode
+	}
+	maxValues := (msgLen + erasure.ChunkSize - 1) / erasure.ChunkSize
+	var err error
+	if e == nil {
+		err = s.Check(maxValues)
+	} else {
+		err = e.SetState(s, maxValues)
+	}
+	if err != nil {
 		return ErrStateDecode
 	}
 	return nil
 }
 
+// parseDecoder parses a stored PolynomialDecoder into d, or only checks it
+// if d is nil.
 func parseDecoder(buf []byte, msgLen int, d *erasure.Decoder) error {
-	var points [erasure.NumPolys + 1][]byte
+	var points [erasure.NumPolys][]byte
 	s := erasure.DecoderState{Points: points[:0]}
-	err := walk(buf, func(f pfield) error {
+	r := fields{b: buf}
+	var f pfield
+	for r.next(&f) {
 		var err error
 		var v uint64
-		var p []byte
 		switch f.num {
 		case 1:
 			s.PtsNeeded, err = f.uint32()
 		case 2:
 			s.Polys, err = f.uint32()
 		case 3:
-			p, err = f.sub()
-			s.Points = append(s.Points, p)
-			if len(s.Points) > erasure.NumPolys {
+			if f.typ != protowire.BytesType || len(s.Points) == erasure.NumPolys {
 				return ErrStateDecode
 			}
+			s.Points = append(s.Points, f.b)
 		case 4:
 			v, err = f.uint()
 			s.IsComplete = v != 0
 		}
-		return err
-	})
-	if err != nil || d.SetState(s, msgLen) != nil {
+		if err != nil {
+			return err
+		}
+	}
+	if r.bad {
+		return ErrStateDecode
+	}
+	var err error
+	if d == nil {
+		err = s.Check(msgLen)
+	} else {
+		err = d.SetState(s, msgLen)
+	}
+	if err != nil {
 		return ErrStateDecode
 	}
 	return nil

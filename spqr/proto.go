@@ -15,39 +15,80 @@ type pfield struct {
 	b   []byte // length-delimited value
 }
 
-// walk calls f for each field of the message b, read as internal/wire's
-// protobuf reader reads (written out here: this is the hot path of loading
-// a v4 session record). Groups and fixed-width fields are skipped (SPQR
-// uses neither); any malformed field, or a field number above protobuf's
-// 2^29-1, is ErrStateDecode.
-func walk(b []byte, f func(pfield) error) error {
-	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
-		if n < 0 || num > protowire.MaxValidNumber {
-			return ErrStateDecode
+// fields reads the fields of a message one at a time, as internal/wire's
+// protobuf reader reads (written out here, without callbacks: this is the
+// hot path of loading a v4 session record). Groups and fixed-width fields
+// are skipped (SPQR uses neither); any malformed field, or a field number
+// above protobuf's 2^29-1, ends the reading with bad set. A parser reads:
+//
+//	r := fields{b: buf}
+//	var f pfield
+//	for r.next(&f) {
+//		switch f.num { ... }
+//	}
+//	if r.bad { ... }
+type fields struct {
+	b   []byte
+	bad bool
+}
+
+// next reads the next field into f. It returns false at the end of the
+// message and on a malformed field (then r.bad is set).
+func (r *fields) next(f *pfield) bool {
+	for len(r.b) > 0 {
+		b := r.b
+		var num protowire.Number
+		var typ protowire.Type
+		var n int
+		if t := b[0]; t < 0x80 && t >= 8 { // one-byte tag of a field number 1..15
+			num, typ, n = protowire.Number(t>>3), protowire.Type(t&7), 1
+		} else {
+			num, typ, n = protowire.ConsumeTag(b)
+			if n < 0 || num > protowire.MaxValidNumber {
+				r.bad = true
+				return false
+			}
 		}
 		b = b[n:]
-		fld := pfield{num: num, typ: typ}
 		switch typ {
 		case protowire.VarintType:
-			fld.v, n = protowire.ConsumeVarint(b)
+			if len(b) > 0 && b[0] < 0x80 {
+				f.v, n = uint64(b[0]), 1
+			} else {
+				f.v, n = protowire.ConsumeVarint(b)
+			}
+			f.b = nil
 		case protowire.BytesType:
-			fld.b, n = protowire.ConsumeBytes(b)
+			if len(b) > 0 && b[0] < 0x80 && int(b[0]) < len(b) {
+				f.b, n = b[1:1+b[0]], 1+int(b[0])
+			} else {
+				f.b, n = protowire.ConsumeBytes(b)
+			}
+			f.v = 0
 		default:
 			n = protowire.ConsumeFieldValue(num, typ, b)
 			if n < 0 {
-				return ErrStateDecode
+				r.bad = true
+				return false
 			}
-			b = b[n:]
+			r.b = b[n:]
 			continue
 		}
 		if n < 0 {
-			return ErrStateDecode
+			r.bad = true
+			return false
 		}
-		b = b[n:]
-		if err := f(fld); err != nil {
-			return err
-		}
+		r.b = b[n:]
+		f.num, f.typ = num, typ
+		return true
+	}
+	return false
+}
+
+// err is ErrStateDecode after a malformed field, else nil.
+func (r *fields) err() error {
+	if r.bad {
+		return ErrStateDecode
 	}
 	return nil
 }
@@ -65,17 +106,10 @@ func (p pfield) uint32() (uint32, error) {
 	return uint32(v), err
 }
 
-// sub returns a nested message's bytes without copying them.
-func (p pfield) sub() ([]byte, error) {
-	if p.typ != protowire.BytesType {
-		return nil, ErrStateDecode
-	}
-	return p.b, nil
-}
-
 // bytes returns a bytes field's value, aliasing the message: parseState
-// parses its own copy of the stored state, and a state never writes into
-// its byte fields. The capacity is capped, so an append copies.
+// parses bytes handed over to it (ParseState's own copy, or what the caller
+// of ParseStateOwned gave up), and a state never writes into its byte
+// fields. The capacity is capped, so an append copies.
 func (p pfield) bytes() ([]byte, error) {
 	if p.typ != protowire.BytesType {
 		return nil, ErrStateDecode

@@ -26,7 +26,10 @@
 // ParseState reads it back, so sessions can move between this package and
 // libsignal. A State keeps its content decoded between the two; a stored
 // state re-encodes byte for byte (less any field this package does not
-// know). An empty state is version V0 (SPQR disabled). NewState starts
+// know, except inside a Braid that no step has changed since the parse:
+// that one re-encodes exactly as stored). ParseStateOwned parses bytes
+// that the caller hands over without copying them. An empty state is
+// version V0 (SPQR disabled). NewState starts
 // in version negotiation, as libsignal does: with MinVersion V1 (libsignal's
 // setting for every new session since v0.92) a peer that answers without
 // SPQR is refused with ErrMinimumVersion.
@@ -35,7 +38,10 @@
 // ML-KEM Braid Protocol", https://signal.org/docs/specifications/mlkembraid/.
 package spqr
 
-import "slices"
+import (
+	"bytes"
+	"slices"
+)
 
 // Direction says which way this side's sending chain runs: the session's
 // initiator (Alice) is A2B, the responder (Bob) B2A.
@@ -82,13 +88,18 @@ type Params struct {
 // State is one side's SPQR state. The zero value is an empty V0 state.
 // States are immutable; String does not reveal secrets.
 //
-// A State holds its content decoded: ParseState decodes once and
-// MarshalBinary encodes, and Send and Recv in between work on the decoded
-// form. They never change what the receiver holds: they return a new State
-// that shares with the receiver every part the message leaves as it is (the
-// Braid's keys, ciphertexts and erasure-coded values, the skipped keys of
-// the chain) and owns new copies of the parts it changes, so a step costs
-// what it changes, not the size of the state.
+// A State holds its content decoded: ParseState decodes once (and checks
+// everything) and MarshalBinary encodes, and Send and Recv in between work
+// on the decoded form. Two parts stay as stored until a step changes them:
+// the Braid's erasure encoder and decoder (checked, and decoded into the
+// step's own copy when a message advances them), and the whole Braid's
+// encoding, which MarshalBinary writes as it is while the Braid is
+// unchanged (as it is after most messages). Send and Recv never change what
+// the receiver holds: they return a new State that shares with the
+// receiver every part the message leaves as it is (the Braid's keys,
+// ciphertexts and erasure-coded values, the skipped keys of the chain) and
+// owns new copies of the parts it changes, so a step costs what it
+// changes, not the size of the state.
 type State struct {
 	st *state // nil (V0) for NewState's V0, ParseState of empty bytes and the zero State
 }
@@ -141,9 +152,22 @@ func NewInitialState(authKey []byte, isAlice bool) (*State, error) {
 }
 
 // ParseState parses a stored state (libsignal's session record field 15).
-// An empty input is a V0 state. The State does not keep b. Errors wrap
-// ErrStateDecode.
+// An empty input is a V0 state. The State does not keep b: it holds one copy
+// of it. Errors wrap ErrStateDecode.
 func ParseState(b []byte) (*State, error) {
+	if len(b) == 0 {
+		return new(State), nil
+	}
+	return parseState(bytes.Clone(b))
+}
+
+// ParseStateOwned is ParseState for bytes that the caller hands over: the
+// State keeps b, and its byte fields alias it instead of a copy. Neither
+// the caller nor anyone else may modify b afterwards (the State never
+// does). It suits bytes that nothing else writes to, such as a buffer a
+// database driver has just allocated, or an in-memory store's encoding that
+// the store replaces rather than changes.
+func ParseStateOwned(b []byte) (*State, error) {
 	return parseState(b)
 }
 

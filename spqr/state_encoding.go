@@ -1,10 +1,9 @@
 package spqr
 
 import (
-	"bytes"
 	"sync/atomic"
 
-	"github.com/forwardsecret/signal/internal/erasure"
+	"google.golang.org/protobuf/encoding/protowire"
 )
 
 // The stored form of a state (SPQR's PqRatchetState, libsignal's session
@@ -79,7 +78,9 @@ func appendParams(b []byte, p ChainParams) []byte {
 
 func parseParams(buf []byte) (ChainParams, error) {
 	var p ChainParams
-	err := walk(buf, func(f pfield) error {
+	r := fields{b: buf}
+	var f pfield
+	for r.next(&f) {
 		var err error
 		switch f.num {
 		case 1:
@@ -87,9 +88,11 @@ func parseParams(buf []byte) (ChainParams, error) {
 		case 2:
 			p.MaxOutOfOrderKeys, err = f.uint32()
 		}
-		return err
-	})
-	return p, err
+		if err != nil {
+			return p, err
+		}
+	}
+	return p, r.err()
 }
 
 func (c *chain) size() int {
@@ -140,10 +143,11 @@ const maxStoredLinks = 64
 func parseChain(buf []byte, c *chain, links []chainEpoch) error {
 	*c = chain{links: links}
 	var haveParams bool
-	err := walk(buf, func(f pfield) error {
+	r := fields{b: buf}
+	var f pfield
+	for r.next(&f) {
 		var err error
 		var v uint64
-		var mb []byte
 		switch f.num {
 		case 1:
 			if v, err = f.uint(); v > 1 {
@@ -153,34 +157,12 @@ func parseChain(buf []byte, c *chain, links []chainEpoch) error {
 		case 2:
 			c.currentEpoch, err = f.uint()
 		case 3:
-			if mb, err = f.sub(); err != nil {
-				return err
-			}
-			if len(c.links) >= maxStoredLinks {
+			if f.typ != protowire.BytesType || len(c.links) >= maxStoredLinks {
 				return ErrStateDecode
 			}
 			var l chainEpoch
-			var haveSend, haveRecv bool
-			err = walk(mb, func(g pfield) error {
-				var err error
-				var db []byte
-				switch g.num {
-				case 1, 2:
-					if db, err = g.sub(); err != nil {
-						return err
-					}
-					d := &l.send
-					if g.num == 2 {
-						d, haveRecv = &l.recv, true
-					} else {
-						haveSend = true
-					}
-					*d, err = parseChainDir(db)
-				}
+			if err = parseChainEpoch(f.b, &l); err != nil {
 				return err
-			})
-			if err == nil && (!haveSend || !haveRecv) {
-				err = ErrStateDecode
 			}
 			c.links = append(c.links, l)
 		case 4:
@@ -188,23 +170,56 @@ func parseChain(buf []byte, c *chain, links []chainEpoch) error {
 		case 5:
 			c.sendEpoch, err = f.uint()
 		case 6:
-			if mb, err = f.sub(); err != nil {
-				return err
+			if f.typ != protowire.BytesType {
+				return ErrStateDecode
 			}
 			haveParams = true
-			c.params, err = parseParams(mb)
+			c.params, err = parseParams(f.b)
 		}
-		return err
-	})
-	if err != nil || !haveParams || len(c.links) == 0 || len(c.nextRoot) != 32 || c.sendEpoch > c.currentEpoch {
+		if err != nil {
+			return ErrStateDecode
+		}
+	}
+	if r.bad || !haveParams || len(c.links) == 0 || len(c.nextRoot) != 32 || c.sendEpoch > c.currentEpoch {
 		return ErrStateDecode
 	}
 	return nil
 }
 
-func parseChainDir(buf []byte) (chainDir, error) {
-	var d chainDir
-	err := walk(buf, func(f pfield) error {
+// parseChainEpoch parses one stored epoch of a chain into l.
+func parseChainEpoch(buf []byte, l *chainEpoch) error {
+	var haveSend, haveRecv bool
+	r := fields{b: buf}
+	var f pfield
+	for r.next(&f) {
+		if f.num != 1 && f.num != 2 {
+			continue
+		}
+		if f.typ != protowire.BytesType {
+			return ErrStateDecode
+		}
+		d := &l.send
+		if f.num == 2 {
+			d, haveRecv = &l.recv, true
+		} else {
+			haveSend = true
+		}
+		if err := parseChainDir(f.b, d); err != nil {
+			return err
+		}
+	}
+	if r.bad || !haveSend || !haveRecv {
+		return ErrStateDecode
+	}
+	return nil
+}
+
+// parseChainDir parses a stored chain direction into d.
+func parseChainDir(buf []byte, d *chainDir) error {
+	*d = chainDir{}
+	r := fields{b: buf}
+	var f pfield
+	for r.next(&f) {
 		var err error
 		switch f.num {
 		case 1:
@@ -214,12 +229,14 @@ func parseChainDir(buf []byte) (chainDir, error) {
 		case 3:
 			d.prev, err = f.bytes()
 		}
-		return err
-	})
-	if err != nil || (len(d.next) != 0 && len(d.next) != 32) || len(d.prev)%keyHistoryEntry != 0 {
-		return d, ErrStateDecode
+		if err != nil {
+			return err
+		}
 	}
-	return d, nil
+	if r.bad || (len(d.next) != 0 && len(d.next) != 32) || len(d.prev)%keyHistoryEntry != 0 {
+		return ErrStateDecode
+	}
+	return nil
 }
 
 // parsedState is what ParseState allocates, in one piece: the State and
@@ -231,69 +248,79 @@ type parsedState struct {
 	chain chain
 	braid braid
 	links [2]chainEpoch
-	enc   erasure.Encoder
-	dec   erasure.Decoder
 }
 
-// parseState decodes a stored PqRatchetState into a new State. The state
-// does not keep b: its byte fields alias one copy of it.
+// parseState decodes a stored PqRatchetState into a new State, whose byte
+// fields alias b: the caller hands b over.
 func parseState(b []byte) (*State, error) {
 	if len(b) == 0 {
 		return new(State), nil
 	}
-	b = bytes.Clone(b)
 	p := new(parsedState)
 	p.s.st = &p.st
 	st := &p.st
-	err := walk(b, func(f pfield) error {
-		mb, err := f.sub()
-		if err != nil {
-			if f.num >= 1 && f.num <= 3 {
-				return err
-			}
-			return nil
+	r := fields{b: b}
+	var f pfield
+	for r.next(&f) {
+		if f.num < 1 || f.num > 3 {
+			continue
 		}
+		if f.typ != protowire.BytesType {
+			return nil, ErrStateDecode
+		}
+		var err error
 		switch f.num {
 		case 1:
-			n := &p.vn
-			*n = negotiation{}
-			err = walk(mb, func(g pfield) error {
-				var err error
-				var v uint64
-				switch g.num {
-				case 1:
-					n.authKey, err = g.bytes()
-				case 2:
-					if v, err = g.uint(); v > 1 {
-						return ErrStateDecode
-					}
-					n.dir = Direction(v)
-				case 3:
-					if v, err = g.uint(); v > uint64(MaxVersion) {
-						return ErrStateDecode
-					}
-					n.minVersion = Version(v)
-				case 4:
-					var pb []byte
-					if pb, err = g.sub(); err == nil {
-						n.hasParams = true
-						n.params, err = parseParams(pb)
-					}
-				}
-				return err
-			})
-			st.vn = n
+			err = parseNegotiation(f.b, &p.vn)
+			st.vn = &p.vn
 		case 2:
-			err = parseChain(mb, &p.chain, p.links[:0])
+			err = parseChain(f.b, &p.chain, p.links[:0])
 			st.chain = &p.chain
 		case 3:
-			err = parseBraid(mb, &p.braid, &p.enc, &p.dec)
+			err = parseBraid(f.b, &p.braid)
 			st.braid = &p.braid
 		}
-		return err
-	})
-	if err != nil {
+		if err != nil {
+			return nil, ErrStateDecode
+		}
+	}
+	if r.bad {
 		return nil, ErrStateDecode
 	}
 	return &p.s, nil
+}
+
+// parseNegotiation parses a stored VersionNegotiation into n.
+func parseNegotiation(buf []byte, n *negotiation) error {
+	*n = negotiation{}
+	r := fields{b: buf}
+	var f pfield
+	for r.next(&f) {
+		var err error
+		var v uint64
+		switch f.num {
+		case 1:
+			n.authKey, err = f.bytes()
+		case 2:
+			if v, err = f.uint(); v > 1 {
+				return ErrStateDecode
+			}
+			n.dir = Direction(v)
+		case 3:
+			if v, err = f.uint(); v > uint64(MaxVersion) {
+				return ErrStateDecode
+			}
+			n.minVersion = Version(v)
+		case 4:
+			if f.typ != protowire.BytesType {
+				return ErrStateDecode
+			}
+			n.hasParams = true
+			n.params, err = parseParams(f.b)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return r.err()
 }

@@ -153,17 +153,30 @@ func (r *Record) UnmarshalBinary(b []byte) error {
 
 // ParseRecord decodes a record in libsignal's storage.proto layout. The
 // current state is checked in full; archived states are kept encoded and
-// checked when they are used. The record does not keep b.
-func ParseRecord(b []byte) (*Record, error) {
-	// The parse aliases b: stateFromStructure copies what the state keeps,
-	// and the archived states are copied here.
+// checked when they are used. The record does not keep b: it copies what it
+// keeps.
+func ParseRecord(b []byte) (*Record, error) { return parseRecord(b, false) }
+
+// ParseRecordOwned is ParseRecord for bytes that the caller hands over: the
+// record may keep b and alias it instead of copying its largest parts (the
+// SPQR state and the archived states). Neither the caller nor anyone else
+// may modify b afterwards (the record never does). It suits a store whose
+// bytes are its own: a buffer that a database driver has just allocated,
+// or an in-memory store's encodings that the store replaces rather than
+// changes. It saves a copy of a v4 state's SPQR state (about 4 KB while an
+// ML-KEM exchange is under way) per load.
+func ParseRecordOwned(b []byte) (*Record, error) { return parseRecord(b, true) }
+
+func parseRecord(b []byte, owned bool) (*Record, error) {
+	// The parse aliases b: unless owned, stateFromStructure copies what the
+	// state keeps, and the archived states are copied here.
 	wr, err := wire.ParseRecordDeferred(b)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidRecord, err)
 	}
-	r := &Record{previous: copyArchived(wr.Previous)}
+	r := &Record{previous: keepArchived(wr.Previous, owned)}
 	if wr.Current != nil {
-		s, err := stateFromStructure(wr.Current)
+		s, err := stateFromStructure(wr.Current, owned)
 		if err != nil {
 			return nil, err
 		}
@@ -172,13 +185,20 @@ func ParseRecord(b []byte) (*Record, error) {
 	return r, nil
 }
 
-// copyArchived copies the first MaxArchivedStates encodings of p into one
-// new buffer.
-func copyArchived(p [][]byte) [][]byte {
+// keepArchived returns the first MaxArchivedStates encodings of p: copied
+// into one new buffer, or with their capacities capped if owned.
+func keepArchived(p [][]byte, owned bool) [][]byte {
 	if len(p) == 0 {
 		return nil
 	}
 	p = p[:min(len(p), MaxArchivedStates)]
+	if owned {
+		out := make([][]byte, len(p))
+		for i, b := range p {
+			out[i] = b[:len(b):len(b)]
+		}
+		return out
+	}
 	n := 0
 	for _, b := range p {
 		n += len(b)
@@ -227,7 +247,7 @@ func (r *Record) archived(i int) (*state, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: archived state %d: %w", ErrInvalidRecord, i, err)
 	}
-	return stateFromStructure(ss)
+	return stateFromStructure(ss, false)
 }
 
 // structure maps s to storage.proto's SessionStructure. The result reads
@@ -295,16 +315,21 @@ func recordErr(format string, a ...any) error {
 }
 
 // stateFromStructure maps storage.proto's SessionStructure to a state,
-// validating every key. ss may alias a buffer the caller reuses: the state
-// copies every byte it keeps.
-func stateFromStructure(ss *wire.SessionStructure) (*state, error) {
+// validating every key. Unless owned, ss may alias a buffer the caller
+// reuses: the state copies every byte it keeps. If owned, the SPQR state
+// aliases ss.
+func stateFromStructure(ss *wire.SessionStructure, owned bool) (*state, error) {
 	s := &state{
 		version:      uint8(ss.Version),
 		localRegID:   ss.LocalRegistrationID,
 		remoteRegID:  ss.RemoteRegistrationID,
 		aliceBaseKey: bytes.Clone(ss.AliceBaseKey),
 	}
-	pq, err := spqr.ParseState(ss.PQRatchetState) // copies
+	parsePQ := spqr.ParseState // copies
+	if owned {
+		parsePQ = spqr.ParseStateOwned
+	}
+	pq, err := parsePQ(ss.PQRatchetState)
 	if err != nil {
 		return nil, recordErr("pq ratchet state: %w", err)
 	}

@@ -142,3 +142,75 @@ func BenchmarkRecordClone(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkRecordOneWay measures the record codec on both ends of a
+// one-way conversation (bench's OneWay100: Alice keeps sending, Bob keeps
+// receiving), v3 and v4: what a store that serializes records pays per
+// message on top of the crypto. In v4, Alice's SPQR state holds her ML-KEM
+// keys while she waits for Bob's reply (about 4 KB). decode is
+// ParseRecord, decode-owned ParseRecordOwned (on a fresh copy, as a store
+// would hand it over).
+func BenchmarkRecordOneWay(b *testing.B) {
+	for _, pq := range []bool{false, true} {
+		ctx := context.Background()
+		alice, bob := newDevice(b, "alice"), newDevice(b, "bob")
+		if err := alice.m.ProcessBundle(ctx, bob.addr(), bob.bundle(b, false, pq)); err != nil {
+			b.Fatal(err)
+		}
+		recv(b, bob, alice, send(b, alice, bob, "hi"), "hi")
+		recv(b, alice, bob, send(b, bob, alice, "hi"), "hi")
+		for range 20 {
+			recv(b, bob, alice, send(b, alice, bob, "one way"), "one way")
+		}
+		v := "v3"
+		if pq {
+			v = "v4"
+		}
+		for _, end := range []struct {
+			name string
+			enc  []byte
+		}{{"alice", alice.store.SessionBytes(bob.addr())}, {"bob", bob.store.SessionBytes(alice.addr())}} {
+			rec, err := session.ParseRecord(end.enc)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Run(v+"/"+end.name+"/op=encode", func(b *testing.B) {
+				b.ReportAllocs()
+				b.ReportMetric(float64(len(end.enc)), "record-B")
+				m := startCPU()
+				for b.Loop() {
+					if _, err := rec.MarshalBinary(); err != nil {
+						b.Fatal(err)
+					}
+				}
+				m.report(b)
+			})
+			b.Run(v+"/"+end.name+"/op=decode", func(b *testing.B) {
+				b.ReportAllocs()
+				m := startCPU()
+				for b.Loop() {
+					if _, err := session.ParseRecord(end.enc); err != nil {
+						b.Fatal(err)
+					}
+				}
+				m.report(b)
+			})
+			copies := make([][]byte, 1024)
+			for i := range copies {
+				copies[i] = append([]byte(nil), end.enc...)
+			}
+			b.Run(v+"/"+end.name+"/op=decode-owned", func(b *testing.B) {
+				b.ReportAllocs()
+				m := startCPU()
+				i := 0
+				for b.Loop() {
+					if _, err := session.ParseRecordOwned(copies[i%len(copies)]); err != nil {
+						b.Fatal(err)
+					}
+					i++
+				}
+				m.report(b)
+			})
+		}
+	}
+}

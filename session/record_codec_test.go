@@ -11,6 +11,7 @@ import (
 
 	"github.com/forwardsecret/signal/internal/wire"
 	"github.com/forwardsecret/signal/session"
+	"github.com/forwardsecret/signal/session/memstore"
 )
 
 // storeRecord replaces d's record of addr with the record encoded in b.
@@ -201,4 +202,78 @@ func TestRecordCloneSkipped(t *testing.T) {
 		t.Fatal(err)
 	}
 	recv(t, bob, alice, msgs[10], "m10")
+}
+
+// handingOver is a memstore whose LoadSession hands the stored bytes over
+// with ParseRecordOwned (a copy of them, as a database driver's fresh
+// buffer), and keeps every buffer it handed over with a copy, so that a
+// test can check that nothing ever wrote into one.
+type handingOver struct {
+	*memstore.Store
+	given [][2][]byte // buffer, copy
+}
+
+func (s *handingOver) LoadSession(_ context.Context, addr session.Address) (*session.Record, error) {
+	b := s.SessionBytes(addr)
+	if b == nil {
+		return nil, nil
+	}
+	s.given = append(s.given, [2][]byte{b, bytes.Clone(b)})
+	return session.ParseRecordOwned(b)
+}
+
+// TestParseRecordOwned runs v4 and v3 conversations (with skipped and late
+// messages, and new sessions that archive the old ones) on stores whose
+// records are parsed with ParseRecordOwned: they work as with ParseRecord,
+// a record re-encodes to its input, and no buffer handed over is ever
+// written to.
+func TestParseRecordOwned(t *testing.T) {
+	ctx := context.Background()
+	for _, pq := range []bool{true, false} {
+		alice, bob := newDevice(t, "alice"), newDevice(t, "bob")
+		var stores []*handingOver
+		for _, d := range []*device{alice, bob} {
+			s := &handingOver{Store: d.store}
+			stores = append(stores, s)
+			d.m = session.NewManager(session.StoresOf(s))
+		}
+		for round := range 3 {
+			if err := alice.m.ProcessBundle(ctx, bob.addr(), bob.bundle(t, round%2 == 0, pq)); err != nil {
+				t.Fatal(err)
+			}
+			recv(t, bob, alice, send(t, alice, bob, "hello"), "hello")
+			recv(t, alice, bob, send(t, bob, alice, "hi"), "hi")
+			for i := range 12 {
+				late := send(t, alice, bob, "late")
+				send(t, alice, bob, "lost")
+				recv(t, bob, alice, send(t, alice, bob, "on time"), "on time")
+				recv(t, bob, alice, late, "late")
+				if i%3 == 0 {
+					recv(t, alice, bob, send(t, bob, alice, "back"), "back")
+				}
+			}
+		}
+		for _, enc := range [][]byte{alice.store.SessionBytes(bob.addr()), bob.store.SessionBytes(alice.addr())} {
+			rec, err := session.ParseRecordOwned(bytes.Clone(enc))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rec.ArchivedStates() != 2 {
+				t.Fatalf("%d archived states", rec.ArchivedStates())
+			}
+			if got, err := rec.MarshalBinary(); err != nil || !bytes.Equal(got, enc) {
+				t.Fatalf("an owned record re-encodes differently (%v)", err)
+			}
+		}
+		for _, s := range stores {
+			if len(s.given) < 50 {
+				t.Fatalf("only %d records handed over", len(s.given))
+			}
+			for i, g := range s.given {
+				if !bytes.Equal(g[0], g[1]) {
+					t.Fatalf("pq %t: buffer %d of %d handed over was written to", pq, i, len(s.given))
+				}
+			}
+		}
+	}
 }

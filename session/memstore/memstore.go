@@ -322,7 +322,7 @@ func (s *Store) LoadSession(ctx context.Context, addr session.Address) (*session
 	if !ok {
 		return nil, nil
 	}
-	return session.ParseRecord(b) // stored encodings are never changed in place
+	return session.ParseRecordOwned(b) // stored encodings are replaced, never changed in place
 }
 
 // StoreSession implements session.SessionStore: the record and the prekeys

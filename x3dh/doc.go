@@ -38,7 +38,10 @@
 // Signal's session keys. It takes the same [Bundle], [Message] and
 // [ResponderKeys] and makes the same checks, so it lives here rather than
 // in a package of its own, which would have to re-export or wrap all of
-// them.
+// them. Its VerifySignedPreKey hook lets a protocol that signs prekeys
+// another way keep every other check: XEP-0384's OMEMO 2 (package omemo)
+// publishes Ed25519 identity keys and signs the prekey's 32-byte u with
+// Ed25519.
 //
 // # Checks
 //

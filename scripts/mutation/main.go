@@ -111,8 +111,10 @@ var (
 
 	minTestTimeout = flag.Duration("min-timeout", 20*time.Second, "least time a mutant's tests get")
 	timeoutFactor  = flag.Int("timeout-factor", 4, "a mutant's tests get this many times their unmutated run time (measured with coverage on)")
-	cacheFile = flag.String("cache", "", "result cache (default: cache.json in the work directory); runs sharing one merge their results")
-	verbose   = flag.Bool("v", false, "print every mutant's result")
+	maxTestTimeout = flag.Duration("max-timeout", 5*time.Minute, "most time a mutant's tests get")
+	idleLimit      = flag.Duration("idle-limit", 30*time.Second, "a mutant's test process idle (no CPU) this long is deemed hung: TIMED OUT")
+	cacheFile      = flag.String("cache", "", "result cache (default: cache.json in the work directory); runs sharing one merge their results")
+	verbose        = flag.Bool("v", false, "print every mutant's result")
 
 	useSchemata = flag.Bool("schemata", true, "compile the mutants into one binary per package where they type-check (see schemata.go)")
 )
@@ -715,7 +717,7 @@ func testMutant(info *pkgInfo, m *mutant, src []byte, durations map[string]time.
 	for _, t := range m.Tests {
 		total += durations[t]
 	}
-	timeout := max(*minTestTimeout, time.Duration(*timeoutFactor)*total)
+	timeout := min(*maxTestTimeout, max(*minTestTimeout, time.Duration(*timeoutFactor)*total))
 	args := []string{"-test.run", "^(" + strings.Join(m.Tests, "|") + ")$", "-test.count=1", "-test.failfast", "-test.timeout", (timeout + 10*time.Second).String()}
 	if *short {
 		args = append(args, "-test.short")
@@ -724,9 +726,84 @@ func testMutant(info *pkgInfo, m *mutant, src []byte, durations map[string]time.
 	defer cancel()
 	cmd = exec.CommandContext(ctx, bin, args...)
 	cmd.Dir = info.Dir
-	cmd.WaitDelay = 5 * time.Second
-	out, err = cmd.CombinedOutput()
+	out, err = runWatched(ctx, cancel, cmd)
 	classify(ctx, m, out, err)
+}
+
+// runWatched runs cmd, cancelling ctx when the process has used almost no
+// CPU for idleLimit: a mutant that deadlocks is then reported TIMED OUT
+// after seconds rather than after its whole timeout.
+func runWatched(ctx context.Context, cancel context.CancelFunc, cmd *exec.Cmd) ([]byte, error) {
+	var buf bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &buf, &buf
+	cmd.WaitDelay = 5 * time.Second
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	done, stop := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		// A window opens at a reading; if it gains more than
+		// idleTicks it reopens there, and if idleLimit passes without
+		// that, the process is hung.
+		start, opened := cpuTicks(cmd.Process.Pid), time.Now()
+		t := time.NewTicker(idlePoll)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-stop:
+				return
+			case <-t.C:
+			}
+			now := cpuTicks(cmd.Process.Pid)
+			if now < 0 {
+				return
+			}
+			if now-start > idleTicks {
+				start, opened = now, time.Now()
+			} else if time.Since(opened) >= *idleLimit {
+				cancel()
+				return
+			}
+		}
+	}()
+	err := cmd.Wait()
+	close(stop)
+	<-done
+	return buf.Bytes(), err
+}
+
+// Idle detection: a process that gains at most idleTicks clock ticks (of
+// 10 ms) in idleLimit is hung. A process starved by a loaded machine still
+// gains some: at nice 10 against a dozen busy processes per CPU, about one
+// tick a second.
+const (
+	idlePoll  = 2 * time.Second
+	idleTicks = 2
+)
+
+// cpuTicks returns the user+system clock ticks of process pid (Linux), or
+// -1 if unknown.
+func cpuTicks(pid int) int64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return -1
+	}
+	// Fields after the parenthesised command: state is field 3, utime 14,
+	// stime 15.
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return -1
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 13 {
+		return -1
+	}
+	u, _ := strconv.ParseInt(f[11], 10, 64)
+	s, _ := strconv.ParseInt(f[12], 10, 64)
+	return u + s
 }
 
 // classify sets m's status from its test run.

@@ -492,7 +492,7 @@ func runSchemata(info *pkgInfo, sch *schemata, m *mutant, durations map[string]t
 	for _, t := range m.Tests {
 		total += durations[t]
 	}
-	timeout := max(*minTestTimeout, time.Duration(*timeoutFactor)*total)
+	timeout := min(*maxTestTimeout, max(*minTestTimeout, time.Duration(*timeoutFactor)*total))
 	args := []string{"-test.run", "^(" + strings.Join(m.Tests, "|") + ")$", "-test.count=1", "-test.failfast", "-test.timeout", (timeout + 10*time.Second).String()}
 	if *short {
 		args = append(args, "-test.short")
@@ -502,7 +502,6 @@ func runSchemata(info *pkgInfo, sch *schemata, m *mutant, durations map[string]t
 	cmd := exec.CommandContext(ctx, sch.bin, args...)
 	cmd.Dir = info.Dir
 	cmd.Env = append(os.Environ(), schemataEnv+"="+strconv.Itoa(m.num))
-	cmd.WaitDelay = 5 * time.Second
-	out, err := cmd.CombinedOutput()
+	out, err := runWatched(ctx, cancel, cmd)
 	classify(ctx, m, out, err)
 }

@@ -426,7 +426,7 @@ func (s *Store) SessionBytes(ctx context.Context, addr session.Address) ([]byte,
 	if t != nil {
 		err = t.q.QueryRowContext(ctx, s.sql(qSessionPeerSelect), addr.Name, int64(addr.DeviceID), addr.Name, int64(addr.DeviceID)).Scan(&b, &exists, &peer)
 	} else {
-		err = s.db.QueryRowContext(ctx, s.sql(qSessionSelect), addr.Name, int64(addr.DeviceID)).Scan(&b)
+		err = s.reads.QueryRowContext(ctx, s.sql(qSessionSelect), addr.Name, int64(addr.DeviceID)).Scan(&b)
 		exists = err == nil
 		if errors.Is(err, sql.ErrNoRows) {
 			err = nil

@@ -35,7 +35,9 @@ package bench
 //	          ParallelProc<N> the same from N processes (the test binary run
 //	                        again, one sender each; dbProcs)
 //
-// ns/op is wall time: part of the work runs in the database server. Where
+// ns/op is wall time: part of the work runs in the database server;
+// cpu-ns/op is this process's CPU time (SQLite's work included, the
+// PostgreSQL server's not). Where
 // an implementation counts them, stmts/op and trips/op are the statements
 // and round trips sent per op (internal/sqlcount).
 //
@@ -67,6 +69,7 @@ import (
 	_ "github.com/forwardsecret/signal/sqlstore/sqlite"
 
 	"github.com/forwardsecret/signal/internal/sqlcount"
+	"github.com/forwardsecret/signal/sqlstore"
 )
 
 // PostgresDSNEnv names the environment variable with the URL of the
@@ -199,6 +202,7 @@ func openCounted(tb testing.TB, driverName, dsn string) (*sql.DB, *sqlcount.Coun
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { db.Close() })
+	db.SetMaxIdleConns(sqlstore.MaxIdleConns) // as sqlstore.Open does
 	if driverName == "sqlite" {
 		if _, err := db.Exec("PRAGMA journal_mode=WAL"); err != nil {
 			tb.Fatal(err)

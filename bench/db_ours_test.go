@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/forwardsecret/signal/curve"
+	"github.com/forwardsecret/signal/internal/cputime"
 	"github.com/forwardsecret/signal/internal/sqlcount"
 	"github.com/forwardsecret/signal/session"
 	"github.com/forwardsecret/signal/session/memstore"
@@ -185,10 +186,12 @@ func oursDBRun(b *testing.B, db dbBackend, v x3dh.Version, sc string) bool {
 		b.ReportMetric(float64(d.recordSize(b, s)), "record-B")
 		before := d.cnt.Counts()
 		b.ResetTimer()
+		cpu := cputime.MeasureProcess(b)
 		for i := range b.N {
 			check(d.m.Decrypt(ctx, s.addr, msgs[i]))
 		}
 		b.StopTimer()
+		cpu()
 		reportCounts(b, d.cnt, before, b.N)
 	case "Encrypt":
 		d := newOursDB(b, db, v, 1)
@@ -196,12 +199,14 @@ func oursDBRun(b *testing.B, db dbBackend, v x3dh.Version, sc string) bool {
 		pt := make([]byte, dbPlaintextSize)
 		before := d.cnt.Counts()
 		b.ResetTimer()
+		cpu := cputime.MeasureProcess(b)
 		for range b.N {
 			if _, err := d.m.Encrypt(ctx, s.addr, pt); err != nil {
 				b.Fatal(err)
 			}
 		}
 		b.StopTimer()
+		cpu()
 		reportCounts(b, d.cnt, before, b.N)
 	case "CatchUp1000", "Single1000":
 		d := newOursDB(b, db, v, 1)
@@ -209,6 +214,7 @@ func oursDBRun(b *testing.B, db dbBackend, v x3dh.Version, sc string) bool {
 		msgs := d.messages(b, s, b.N*dbCatchUp)
 		before := d.cnt.Counts()
 		b.ResetTimer()
+		cpu := cputime.MeasureProcess(b)
 		for i := range b.N {
 			batch := msgs[i*dbCatchUp : (i+1)*dbCatchUp]
 			if sc == "Single1000" {
@@ -226,6 +232,7 @@ func oursDBRun(b *testing.B, db dbBackend, v x3dh.Version, sc string) bool {
 			}
 		}
 		b.StopTimer()
+		cpu()
 		reportCounts(b, d.cnt, before, b.N)
 		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*dbCatchUp), "ns/msg")
 	default:
@@ -252,6 +259,7 @@ func oursDBRun(b *testing.B, db dbBackend, v x3dh.Version, sc string) bool {
 		}
 		before := d.cnt.Counts()
 		b.ResetTimer()
+		cpu := cputime.MeasureProcess(b)
 		start := time.Now()
 		var wg sync.WaitGroup
 		errs := make([]error, n)
@@ -272,6 +280,7 @@ func oursDBRun(b *testing.B, db dbBackend, v x3dh.Version, sc string) bool {
 		wg.Wait()
 		elapsed := time.Since(start)
 		b.StopTimer()
+		cpu()
 		for _, err := range errs {
 			if err != nil {
 				b.Fatal(err)
@@ -427,12 +436,14 @@ func floorDBRun(b *testing.B, db dbBackend, sc string) bool {
 		}
 		before := f.cnt.Counts()
 		b.ResetTimer()
+		cpu := cputime.MeasureProcess(b)
 		for range ops {
 			if err := f.txn(ctx, "sender-0"); err != nil {
 				b.Fatal(err)
 			}
 		}
 		b.StopTimer()
+		cpu()
 		reportCounts(b, f.cnt, before, b.N)
 	default:
 		n, proc, ok := parallelism(sc)
@@ -454,6 +465,7 @@ func floorDBRun(b *testing.B, db dbBackend, sc string) bool {
 		}
 		before := f.cnt.Counts()
 		b.ResetTimer()
+		cpu := cputime.MeasureProcess(b)
 		start := time.Now()
 		var wg sync.WaitGroup
 		errs := make([]error, n)
@@ -470,6 +482,7 @@ func floorDBRun(b *testing.B, db dbBackend, sc string) bool {
 		wg.Wait()
 		elapsed := time.Since(start)
 		b.StopTimer()
+		cpu()
 		for _, err := range errs {
 			if err != nil {
 				b.Fatal(err)
@@ -501,6 +514,7 @@ func floorDBProc(in json.RawMessage, ready func()) error {
 		return err
 	}
 	defer db.Close()
+	db.SetMaxIdleConns(sqlstore.MaxIdleConns)
 	if p.Driver == "sqlite" {
 		if _, err := db.Exec("PRAGMA journal_mode=WAL"); err != nil {
 			return err

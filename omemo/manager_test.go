@@ -2,6 +2,7 @@ package omemo
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"testing"
 )
@@ -29,5 +30,39 @@ func TestConversation(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestMemStoreMarshal: a device saved with MemStore.MarshalBinary and
+// loaded with UnmarshalMemStore goes on with its OMEMO 2 and 0.3 sessions.
+func TestMemStoreMarshal(t *testing.T) {
+	for _, v := range versions {
+		ctx := context.Background()
+		alice := newTestDevice(t, v, "alice@example.org", 1, 3)
+		bob := newTestDevice(t, v, "bob@example.org", 2, 3)
+		connect(t, alice, bob)
+		if _, err := bob.m.Decrypt(ctx, alice.jid, send(t, alice, []byte("1"), bob)); err != nil {
+			t.Fatal(err)
+		}
+		enc, err := bob.store.MarshalBinary()
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, err := UnmarshalMemStore(enc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bob.m, err = NewManager(v, st, bob.jid, bob.id); err != nil {
+			t.Fatal(err)
+		}
+		bob.store = st
+		if got, err := bob.m.Decrypt(ctx, alice.jid, send(t, alice, []byte("2"), bob)); err != nil || string(got) != "2" {
+			t.Fatalf("%v after reload: %q, %v", v, got, err)
+		}
+		for _, bad := range [][]byte{nil, enc[:len(enc)-1], append(enc, 0), enc[5:]} {
+			if _, err := UnmarshalMemStore(bad); !errors.Is(err, ErrInvalidMemStore) {
+				t.Fatalf("%v: bad encoding: %v", v, err)
+			}
+		}
 	}
 }

@@ -3,6 +3,7 @@ package omemo
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"sync"
@@ -94,3 +95,84 @@ func (s *MemStore) String() string { return "omemo.MemStore(" + s.Store.String()
 
 // Format prints String for every verb.
 func (s *MemStore) Format(f fmt.State, _ rune) { fmt.Fprint(f, s.String()) }
+
+// memStoreMagic starts MemStore's encoding.
+const memStoreMagic = "omemo.MemStore/1\n"
+
+// MarshalBinary encodes the whole store (the memstore.Store's own encoding
+// and the OMEMO 2 records), for tools that keep a device in a file. The
+// encoding holds private keys: protect it as such.
+func (s *MemStore) MarshalBinary() ([]byte, error) {
+	inner, err := s.Store.MarshalBinary()
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b := append([]byte(memStoreMagic), binary.AppendUvarint(nil, uint64(len(inner)))...)
+	b = append(b, inner...)
+	b = binary.AppendUvarint(b, uint64(len(s.v2)))
+	for a, rec := range s.v2 {
+		b = binary.AppendUvarint(b, uint64(len(a.Name)))
+		b = append(b, a.Name...)
+		b = binary.BigEndian.AppendUint32(b, a.DeviceID)
+		b = binary.AppendUvarint(b, uint64(len(rec)))
+		b = append(b, rec...)
+	}
+	return b, nil
+}
+
+// ErrInvalidMemStore is returned by UnmarshalMemStore for bytes that are
+// not a MemStore encoding.
+var ErrInvalidMemStore = errors.New("omemo: invalid MemStore encoding")
+
+// UnmarshalMemStore decodes a MemStore encoded by MarshalBinary.
+func UnmarshalMemStore(b []byte) (*MemStore, error) {
+	rest, ok := bytes.CutPrefix(b, []byte(memStoreMagic))
+	if !ok {
+		return nil, ErrInvalidMemStore
+	}
+	next := func() ([]byte, bool) {
+		n, k := binary.Uvarint(rest)
+		if k <= 0 || n > uint64(len(rest)-k) {
+			return nil, false
+		}
+		v := rest[k : k+int(n)]
+		rest = rest[k+int(n):]
+		return v, true
+	}
+	inner, ok := next()
+	if !ok {
+		return nil, ErrInvalidMemStore
+	}
+	ms, err := memstore.Unmarshal(inner)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidMemStore, err)
+	}
+	s := &MemStore{Store: ms, v2: make(map[session.Address][]byte)}
+	n, k := binary.Uvarint(rest)
+	if k <= 0 || n > uint64(len(rest)) {
+		return nil, ErrInvalidMemStore
+	}
+	rest = rest[k:]
+	for range n {
+		name, ok := next()
+		if !ok || len(rest) < 4 {
+			return nil, ErrInvalidMemStore
+		}
+		a := session.Address{Name: string(name), DeviceID: binary.BigEndian.Uint32(rest)}
+		rest = rest[4:]
+		rec, ok := next()
+		if !ok {
+			return nil, ErrInvalidMemStore
+		}
+		if _, dup := s.v2[a]; dup {
+			return nil, ErrInvalidMemStore
+		}
+		s.v2[a] = bytes.Clone(rec)
+	}
+	if len(rest) != 0 {
+		return nil, ErrInvalidMemStore
+	}
+	return s, nil
+}

@@ -45,8 +45,8 @@
 //
 // # Sessions
 //
-// [Manager.ProcessBundle] starts a session from a peer device's bundle
-// (chosen one-time prekey at random); [Manager.Encrypt] then sends key
+// [Manager.ProcessBundle] starts a session from a peer device's bundle,
+// with one of its one-time prekeys chosen at random; [Manager.Encrypt] then sends key
 // exchanges (kex='true', prekey='true' in 0.3) to that device until it
 // answers. [Manager.Decrypt] starts the responder's session from a key
 // exchange, consuming the one-time prekey, and decrypts everything else
@@ -63,7 +63,9 @@
 // device, with the identity key in Montgomery form (for OMEMO 2, the
 // converted Ed25519 key: the same key, without the sign bit that signatures
 // already pin), and records the key (SaveIdentity) when a session starts.
-// A refused key gives a *session.UntrustedIdentityError.
+// A refused key gives a *session.UntrustedIdentityError. XEP-0384 asks
+// clients not to send over a new session before the user has decided about
+// its device: that decision is the identity store's.
 //
 // BTBV ("blind trust before verification", the policy of Conversations
 // and Dino) is an app policy on top: an identity store whose
@@ -83,6 +85,20 @@
 // sentinels, package session's or package ratchet's, matchable with
 // errors.Is and errors.As. No input makes the package panic; secrets never
 // appear in String or fmt output.
+//
+// An OMEMO 2 message may skip at most [MaxSkipV2] (1000) message keys, the
+// XEP's MAX_SKIP and python-omemo's bound. Skipped keys are stored within
+// package ratchet's bounds (ratchet.MaxSkippedKeysPerChain per chain,
+// ratchet.MaxReceiverChains chains), which keep more than the XEP's
+// recommended "around 1000" per session: a late message is decryptable a
+// little longer than with python-omemo.
+//
+// # Interoperability
+//
+// The interop module (interop/, with Debian's python-omemo packages) runs
+// live conversations with python-omemo in both namespaces and both
+// directions, with key exchanges, out-of-order delivery and messages to
+// several devices of two users.
 //
 // # python-omemo's quirks
 //

@@ -93,8 +93,8 @@ func (s *State) UnmarshalBinary(data []byte) error {
 	}
 	if s.k != nil && s.maxJump != 0 {
 		ns.maxJump = s.maxJump // the setting is not encoded; keep it
-		ns.SetSuite(s.suite)
 	}
+	ns.SetSuite(s.suite) // nor is this one (the zero Suite on a zero State)
 	*s = *ns
 	return nil
 }

@@ -50,11 +50,14 @@ func (su *Suite) kdfLabels() (root, mk []byte) {
 // SetSuite makes s use su from now on. States start with the zero Suite
 // (Signal's); a protocol with its own labels sets its Suite on every state
 // it makes with FromSnapshot or UnmarshalBinary (Suite.NewAlice and
-// Suite.NewBob set it themselves). Like SetMaxForwardJump, the setting is
-// not part of the encoded state; Clone copies it.
+// Suite.NewBob set it themselves), before or after UnmarshalBinary. Like
+// SetMaxForwardJump, the setting is not part of the encoded state; Clone
+// copies it.
 func (s *State) SetSuite(su Suite) {
 	s.suite = su
-	s.k.rootInfo, s.k.mkInfo = su.kdfLabels()
+	if s.k != nil { // a zero State gets its kdf from UnmarshalBinary
+		s.k.rootInfo, s.k.mkInfo = su.kdfLabels()
+	}
 }
 
 // Suite returns the state's Suite.

@@ -73,6 +73,14 @@ func TestSuiteLabels(t *testing.T) {
 	if back.Suite() != (Suite{}) {
 		t.Fatal("a zero State got a suite from an encoding")
 	}
+	var zero State
+	zero.SetSuite(su) // before UnmarshalBinary: kept
+	if err := zero.UnmarshalBinary(enc); err != nil || zero.Suite() != su {
+		t.Fatalf("SetSuite on a zero State: %v, suite %+v", err, zero.Suite())
+	}
+	if _, err := zero.Clone().Decrypt(nil, h, body, nil, func(*MACKey) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
 	c := b.Clone()
 	if err := c.UnmarshalBinary(enc); err != nil {
 		t.Fatal(err)

@@ -1,3 +1,10 @@
+// The fuzzlean tag leaves this test out of .ci/fuzz's instrumented test
+// binaries: it is the only test of the package that imports SQLite, whose
+// transpiled C, once instrumented for coverage, halves the executions per
+// second of every fuzz target here.
+
+//go:build !fuzzlean
+
 package libsignal_test
 
 import (

@@ -45,7 +45,8 @@ const maxSchemataRounds = 50
 func typeCheck(info *pkgInfo, fset *token.FileSet, files []*ast.File) (*types.Package, *types.Info, []error) {
 	if info.exports == nil {
 		info.exports = map[string]string{}
-		out, err := exec.Command("go", "list", "-export", "-deps", "-f", "{{if .Export}}{{.ImportPath}}={{.Export}}{{end}}", info.Dir).Output()
+		// os and strconv: the schemata helper file imports them.
+		out, err := exec.Command("go", "list", "-export", "-deps", "-f", "{{if .Export}}{{.ImportPath}}={{.Export}}{{end}}", info.Dir, "os", "strconv").Output()
 		if err != nil {
 			return nil, nil, []error{fmt.Errorf("go list -export: %w", err)}
 		}

@@ -9,3 +9,4 @@ package vectors
 //go:generate go run ./internal/gen/transcript -v3 data/transcript_v3.json -v4 data/transcript_v4.json
 //go:generate go run ./internal/gen/sealedsender -o data/sealed_sender.json
 //go:generate go run ./internal/gen/recovery -o data/recovery.json
+//go:generate go run ./internal/gen/omemo -o data/omemo2.json

@@ -43,9 +43,11 @@ func (h *omemo2Hex) UnmarshalJSON(b []byte) error {
 }
 
 type omemo2Vectors struct {
-	Family          string `json:"family"`
-	NumberOfVectors int    `json:"number_of_vectors"`
-	NumberInvalid   int    `json:"number_invalid"`
+	Family          string            `json:"family"`
+	Errors          map[string]string `json:"errors"`
+	Flags           map[string]string `json:"flags"`
+	NumberOfVectors int               `json:"number_of_vectors"`
+	NumberInvalid   int               `json:"number_invalid"`
 	RootSteps       []struct {
 		ID                 string    `json:"id"`
 		PreviousRootKey    omemo2Hex `json:"previous_root_key"`
@@ -111,13 +113,16 @@ type omemo2Session struct {
 		BeforeEvent int      `json:"before_event"`
 		Party       string   `json:"party"`
 		Flags       []string `json:"flags"`
+		Result      string   `json:"result"`
 		Error       string   `json:"error"`
 		XML         string   `json:"xml"`
 	} `json:"invalid"`
 	InvalidBundles []struct {
-		ID    string `json:"id"`
-		Error string `json:"error"`
-		XML   string `json:"bundle_xml"`
+		ID     string   `json:"id"`
+		Flags  []string `json:"flags"`
+		Result string   `json:"result"`
+		Error  string   `json:"error"`
+		XML    string   `json:"bundle_xml"`
 	} `json:"invalid_bundles"`
 }
 
@@ -148,6 +153,42 @@ func loadOMEMO2(t *testing.T) *omemo2Vectors {
 		t.Fatalf("omemo2.json: family %q, %d sessions", f.Family, len(f.Sessions))
 	}
 	return &f
+}
+
+// TestOMEMO2FileDescribesItself: every invalid vector's error and flags are
+// explained in the file, ids are unique, and the counts add up.
+func TestOMEMO2FileDescribesItself(t *testing.T) {
+	f := loadOMEMO2(t)
+	ids := map[string]bool{}
+	check := func(id, result, errName string, flags []string) {
+		if ids[id] {
+			t.Errorf("id %s repeated", id)
+		}
+		ids[id] = true
+		if result != vectors.Invalid || f.Errors[errName] == "" {
+			t.Errorf("%s: result %q, error %q not explained", id, result, errName)
+		}
+		for _, fl := range flags {
+			if f.Flags[fl] == "" {
+				t.Errorf("%s: flag %q not explained", id, fl)
+			}
+		}
+	}
+	count, invalid := len(f.RootSteps)+len(f.ChainSteps)+len(f.Payloads)+len(f.Protobuf), 0
+	for _, s := range f.Sessions {
+		count += len(s.Messages)
+		for _, v := range s.Invalid {
+			check(v.ID, v.Result, v.Error, v.Flags)
+			invalid++
+		}
+		for _, v := range s.InvalidBundles {
+			check(v.ID, v.Result, v.Error, v.Flags)
+			invalid++
+		}
+	}
+	if f.NumberInvalid != invalid || f.NumberOfVectors != count+invalid {
+		t.Errorf("counts: file says %d (%d invalid), found %d (%d invalid)", f.NumberOfVectors, f.NumberInvalid, count+invalid, invalid)
+	}
 }
 
 // omemo2Suite is OMEMO 2's Double Ratchet suite (XEP-0384 0.8).

@@ -31,8 +31,9 @@
 // session.Manager calls LockAddress, which begins a transaction and takes
 // the address's lock in it, and all of the operation's reads and writes go
 // through that transaction. On PostgreSQL the lock is a row lock on the
-// address's row in address_locks (one statement: an INSERT ... ON CONFLICT
-// DO UPDATE that makes the row or locks it); on SQLite the
+// address's row in address_locks (an INSERT ... ON CONFLICT DO UPDATE that
+// makes the row or locks it, sent with the BEGIN in one query); on SQLite
+// the
 // transaction is BEGIN IMMEDIATE, which holds the database's write lock. So
 // processes sharing one database never interleave a load, compute and store
 // of one session, and a decrypt's writes (the new record, the peer identity,
@@ -47,9 +48,9 @@
 // the trust check (IsTrustedIdentity) uses it, and SaveIdentity writes
 // nothing when the identity is the stored one. A decrypt on SQLite runs
 // BEGIN IMMEDIATE, that read, the record's write and COMMIT (plus its
-// snapshot read before, without a lock); on PostgreSQL, BEGIN, the row
-// lock, the read, the write and COMMIT. TestStatementsPerOperation pins
-// these counts. Manager.DecryptBatch decrypts many messages of one sender
+// snapshot read before, without a lock); on PostgreSQL, BEGIN with the row
+// lock, the read, the write and COMMIT: four round trips.
+// TestStatementsPerOperation pins these counts. Manager.DecryptBatch decrypts many messages of one sender
 // in one such transaction.
 //
 // A *Store is a senderkey.Locker too: a senderkey.Cipher runs each
@@ -101,6 +102,7 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
@@ -457,12 +459,12 @@ type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-// txn is one transaction of a Store: on PostgreSQL a *sql.Tx, on SQLite a
-// connection on which BEGIN IMMEDIATE ran.
+// txn is one transaction of a Store: a connection on which BEGIN (on
+// PostgreSQL, with the row lock) or BEGIN IMMEDIATE (SQLite) ran.
 type txn struct {
 	s    *Store
 	q    querier
-	tx   *sql.Tx       // PostgreSQL
+	pg   *sql.Conn     // PostgreSQL: a connection on which BEGIN ran
 	w    *sqliteWriter // SQLite
 	done bool
 	// peers are the peer identities this transaction read or wrote: a
@@ -499,17 +501,27 @@ func (s *Store) q(ctx context.Context) querier {
 	return s.reads
 }
 
-// begin starts a write transaction.
-func (s *Store) begin(ctx context.Context) (*txn, error) {
+// begin starts a write transaction. On PostgreSQL, lockSQL (if not empty)
+// is a statement without parameters sent with the BEGIN, in one query: the
+// row lock, so that a locked transaction costs no round trip of its own.
+func (s *Store) begin(ctx context.Context, lockSQL string) (*txn, error) {
 	if s.dialect == Postgres {
-		// READ COMMITTED whatever the database's default: each statement
-		// after the row lock must see what the lock's previous holder
-		// committed (a REPEATABLE READ snapshot would predate it).
-		tx, err := s.db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted})
+		conn, err := s.db.Conn(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("sqlstore: begin: %w", err)
 		}
-		return &txn{s: s, q: tx, tx: tx}, nil
+		// READ COMMITTED whatever the database's default: each statement
+		// after the row lock must see what the lock's previous holder
+		// committed (a REPEATABLE READ snapshot would predate it).
+		q := "BEGIN ISOLATION LEVEL READ COMMITTED"
+		if lockSQL != "" {
+			q += "; " + lockSQL
+		}
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			t := &txn{s: s, q: conn, pg: conn}
+			return nil, errors.Join(fmt.Errorf("sqlstore: begin: %w", err), t.end(false))
+		}
+		return &txn{s: s, q: conn, pg: conn}, nil
 	}
 	select {
 	case s.sem <- struct{}{}:
@@ -555,17 +567,23 @@ func (t *txn) end(commit bool) error {
 		return nil
 	}
 	t.done = true
-	if t.tx != nil {
+	if t.pg != nil {
+		ctx := context.Background()
+		var err error
 		if commit {
-			if err := t.tx.Commit(); err != nil {
-				return fmt.Errorf("sqlstore: commit: %w", err)
+			if _, err = t.pg.ExecContext(ctx, "COMMIT"); err == nil {
+				return t.pg.Close()
 			}
-			return nil
+			err = fmt.Errorf("sqlstore: commit: %w", err)
 		}
-		if err := t.tx.Rollback(); err != nil && !errors.Is(err, sql.ErrTxDone) {
-			return fmt.Errorf("sqlstore: rollback: %w", err)
+		if _, rerr := t.pg.ExecContext(ctx, "ROLLBACK"); rerr != nil {
+			// The connection may still be inside a transaction: drop it
+			// rather than hand it back to the pool.
+			_ = t.pg.Raw(func(any) error { return driver.ErrBadConn })
+			err = errors.Join(err, fmt.Errorf("sqlstore: rollback: %w", rerr))
 		}
-		return nil
+		t.pg.Close()
+		return err
 	}
 	defer func() { <-t.s.sem }()
 	ctx := context.Background()
@@ -628,6 +646,8 @@ func (s *Store) LockAddress(ctx context.Context, addr session.Address) (context.
 			return fmt.Errorf("sqlstore: lock %v: %w", addr, err)
 		}
 		return nil
+	}, func() string {
+		return fmt.Sprintf(qLockLiteral, pgText(addr.Name), int64(addr.DeviceID))
 	})
 }
 
@@ -644,12 +664,16 @@ func (s *Store) LockSender(ctx context.Context, sender senderkey.Sender, id send
 			return fmt.Errorf("sqlstore: lock sender key of %s.%d: %w", sender.Name, sender.DeviceID, err)
 		}
 		return nil
+	}, func() string {
+		return fmt.Sprintf(qSenderLockLiteral, pgText(sender.Name), int64(sender.DeviceID), pgBytes(id[:]))
 	})
 }
 
 // lock is LockAddress and LockSender: it begins a transaction, or joins
-// ctx's, and on PostgreSQL takes a row lock in it with rowLock.
-func (s *Store) lock(ctx context.Context, rowLock func(q querier) error) (context.Context, func(commit bool) error, error) {
+// ctx's, and on PostgreSQL takes a row lock in it: with rowLock in a
+// transaction that ctx carries, and in a new transaction with the
+// statement that literal returns, sent with the BEGIN in one round trip.
+func (s *Store) lock(ctx context.Context, rowLock func(q querier) error, literal func() string) (context.Context, func(commit bool) error, error) {
 	if t := s.txOf(ctx); t != nil {
 		if s.dialect == Postgres {
 			if err := rowLock(t.q); err != nil {
@@ -658,17 +682,28 @@ func (s *Store) lock(ctx context.Context, rowLock func(q querier) error) (contex
 		}
 		return ctx, func(bool) error { return nil }, nil
 	}
-	t, err := s.begin(ctx)
+	var lockSQL string
+	if s.dialect == Postgres {
+		lockSQL = literal()
+	}
+	t, err := s.begin(ctx, lockSQL)
 	if err != nil {
 		return nil, nil, err
 	}
-	if s.dialect == Postgres {
-		if err := rowLock(t.q); err != nil {
-			t.end(false)
-			return nil, nil, err
-		}
-	}
 	return context.WithValue(ctx, txKey{}, t), t.end, nil
+}
+
+// pgText is s as a PostgreSQL text expression made of hex digits only, so
+// that it can be written into a statement whatever s holds and whatever the
+// server's string settings: the row locks go in the simple-protocol query
+// of BEGIN, which takes no parameters.
+func pgText(s string) string {
+	return "convert_from(" + pgBytes([]byte(s)) + ", 'UTF8')"
+}
+
+// pgBytes is b as a PostgreSQL bytea expression (hex digits only).
+func pgBytes(b []byte) string {
+	return "decode('" + hex.EncodeToString(b) + "', 'hex')"
 }
 
 // InTx runs f with a context that carries one transaction of s, and commits
@@ -680,7 +715,7 @@ func (s *Store) InTx(ctx context.Context, f func(ctx context.Context) error) err
 	if s.txOf(ctx) != nil {
 		return f(ctx)
 	}
-	t, err := s.begin(ctx)
+	t, err := s.begin(ctx, "")
 	if err != nil {
 		return err
 	}

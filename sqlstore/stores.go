@@ -27,6 +27,12 @@ const (
 		ON CONFLICT (name, device_id) DO UPDATE SET name = excluded.name WHERE FALSE`
 	qSenderLock = `INSERT INTO sender_key_locks (sender_name, sender_device_id, distribution_id) VALUES (?, ?, ?)
 		ON CONFLICT (sender_name, sender_device_id, distribution_id) DO UPDATE SET sender_name = excluded.sender_name WHERE FALSE`
+	// The same with literal values (fmt verbs for pgText, int64, pgBytes),
+	// sent with BEGIN in one simple-protocol query.
+	qLockLiteral = `INSERT INTO address_locks (name, device_id) VALUES (%s, %d)
+		ON CONFLICT (name, device_id) DO UPDATE SET name = excluded.name WHERE FALSE`
+	qSenderLockLiteral = `INSERT INTO sender_key_locks (sender_name, sender_device_id, distribution_id) VALUES (%s, %d, %s)
+		ON CONFLICT (sender_name, sender_device_id, distribution_id) DO UPDATE SET sender_name = excluded.sender_name WHERE FALSE`
 
 	qIdentityInsert = `INSERT INTO local_identity (id, private_key, registration_id) VALUES (1, ?, ?) ON CONFLICT (id) DO NOTHING`
 	qIdentitySelect = `SELECT private_key, registration_id FROM local_identity WHERE id = 1`

@@ -61,22 +61,29 @@ type braid struct {
 	kind  stateKind
 	epoch uint64
 	auth  authenticator
-	ek    []byte // KeysSampled (our ek); EkReceivedCt1Sampled (peer's ek)
-	dk    []byte // send_ek states from KeysSampled on
-	hdr   []byte // HeaderReceived, Ct1Sampled, Ct1Acknowledged
-	es    []byte // Ct1Sampled, EkReceivedCt1Sampled, Ct1Acknowledged
-	ct1   []byte // Ct1Received, EkSentCt1Received; Ct1Sampled… (ours)
-	enc   *erasure.Encoder
-	dec   *erasure.Decoder
-	// A parsed braid keeps its encoder and decoder as stored (checked, not
-	// decoded: most messages leave them as they are, and a step decodes
-	// them into its own copy when it advances them); enc and dec are nil
-	// then. See encoderInto and decoderFor.
-	encRaw, decRaw []byte
-	// raw is the stored V1State message that b was parsed from, re-encoded
-	// as it is while b is unchanged (as after most messages of a one-way
-	// run); nil in a braid that a step made or changed.
-	raw []byte
+	ek    []byte           // KeysSampled (our ek); EkReceivedCt1Sampled (peer's ek)
+	dk    []byte           // send_ek states from KeysSampled on
+	hdr   []byte           // HeaderReceived, Ct1Sampled, Ct1Acknowledged
+	es    []byte           // Ct1Sampled, EkReceivedCt1Sampled, Ct1Acknowledged
+	ct1   []byte           // Ct1Received, EkSentCt1Received; Ct1Sampled… (ours)
+	enc   *erasure.Encoder // nil with a stored encoder (see stored)
+	dec   *erasure.Decoder // nil with a stored decoder (see stored)
+	// stored is what a parsed braid was parsed from (nil in a braid that
+	// steps made from scratch): while pristine, b re-encodes as it (as it
+	// is after most messages of a one-way run). Its encoder and decoder
+	// stay as stored (checked, not decoded) until a step advances them,
+	// decoding them into its own copy; a braid uses the stored one where
+	// its layout has an encoder or decoder and enc or dec is nil (the
+	// state machine never sets them to nil in a state that has them).
+	stored   *storedBraid
+	pristine bool
+}
+
+// storedBraid is a parsed braid's stored form: the V1State message, and
+// within it the PolynomialEncoder and PolynomialDecoder messages (nil where
+// the layout has none).
+type storedBraid struct {
+	raw, enc, dec []byte
 }
 
 // encoderInto sets e to a copy of b's encoder (decoding the stored one),
@@ -86,7 +93,7 @@ func (b *braid) encoderInto(e *erasure.Encoder) {
 		*e = *b.enc
 		return
 	}
-	if parseEncoder(b.encRaw, layouts[b.kind].encMsg, e) != nil {
+	if parseEncoder(b.stored.enc, layouts[b.kind].encMsg, e) != nil {
 		panic("spqr: internal error: stored encoder no longer parses") // checked by parseBraid
 	}
 }
@@ -98,7 +105,7 @@ func (b *braid) decoderCopy() *erasure.Decoder {
 		return b.dec.Clone()
 	}
 	d := new(erasure.Decoder)
-	if parseDecoder(b.decRaw, layouts[b.kind].decMsg, d) != nil {
+	if parseDecoder(b.stored.dec, layouts[b.kind].decMsg, d) != nil {
 		panic("spqr: internal error: stored decoder no longer parses") // checked by parseBraid
 	}
 	return d
@@ -143,7 +150,7 @@ type epochSecret struct {
 // the States that hold b keep it as it was.
 func (b *braid) with() *braid {
 	n := *b
-	n.raw = nil
+	n.pristine = false
 	return &n
 }
 
@@ -162,7 +169,7 @@ func (b *braid) send() (*braid, Message, *epochSecret, error) {
 		hdr := dk.Header()
 		b = b.with()
 		b.ek, b.dk = dk.EncapsulationKey(), dk.Bytes()
-		b.enc, b.encRaw = newEncoder(append(hdr, b.auth.macHeader(b.epoch, hdr)...)), nil
+		b.enc = newEncoder(append(hdr, b.auth.macHeader(b.epoch, hdr)...))
 		b.kind = kindKeysSampled
 		m.Type, m.Chunk = TypeHdr, b.enc.Next()
 	case kindKeysSampled:
@@ -185,7 +192,7 @@ func (b *braid) send() (*braid, Message, *epochSecret, error) {
 		b = b.with()
 		b.auth.update(b.epoch, secret)
 		b.es, b.ct1 = st.Bytes(), ct1
-		b.enc, b.encRaw = newEncoder(ct1), nil
+		b.enc = newEncoder(ct1)
 		b.kind = kindCt1Sampled // keeps the ek decoder
 		m.Type, m.Chunk = TypeCt1, b.enc.Next()
 		es = &epochSecret{epoch: b.epoch, secret: secret}
@@ -207,7 +214,7 @@ func (b *braid) withNextChunk(m *Message, t MessageType) *braid {
 		enc erasure.Encoder
 	}{b: *b}
 	b.encoderInto(&n.enc) // a copy of an Encoder value advances independently
-	n.b.enc, n.b.encRaw, n.b.raw = &n.enc, nil, nil
+	n.b.enc, n.b.pristine = &n.enc, false
 	m.Type, m.Chunk = t, n.enc.Next()
 	return &n.b
 }
@@ -216,7 +223,7 @@ func (b *braid) withNextChunk(m *Message, t MessageType) *braid {
 func (b *braid) withChunk(c erasure.Chunk) *braid {
 	dec := b.decoderCopy()
 	b = b.with()
-	b.dec, b.decRaw = dec, nil
+	b.dec = dec
 	b.dec.Add(c)
 	return b
 }
@@ -240,9 +247,9 @@ func (b *braid) recv(m *Message) (*braid, *epochSecret, error) {
 		if m.Type == TypeCt1 {
 			// The peer has our header: start sending ek, collect ct1.
 			b = b.with()
-			b.dec, b.decRaw = newDecoder(ct1MsgSize), nil
+			b.dec = newDecoder(ct1MsgSize)
 			b.dec.Add(m.Chunk)
-			b.enc, b.encRaw = newEncoder(b.ek), nil
+			b.enc = newEncoder(b.ek)
 			b.ek = nil
 			b.kind = kindHeaderSent
 		}
@@ -257,9 +264,9 @@ func (b *braid) recv(m *Message) (*braid, *epochSecret, error) {
 	case kindCt1Received:
 		if m.Type == TypeCt2 {
 			b = b.with()
-			b.dec, b.decRaw = newDecoder(ct2MsgSize), nil
+			b.dec = newDecoder(ct2MsgSize)
 			b.dec.Add(m.Chunk)
-			b.enc, b.encRaw = nil, nil
+			b.enc = nil
 			b.kind = kindEkSentCt1Received
 		}
 	case kindEkSentCt1Received:
@@ -278,7 +285,7 @@ func (b *braid) recv(m *Message) (*braid, *epochSecret, error) {
 					return nil, nil, err
 				}
 				b.hdr = hdr
-				b.dec, b.decRaw = newDecoder(ekMsgSize), nil
+				b.dec = newDecoder(ekMsgSize)
 				b.kind = kindHeaderReceived
 			}
 		}
@@ -305,7 +312,7 @@ func (b *braid) recv(m *Message) (*braid, *epochSecret, error) {
 			b.ek, b.hdr, b.dec = ek, nil, nil
 			b.kind = kindEkReceivedCt1Sampled // keeps the ct1 encoder
 		} else if ack {
-			b.enc, b.encRaw = nil, nil
+			b.enc = nil
 			b.kind = kindCt1Acknowledged
 		}
 	case kindEkReceivedCt1Sampled:

@@ -64,8 +64,8 @@ func (b *braid) field(f byteField) *[]byte {
 
 // size returns the length of the V1State message body.
 func (b *braid) size() int {
-	if b.raw != nil {
-		return len(b.raw)
+	if b.pristine {
+		return len(b.stored.raw)
 	}
 	uc, es, ds := b.partSizes()
 	return sizeMessage(protowire.Number(b.kind), chunkedSize(&layouts[b.kind], uc, es, ds))
@@ -107,8 +107,8 @@ func (a *authenticator) size() int {
 
 // appendProto appends the V1State message body.
 func (b *braid) appendProto(dst []byte) []byte {
-	if b.raw != nil {
-		return append(dst, b.raw...)
+	if b.pristine {
+		return append(dst, b.stored.raw...)
 	}
 	l := &layouts[b.kind]
 	uc, es, ds := b.partSizes()
@@ -145,7 +145,7 @@ func encoderNum(e *erasure.Encoder) protowire.Number {
 func encoderSize(b *braid) int {
 	e := b.enc
 	if e == nil {
-		return len(b.encRaw)
+		return len(b.stored.enc)
 	}
 	n := sizeVarintField(1, uint64(e.NextIndex()))
 	num := encoderNum(e)
@@ -158,7 +158,7 @@ func encoderSize(b *braid) int {
 func appendEncoder(dst []byte, b *braid) []byte {
 	e := b.enc
 	if e == nil {
-		return append(dst, b.encRaw...)
+		return append(dst, b.stored.enc...)
 	}
 	dst = appendVarintField(dst, 1, uint64(e.NextIndex()))
 	num := encoderNum(e)
@@ -172,7 +172,7 @@ func appendEncoder(dst []byte, b *braid) []byte {
 func decoderSize(b *braid) int {
 	d := b.dec
 	if d == nil {
-		return len(b.decRaw)
+		return len(b.stored.dec)
 	}
 	ptsNeeded, polys, isComplete := d.StateFields()
 	n := sizeVarintField(1, uint64(ptsNeeded)) + sizeVarintField(2, uint64(polys))
@@ -188,7 +188,7 @@ func decoderSize(b *braid) int {
 func appendDecoder(dst []byte, b *braid) []byte {
 	d := b.dec
 	if d == nil {
-		return append(dst, b.decRaw...)
+		return append(dst, b.stored.dec...)
 	}
 	ptsNeeded, polys, isComplete := d.StateFields()
 	dst = appendVarintField(dst, 1, uint64(ptsNeeded))
@@ -202,9 +202,11 @@ func appendDecoder(dst []byte, b *braid) []byte {
 	return dst
 }
 
-// parseBraid parses a V1State message into b. Its encoder and decoder are
-// checked but kept as stored (encRaw, decRaw).
-func parseBraid(buf []byte, b *braid) error {
+// parseBraid parses a V1State message into b, with its stored form in st
+// (room the caller allocated with b). Its encoder and decoder are checked
+// but kept as stored.
+func parseBraid(buf []byte, b *braid, st *storedBraid) error {
+	*st = storedBraid{raw: buf[:len(buf):len(buf)]}
 	*b = braid{}
 	var inner []byte
 	r := fields{b: buf}
@@ -277,7 +279,7 @@ func parseBraid(buf []byte, b *braid) error {
 		if err := parseEncoder(encB, l.encMsg, nil); err != nil {
 			return err
 		}
-		b.encRaw = encB[:len(encB):len(encB)]
+		st.enc = encB[:len(encB):len(encB)]
 	}
 	if l.decField != 0 {
 		if !haveDec {
@@ -286,9 +288,9 @@ func parseBraid(buf []byte, b *braid) error {
 		if err := parseDecoder(decB, l.decMsg, nil); err != nil {
 			return err
 		}
-		b.decRaw = decB[:len(decB):len(decB)]
+		st.dec = decB[:len(decB):len(decB)]
 	}
-	b.raw = buf[:len(buf):len(buf)]
+	b.stored, b.pristine = st, true
 	return nil
 }
 

@@ -247,6 +247,7 @@ type parsedState struct {
 	vn    negotiation
 	chain chain
 	braid braid
+	bst   storedBraid
 	links [2]chainEpoch
 }
 
@@ -277,7 +278,7 @@ func parseState(b []byte) (*State, error) {
 			err = parseChain(f.b, &p.chain, p.links[:0])
 			st.chain = &p.chain
 		case 3:
-			err = parseBraid(f.b, &p.braid)
+			err = parseBraid(f.b, &p.braid, &p.bst)
 			st.braid = &p.braid
 		}
 		if err != nil {

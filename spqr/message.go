@@ -86,32 +86,41 @@ func (m *Message) MarshalBinary() ([]byte, error) {
 
 // ParseMessage parses a V1 message. Errors wrap ErrMessageDecode.
 func ParseMessage(b []byte) (*Message, error) {
+	m := new(Message)
+	if err := parseMessage(b, m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// parseMessage is ParseMessage into m (Recv's, on its stack).
+func parseMessage(b []byte, m *Message) error {
 	if len(b) == 0 || b[0] != byte(V1) {
-		return nil, ErrMessageDecode
+		return ErrMessageDecode
 	}
 	at := 1
 	epoch, ok := readVarint(b, &at)
 	if !ok || epoch == 0 {
-		return nil, ErrMessageDecode
+		return ErrMessageDecode
 	}
 	index, ok := readVarint(b, &at)
 	if !ok || index > 1<<32-1 {
-		return nil, ErrMessageDecode
+		return ErrMessageDecode
 	}
 	if at >= len(b) || b[at] > byte(TypeCt2) {
-		return nil, ErrMessageDecode
+		return ErrMessageDecode
 	}
-	m := &Message{Epoch: epoch, Index: uint32(index), Type: MessageType(b[at])}
+	*m = Message{Epoch: epoch, Index: uint32(index), Type: MessageType(b[at])}
 	at++
 	if m.Type.hasChunk() {
 		ci, ok := readVarint(b, &at)
 		if !ok || ci > 0xffff || len(b)-at < erasure.ChunkSize {
-			return nil, ErrMessageDecode
+			return ErrMessageDecode
 		}
 		m.Chunk.Index = uint16(ci)
 		copy(m.Chunk.Data[:], b[at:])
 	}
-	return m, nil
+	return nil
 }
 
 func appendVarint(b []byte, v uint64) []byte {

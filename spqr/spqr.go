@@ -325,11 +325,11 @@ func (s *State) RecvWithin(msg []byte, maxSteps uint32) (next *State, key []byte
 	if st.braid == nil {
 		return &State{}, nil, 0, nil
 	}
-	m, err := ParseMessage(msg)
-	if err != nil {
+	var m Message
+	if err := parseMessage(msg, &m); err != nil {
 		return nil, nil, 0, err
 	}
-	b, es, err := st.braid.recv(m)
+	b, es, err := st.braid.recv(&m)
 	if err != nil {
 		return nil, nil, 0, err
 	}

@@ -240,11 +240,12 @@ func parseChainDir(buf []byte, d *chainDir) error {
 }
 
 // parsedState is what ParseState allocates, in one piece: the State and
-// the parts it points to, with room for the usual number of chain epochs.
+// the parts it points to, with room for the usual number of chain epochs
+// (the version negotiation, present only until the first message arrives,
+// gets its own).
 type parsedState struct {
 	s     State
 	st    state
-	vn    negotiation
 	chain chain
 	braid braid
 	bst   storedBraid
@@ -272,8 +273,10 @@ func parseState(b []byte) (*State, error) {
 		var err error
 		switch f.num {
 		case 1:
-			err = parseNegotiation(f.b, &p.vn)
-			st.vn = &p.vn
+			if st.vn == nil { // only while negotiating: not in the usual block
+				st.vn = new(negotiation)
+			}
+			err = parseNegotiation(f.b, st.vn)
 		case 2:
 			err = parseChain(f.b, &p.chain, p.links[:0])
 			st.chain = &p.chain

@@ -127,6 +127,11 @@ type omemoParty interface {
 	Decrypt(t testing.TB, fromJID, xml string) ([]byte, error)
 	// Outbox returns and clears the messages the party sent on its own.
 	Outbox() []pySent
+	// Rekey replaces the party's session with peer by a new key exchange
+	// (python-omemo's replace_sessions, which announces it at once with an
+	// empty message, left in the outbox; this library's ProcessBundle with the
+	// peer's current bundle, announced by the next message).
+	Rekey(t testing.TB, peer omemoParty)
 }
 
 // pyDevice is a python-omemo device in the peer's world.
@@ -162,6 +167,18 @@ func (d *pyDevice) Outbox() []pySent {
 	out := d.outbox
 	d.outbox = nil
 	return out
+}
+
+func (d *pyDevice) Rekey(t testing.TB, peer omemoParty) {
+	t.Helper()
+	var r struct {
+		Sent []pySent `json:"sent"`
+	}
+	d.py.call("replace_session", map[string]any{"name": d.name, "jid": peer.JID(), "device_id": peer.Device()}, &r)
+	if len(r.Sent) == 0 {
+		t.Fatalf("%s: replace_sessions sent nothing", d.Label())
+	}
+	d.outbox = append(d.outbox, r.Sent...)
 }
 
 func (d *pyDevice) Encrypt(t testing.TB, plaintext []byte, to []session.Address) string {
@@ -325,6 +342,11 @@ func (d *goDevice) startSession(t testing.TB, jid string, id uint32) {
 	}
 }
 
+func (d *goDevice) Rekey(t testing.TB, peer omemoParty) {
+	t.Helper()
+	d.startSession(t, peer.JID(), peer.Device())
+}
+
 func (d *goDevice) Encrypt(t testing.TB, plaintext []byte, to []session.Address) string {
 	t.Helper()
 	ctx := context.Background()
@@ -384,6 +406,7 @@ type convStats struct {
 	empties   int // automatic empty messages delivered
 	kex       int // messages carrying a key exchange
 	heldBack  int
+	rekeys    int // sessions replaced mid-conversation
 }
 
 // heldMsg is a message held back for later delivery.
@@ -434,6 +457,31 @@ func conversation(t *testing.T, rng *rand.Rand, a, b omemoParty, turns []int, ho
 		from, to := a, b
 		if i%2 == 1 {
 			from, to = b, a
+		}
+		// At a third and at two thirds of the way, the sender replaces its
+		// session with a new key exchange (messages held back from the old
+		// session are delivered first: neither side keeps a replaced OMEMO 2
+		// session).
+		if i > 2 && (i == len(turns)/3 || i == 2*len(turns)/3) {
+			for _, p := range pending {
+				deliver(p)
+			}
+			pending = nil
+			from.Rekey(t, to)
+			for _, m := range from.Outbox() {
+				got, err := to.Decrypt(t, from.JID(), m.XML)
+				if err != nil || got != nil {
+					t.Fatalf("%s -> %s: session replacement message: %q, %v", from.Label(), to.Label(), got, err)
+				}
+				stats.kex++
+				for _, a := range to.Outbox() { // an answer to the key exchange
+					if got, err := from.Decrypt(t, to.JID(), a.XML); err != nil || got != nil {
+						t.Fatalf("%s -> %s: answer: %q, %v", to.Label(), from.Label(), got, err)
+					}
+					stats.empties++
+				}
+			}
+			stats.rekeys++
 		}
 		burst := make([]heldMsg, n)
 		for j := range burst {

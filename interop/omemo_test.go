@@ -43,7 +43,9 @@ func holdLastUnlessGoV03(v omemo.Version) func(omemoParty) bool {
 // TestOMEMOConversation: per version, a conversation this library starts
 // and one python-omemo starts, each of at least 200 messages in both
 // directions, with the key exchange, python's automatic empty messages,
-// shuffled bursts and messages held back across DH ratchet steps.
+// shuffled bursts, messages held back across DH ratchet steps, and two
+// session replacements mid-way (a new key exchange by each side: python's
+// replace_sessions, this library's ProcessBundle on the current bundle).
 func TestOMEMOConversation(t *testing.T) {
 	shared := needOMEMOPeer(t)
 	for vi, v := range omemoVersions {
@@ -80,11 +82,11 @@ func TestOMEMOConversation(t *testing.T) {
 				}
 				conversation(t, rng, a, b, turns, holdLastUnlessGoV03(v), stats)
 				if stats.delivered[g.Label()] != stats.sent[g.Label()] || stats.delivered[p.Label()] != stats.sent[p.Label()] ||
-					stats.sent[g.Label()]+stats.sent[p.Label()] < 200 || stats.sent[g.Label()] < 50 || stats.sent[p.Label()] < 50 || stats.kex == 0 {
+					stats.sent[g.Label()]+stats.sent[p.Label()] < 200 || stats.sent[g.Label()] < 50 || stats.sent[p.Label()] < 50 || stats.rekeys != 2 || stats.kex < 3 {
 					t.Fatalf("stats %+v", stats)
 				}
-				t.Logf("%s: %d messages go->python, %d python->go, all decrypted; %d carried a key exchange, %d held back across a turn, %d automatic empty messages from python",
-					v, stats.sent[g.Label()], stats.sent[p.Label()], stats.kex, stats.heldBack, stats.empties)
+				t.Logf("%s: %d messages go->python, %d python->go, all decrypted; %d sessions replaced mid-way (one by each side), %d messages carried a key exchange, %d held back across a turn, %d automatic empty messages from python",
+					v, stats.sent[g.Label()], stats.sent[p.Label()], stats.rekeys, stats.kex, stats.heldBack, stats.empties)
 			})
 		}
 	}

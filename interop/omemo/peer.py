@@ -30,6 +30,7 @@ Ops (request fields -> response fields):
   decrypt       name, namespace, from_jid, xml
                 -> plaintext (absent for an empty message), device_id, key, sent[]
   outbox        name                                            -> sent[] (drained)
+  replace_session name, jid, device_id    (SessionManager.replace_sessions)  -> sent[]
   session       name, namespace, jid, device_id
                 -> exists, initiation?, confirmed?, sending_chain_length?, receiving_chain_length?
   prekeys       name, namespace                                 -> visible, ids[]
@@ -461,6 +462,19 @@ async def op_decrypt(req):
     return resp
 
 
+async def op_replace_session(req):
+    """SessionManager.replace_sessions: a new session with the device, announced by an empty message
+    carrying a key exchange (returned in sent)."""
+    dev = device(req)
+    info = next((d for d in await dev.manager.get_device_information(req["jid"]) if d.device_id == int(req["device_id"])), None)
+    if info is None:
+        raise PeerError("no such device")
+    failed = await dev.manager.replace_sessions(info)
+    if failed:
+        raise PeerError("; ".join(f"{ns}: {describe(e)}" for ns, e in failed.items()))
+    return {"sent": dev.drain()}
+
+
 async def op_outbox(req):
     return {"sent": device(req).drain()}
 
@@ -511,6 +525,7 @@ OPS = {
     "encrypt": op_encrypt,
     "decrypt": op_decrypt,
     "outbox": op_outbox,
+    "replace_session": op_replace_session,
     "session": op_session,
     "prekeys": op_prekeys,
     "queue_random": op_queue_random,

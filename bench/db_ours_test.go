@@ -37,9 +37,6 @@ func init() {
 // dbPlaintextSize is the size of every message of the DB scenarios.
 const dbPlaintextSize = 100
 
-// dbCatchUp is the number of messages of CatchUp1000 and Single1000.
-const dbCatchUp = 1000
-
 // parallelism returns N of Parallel<N> and ParallelProc<N>, and whether
 // the scenario is one of those (proc: ParallelProc).
 func parallelism(sc string) (n int, proc, ok bool) {
@@ -211,6 +208,7 @@ func oursDBRun(b *testing.B, db dbBackend, v x3dh.Version, sc string) bool {
 	case "CatchUp1000", "Single1000":
 		d := newOursDB(b, db, v, 1)
 		s := d.senders[0]
+		dbCatchUp := dbQueue()
 		msgs := d.messages(b, s, b.N*dbCatchUp)
 		before := d.cnt.Counts()
 		b.ResetTimer()
@@ -432,7 +430,7 @@ func floorDBRun(b *testing.B, db dbBackend, sc string) bool {
 		f := newFloorDB(b, db, 1)
 		ops := b.N
 		if sc == "Single1000" {
-			ops = b.N * dbCatchUp
+			ops = b.N * dbQueue()
 		}
 		before := f.cnt.Counts()
 		b.ResetTimer()

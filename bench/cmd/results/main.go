@@ -403,6 +403,9 @@ runs every implementation of a scenario back to back).
 		}
 	}
 	fmt.Fprintf(w, "Runs per cell: up to %d.\n\n", runs)
+	if dbres, err := parseDB(*rawPath); err == nil {
+		writeDB(w, dbres) // the database scenarios (issue 20), if any ran
+	}
 	if len(notes) > 0 {
 		fmt.Fprintf(w, "%s\n", notes)
 	}

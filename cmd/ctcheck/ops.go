@@ -328,8 +328,9 @@ func mlkem768Decap(n int) (func(i, class int), func(i int)) {
 }
 
 // ops lists the operations SECURITY.md calls constant time, then the
-// controls. Sample counts are sized for about a minute each on a 2-vCPU
-// machine; -scale multiplies them.
+// reference and the control. Sample counts are sized for at most about three
+// minutes each on a loaded 2-vCPU machine (about 15 minutes in all); -scale
+// multiplies them.
 var ops = []*op{
 	{
 		name: "x25519-ladder", classes: "scalar 0 (clamped to 2^254) vs random scalar",
@@ -349,11 +350,11 @@ var ops = []*op{
 	},
 	{
 		name: "mac-compare", classes: "SignalMessage tag wrong in byte 0 vs byte 7 (ratchet.VerifySignalMAC)",
-		samples: 1_000_000, setup: macCompare,
+		samples: 10_000_000, setup: macCompare,
 	},
 	{
 		name: "pkcs7-position", classes: "pad 16, wrong byte next to the pad byte vs 16th from the end (ratchet.State.Decrypt after the MAC)",
-		samples: 1_000_000,
+		samples: 10_000_000,
 		setup: pkcs7([2]func([]byte){
 			func(b []byte) { b[14] ^= 0x01 },
 			func(b []byte) { b[0] ^= 0x01 },
@@ -361,7 +362,7 @@ var ops = []*op{
 	},
 	{
 		name: "pkcs7-length", classes: "pad byte 0 (invalid length) vs pad 16 with its first byte wrong",
-		samples: 1_000_000,
+		samples: 10_000_000,
 		setup: pkcs7([2]func([]byte){
 			func(b []byte) { b[15] ^= 0x10 },
 			func(b []byte) { b[0] ^= 0x01 },
@@ -369,7 +370,7 @@ var ops = []*op{
 	},
 	{
 		name: "gcmsiv-open", classes: "AES-256-GCM-SIV tag wrong in byte 0 vs byte 15",
-		samples: 1_000_000, setup: gcmsivOpen,
+		samples: 10_000_000, setup: gcmsivOpen,
 	},
 	{
 		name: "kyber1024-decap", classes: "valid vs implicitly rejected ciphertext (seed key, crypto/mlkem)",
@@ -389,11 +390,11 @@ var ops = []*op{
 	},
 	{
 		name: "reference-subtle-compare", classes: "1 KiB buffers differing in byte 0 vs byte 1023, crypto/subtle.ConstantTimeCompare",
-		samples: 1_000_000,
+		samples: 10_000_000,
 		setup:   compareOp(func(a, b []byte) bool { return subtle.ConstantTimeCompare(a, b) == 1 }),
 	},
 	{
 		name: "control-early-exit", classes: "the same buffers, early-exit loop (NOT constant time: must fail)",
-		samples: 1_000_000, control: true, setup: compareOp(naiveEqual),
+		samples: 10_000_000, control: true, setup: compareOp(naiveEqual),
 	},
 }

@@ -54,7 +54,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"runtime"
 	"strconv"
 	"strings"
@@ -87,22 +86,6 @@ func init() {
 			return whatsmeowRun(b, db, sc, true)
 		}},
 	)
-}
-
-// WhatsmeowQueue is the number of queued messages of Single1000, and
-// WhatsmeowQueueCI the number with CI=true, where every benchmark runs once
-// only to show that it runs (1,000 one-by-one decrypts through PostgreSQL
-// take 5-15 s of wall time on the shared CI machine).
-const (
-	WhatsmeowQueue   = 1000
-	WhatsmeowQueueCI = 20
-)
-
-func wmQueue() int {
-	if os.Getenv("CI") == "true" {
-		return WhatsmeowQueueCI
-	}
-	return WhatsmeowQueue
 }
 
 func whatsmeowRun(b *testing.B, db dbBackend, sc string, evbuf bool) bool {
@@ -376,12 +359,12 @@ func wmBenchEncrypt(b *testing.B, db dbBackend) {
 	})
 }
 
-// wmBenchSingle: an op is WhatsmeowQueue queued messages of one sender
-// (wmQueue), decrypted one by one.
+// wmBenchSingle: an op is the queued messages of one sender (dbQueue:
+// 1,000, or BENCH_DB_QUEUE), decrypted one by one.
 func wmBenchSingle(b *testing.B, db dbBackend) {
 	e := newWMEnv(b, db, false)
 	s := e.newSender(b, 0)
-	msgs := s.queue(b, e.pt, b.N*wmQueue())
+	msgs := s.queue(b, e.pt, b.N*dbQueue())
 	ctx := context.Background()
 	e.timed(b, b.N, func() {
 		if err := e.decryptAll(ctx, s, msgs); err != nil {

@@ -111,6 +111,7 @@ var (
 
 	minTestTimeout = flag.Duration("min-timeout", 20*time.Second, "least time a mutant's tests get")
 	timeoutFactor  = flag.Int("timeout-factor", 4, "a mutant's tests get this many times their unmutated run time (measured with coverage on)")
+	fastTest       = flag.Duration("fast-test", time.Second, "tests that took at most this long (with coverage, alone) run first; the others only for mutants that survive them")
 	maxTestTimeout = flag.Duration("max-timeout", 5*time.Minute, "most time a mutant's tests get")
 	idleLimit      = flag.Duration("idle-limit", 30*time.Second, "a mutant's test process idle (no CPU) this long is deemed hung: TIMED OUT")
 	cacheFile      = flag.String("cache", "", "result cache (default: cache.json in the work directory); runs sharing one merge their results")

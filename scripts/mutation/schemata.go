@@ -489,12 +489,34 @@ func keys(m map[string]bool) []string {
 
 // runSchemata runs m's tests on the schemata binary with m switched on.
 func runSchemata(info *pkgInfo, sch *schemata, m *mutant, durations map[string]time.Duration) {
-	var total time.Duration
+	// The quickest tests first, in one process; the slow ones only if the
+	// mutant survives them (most mutants die in the first group).
+	var fast, slow []string
 	for _, t := range m.Tests {
+		if durations[t] <= *fastTest {
+			fast = append(fast, t)
+		} else {
+			slow = append(slow, t)
+		}
+	}
+	for _, group := range [][]string{fast, slow} {
+		if len(group) == 0 {
+			continue
+		}
+		runSchemataTests(info, sch, m, group, durations)
+		if m.Status != statusLived {
+			return
+		}
+	}
+}
+
+func runSchemataTests(info *pkgInfo, sch *schemata, m *mutant, tests []string, durations map[string]time.Duration) {
+	var total time.Duration
+	for _, t := range tests {
 		total += durations[t]
 	}
 	timeout := min(*maxTestTimeout, max(*minTestTimeout, time.Duration(*timeoutFactor)*total))
-	args := []string{"-test.run", "^(" + strings.Join(m.Tests, "|") + ")$", "-test.count=1", "-test.failfast", "-test.timeout", (timeout + 10*time.Second).String()}
+	args := []string{"-test.run", "^(" + strings.Join(tests, "|") + ")$", "-test.count=1", "-test.failfast", "-test.timeout", (timeout + 10*time.Second).String()}
 	if *short {
 		args = append(args, "-test.short")
 	}

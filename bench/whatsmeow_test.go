@@ -145,6 +145,11 @@ func newWMEnv(b *testing.B, db dbBackend, evbuf bool) *wmEnv {
 	if err := wmDurability(ctx, driver, dsn, sqlDB); err != nil {
 		b.Fatal(err)
 	}
+	if driver != "sqlite" {
+		if err := wmOwnVersionTable(ctx, sqlDB); err != nil {
+			b.Fatal(err)
+		}
+	}
 	c := sqlstore.NewWithDB(sqlDB, driver, nil)
 	if err := c.Upgrade(ctx); err != nil {
 		b.Fatal(err)
@@ -164,6 +169,20 @@ func newWMEnv(b *testing.B, db dbBackend, evbuf bool) *wmEnv {
 		d.SignedPreKey.KeyID, nil, ecc.NewDjbECPublicKey(*d.SignedPreKey.Pub), *d.SignedPreKey.Signature,
 		identity.NewKey(ecc.NewDjbECPublicKey(*d.IdentityKey.Pub)))
 	return &wmEnv{driver: driver, dsn: dsn, db: sqlDB, cnt: cnt, c: c, d: d, bundle: bundle, evbuf: evbuf, pt: message(100)}
+}
+
+// wmOwnVersionTable creates whatsmeow's schema version table, empty, in
+// the fresh PostgreSQL schema of a benchmark, before whatsmeow's Upgrade
+// runs. go.mau.fi/util's dbutil (v0.9.4) asks information_schema whether
+// that table and its compat column exist without naming a schema, so while
+// any other schema of the database has a whatsmeow_version table (another
+// benchmark's, a concurrent test's, one left by a killed run) it skips
+// creating its own and then fails reading it ("relation whatsmeow_version
+// does not exist"). With the table already in the search path's schema,
+// Upgrade reads no version from it and creates everything there.
+func wmOwnVersionTable(ctx context.Context, db *sql.DB) error {
+	_, err := db.ExecContext(ctx, "CREATE TABLE whatsmeow_version (version INTEGER, compat INTEGER)")
+	return err
 }
 
 // wmDurability switches a SQLite database to WAL mode (as sqlstore.Open
@@ -465,6 +484,37 @@ func wmDBProc(raw json.RawMessage, ready func()) error {
 	}
 	ready()
 	return e.decryptAll(ctx, s, msgs)
+}
+
+// TestWhatsmeowPostgresBesideOthers: a whatsmeow device opens in a fresh
+// PostgreSQL schema while another schema of the database holds a
+// whatsmeow_version table (as when two benchmarks or tests run at once).
+// Without wmOwnVersionTable this failed ("relation whatsmeow_version does
+// not exist"), as two rounds of BenchmarkDB/postgres/whatsmeow/Parallel*
+// did beside another run.
+func TestWhatsmeowPostgresBesideOthers(t *testing.T) {
+	driver, dsn := newPostgresSchema(t) // skips without SIGNAL_TEST_POSTGRES_DSN
+	_, other := newPostgresSchema(t)
+	ctx := context.Background()
+	odb, err := sql.Open(driver, other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer odb.Close()
+	if _, err := odb.ExecContext(ctx, "CREATE TABLE whatsmeow_version (version INTEGER, compat INTEGER)"); err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open(driver, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := wmOwnVersionTable(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	if err := sqlstore.NewWithDB(db, driver, nil).Upgrade(ctx); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // TestWhatsmeowStatements pins what the notes quote (on SQLite): a

@@ -12,6 +12,7 @@ package vectors_test
 import (
 	"bytes"
 	"context"
+	"crypto"
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/rand"
@@ -81,9 +82,14 @@ type omemo2Vectors struct {
 }
 
 type omemo2Session struct {
-	ID       string       `json:"id"`
-	Alice    omemo2Device `json:"alice"`
-	Bob      omemo2Device `json:"bob"`
+	ID        string       `json:"id"`
+	Alice     omemo2Device `json:"alice"`
+	Bob       omemo2Device `json:"bob"`
+	Handshake struct {
+		EphemeralPublic omemo2Hex `json:"ephemeral_public"`
+		SK              omemo2Hex `json:"sk"`
+		AD              omemo2Hex `json:"ad"`
+	} `json:"handshake"`
 	Messages []struct {
 		ID          int                            `json:"id"`
 		Sender      string                         `json:"sender"`
@@ -435,6 +441,45 @@ func omemo2Party(t *testing.T, d omemo2Device) *omemo2Side {
 		t.Fatal(err)
 	}
 	return &omemo2Side{dev: d, st: st, m: m}
+}
+
+// TestOMEMO2Handshakes: package x3dh's generic form with OMEMO 2's info
+// (what package omemo runs) gives each session's SK from Bob's side, and
+// the AD is the two Ed25519 identity keys, initiator first.
+func TestOMEMO2Handshakes(t *testing.T) {
+	f := loadOMEMO2(t)
+	for _, s := range f.Sessions {
+		alice, bob := omemo2Party(t, s.Alice), omemo2Party(t, s.Bob)
+		ctx := context.Background()
+		bobID, err := bob.st.IdentityKeyPair(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		aliceID, err := alice.st.IdentityKeyPair(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		spk, _ := curve.NewPrivateKey(s.Bob.SignedPreKeyPrivate)
+		opk, _ := curve.NewPrivateKey(s.Bob.PreKeyPrivate)
+		opkPair := curve.NewKeyPair(opk)
+		ek, err := curve.NewPublicKey(s.Handshake.EphemeralPublic)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g := x3dh.Generic{Hash: crypto.SHA256, Info: omemo.InfoX3DHV2}
+		res, err := g.Respond(&x3dh.ResponderKeys{Identity: bobID, SignedPreKey: curve.NewKeyPair(spk), OneTimePreKey: &opkPair}, &x3dh.Message{
+			IdentityKey: aliceID.PublicKey(), BaseKey: ek, SignedPreKeyID: s.Bob.SignedPreKeyID, HasOneTimePreKey: true, OneTimePreKeyID: s.Bob.PreKeyID})
+		if err != nil {
+			t.Fatalf("%s: %v", s.ID, err)
+		}
+		if !bytes.Equal(res.SK[:], s.Handshake.SK) {
+			t.Errorf("%s: SK differs", s.ID)
+		}
+		edA, edB := omemo.Ed25519PublicKey(aliceID), omemo.Ed25519PublicKey(bobID)
+		if !bytes.Equal(append(edA[:], edB[:]...), s.Handshake.AD) {
+			t.Errorf("%s: AD differs", s.ID)
+		}
+	}
 }
 
 func TestOMEMO2Sessions(t *testing.T) {

@@ -320,7 +320,26 @@ func parseEncoder(buf []byte, msgLen int, e *erasure.Encoder) error {
 	s := erasure.EncoderState{Points: points[:0], Polys: polys[:0]}
 	r := fields{b: buf}
 	var f pfield
-	for r.next(&f) {
+	for {
+		// The fast path of case 2 and 3: a stored encoder has 16 entries
+		// of one of the two fields.
+		if v, ok := r.entry(0x12); ok { // field 2, bytes
+			if len(s.Points) == erasure.NumPolys || len(s.Polys) == erasure.NumPolys {
+				return ErrStateDecode
+			}
+			s.Points = append(s.Points, v)
+			continue
+		}
+		if v, ok := r.entry(0x1a); ok { // field 3, bytes
+			if len(s.Points) == erasure.NumPolys || len(s.Polys) == erasure.NumPolys {
+				return ErrStateDecode
+			}
+			s.Polys = append(s.Polys, v)
+			continue
+		}
+		if !r.next(&f) {
+			break
+		}
 		var err error
 		switch f.num {
 		case 1:
@@ -362,7 +381,17 @@ func parseDecoder(buf []byte, msgLen int, d *erasure.Decoder) error {
 	s := erasure.DecoderState{Points: points[:0]}
 	r := fields{b: buf}
 	var f pfield
-	for r.next(&f) {
+	for {
+		if v, ok := r.entry(0x1a); ok { // field 3, bytes: the fast path of case 3
+			if len(s.Points) == erasure.NumPolys {
+				return ErrStateDecode
+			}
+			s.Points = append(s.Points, v)
+			continue
+		}
+		if !r.next(&f) {
+			break
+		}
 		var err error
 		var v uint64
 		switch f.num {

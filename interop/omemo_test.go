@@ -252,7 +252,9 @@ func TestOMEMO03PreviousCounterQuirk(t *testing.T) {
 
 // TestOMEMOPythonFacts pins byte-level facts of python-omemo that Go
 // clients meet: oldmemo's PreKeySignalMessage carries no registration id
-// (this library decrypts it all the same, TestOMEMOConversation);
+// (this library decrypts it all the same); an empty message of this library
+// (OMEMO 0.3: a 16-byte key and an IV, no payload) answers python's key
+// exchange;
 // python-omemo refuses a bundle without one-time prekeys in both versions;
 // and its XML parser reads kex="false" as a key exchange (bool of a
 // non-empty string), so a writer must leave the attribute out, as package
@@ -285,6 +287,23 @@ func TestOMEMOPythonFacts(t *testing.T) {
 				t.Fatalf("decrypt python's key exchange: %q, %v", got, err)
 			}
 			for range p.Outbox() {
+			}
+			// This library answers the key exchange with an empty message, as
+			// its package doc recommends: python decrypts it (no plaintext) and
+			// stops attaching the key exchange.
+			empty := g.Encrypt(t, nil, []session.Address{{Name: p.jid, DeviceID: p.id}})
+			if strings.Contains(empty, "<payload") {
+				t.Fatalf("an empty message with a payload: %s", empty)
+			}
+			if got, err := p.Decrypt(t, g.jid, empty); err != nil || got != nil {
+				t.Fatalf("python on this library's empty message: %q, %v", got, err)
+			}
+			next := p.Encrypt(t, []byte("second from python"), []session.Address{{Name: g.jid, DeviceID: g.id}})
+			if _, kex := keyOf(t, next, g.id); kex {
+				t.Fatal("python still attaches the key exchange after an answer")
+			}
+			if got, err := g.Decrypt(t, p.jid, next); err != nil || string(got) != "second from python" {
+				t.Fatalf("%q, %v", got, err)
 			}
 
 			// A bundle without one-time prekeys.

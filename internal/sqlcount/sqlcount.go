@@ -191,7 +191,8 @@ func (c *conn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, e
 	if b, ok := c.Conn.(driver.ConnBeginTx); ok {
 		t, err = b.BeginTx(ctx, opts)
 	} else {
-		t, err = c.Conn.Begin() //nolint:staticcheck // the fallback of database/sql too
+		//lint:ignore SA1019 the fallback database/sql itself uses
+		t, err = c.Conn.Begin()
 	}
 	if err != nil {
 		return nil, err
@@ -262,7 +263,8 @@ func (s *stmt) ExecContext(ctx context.Context, args []driver.NamedValue) (drive
 	if err != nil {
 		return nil, err
 	}
-	return s.Stmt.Exec(v) //nolint:staticcheck // the fallback of database/sql too
+	//lint:ignore SA1019 the fallback database/sql itself uses
+	return s.Stmt.Exec(v)
 }
 
 func (s *stmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
@@ -274,7 +276,8 @@ func (s *stmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driv
 	if err != nil {
 		return nil, err
 	}
-	return s.Stmt.Query(v) //nolint:staticcheck // the fallback of database/sql too
+	//lint:ignore SA1019 the fallback database/sql itself uses
+	return s.Stmt.Query(v)
 }
 
 func (s *stmt) CheckNamedValue(nv *driver.NamedValue) error {

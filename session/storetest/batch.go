@@ -15,9 +15,9 @@ import (
 	"github.com/forwardsecret/signal/session"
 )
 
-// batch decrypts msgs at to with DecryptBatch and returns n, the error and
-// the plaintexts the handler saw, by index.
-func batch(t *testing.T, m *session.Manager, from *device, msgs []session.Message, fail func(i int) error) (int, error, map[int][]string) {
+// batch decrypts msgs at to with DecryptBatch and returns n, the
+// plaintexts the handler saw, by index, and the error.
+func batch(t *testing.T, m *session.Manager, from *device, msgs []session.Message, fail func(i int) error) (int, map[int][]string, error) {
 	t.Helper()
 	seen := map[int][]string{}
 	n, err := m.DecryptBatch(context.Background(), from.addr(), msgs, func(i int, pt []byte) error {
@@ -33,7 +33,7 @@ func batch(t *testing.T, m *session.Manager, from *device, msgs []session.Messag
 	if n < 0 || n > len(msgs) || (n < len(msgs)) != (err != nil) {
 		t.Fatalf("DecryptBatch = %d, %v for %d messages", n, err, len(msgs))
 	}
-	return n, err, seen
+	return n, seen, err
 }
 
 // sendN sends n messages "tag i" from from to to.
@@ -73,7 +73,7 @@ func (s *suite) testBatch(t *testing.T) {
 				// PreKey messages (one handshake) and, after an answer,
 				// messages across DH ratchet steps and out of order.
 				first := sendN(t, alice, bob, "first", 5)
-				n, err, seen := batch(t, bob.m, alice, first, nil)
+				n, seen, err := batch(t, bob.m, alice, first, nil)
 				if n != len(first) || err != nil {
 					t.Fatalf("batch of PreKey messages: %d, %v", n, err)
 				}
@@ -102,7 +102,7 @@ func (s *suite) testBatch(t *testing.T) {
 				for i, j := range perm {
 					msgs[i] = all[j]
 				}
-				n, err, seen = batch(t, bob.m, alice, msgs, nil)
+				n, seen, err = batch(t, bob.m, alice, msgs, nil)
 				if n != len(msgs) || err != nil {
 					t.Fatalf("batch: %d of %d, %v", n, len(msgs), err)
 				}
@@ -130,14 +130,14 @@ func (s *suite) testBatch(t *testing.T) {
 		bad := session.Message{Type: msgs[2].Type, Body: bytes.Clone(msgs[2].Body)}
 		bad.Body[len(bad.Body)-1] ^= 1
 		in := []session.Message{msgs[0], msgs[1], bad, msgs[3]}
-		n, err, seen := batch(t, bob.m, alice, in, nil)
+		n, seen, err := batch(t, bob.m, alice, in, nil)
 		if n != 2 || !errors.Is(err, session.ErrInvalidMessage) {
 			t.Fatalf("batch with a forged third message: %d, %v; want 2, ErrInvalidMessage", n, err)
 		}
 		wantSeen(t, seen, "m", 0, 2)
 		before := recordBytes(t, bob.st, alice.addr())
 		// The failed message and those after it were left as they were.
-		n, err, seen = batch(t, bob.m, alice, []session.Message{msgs[2], msgs[3], msgs[0], msgs[4]}, nil)
+		n, seen, err = batch(t, bob.m, alice, []session.Message{msgs[2], msgs[3], msgs[0], msgs[4]}, nil)
 		if n != 2 || !errors.Is(err, session.ErrDuplicateMessage) {
 			t.Fatalf("retry with a duplicate: %d, %v; want 2, ErrDuplicateMessage", n, err)
 		}
@@ -145,14 +145,14 @@ func (s *suite) testBatch(t *testing.T) {
 		if bytes.Equal(before, recordBytes(t, bob.st, alice.addr())) {
 			t.Fatal("the committed part of the batch did not change the record")
 		}
-		n, err, seen = batch(t, bob.m, alice, msgs[4:], nil)
+		n, seen, err = batch(t, bob.m, alice, msgs[4:], nil)
 		if n != 2 || err != nil {
 			t.Fatalf("the rest: %d, %v", n, err)
 		}
 		wantSeen(t, seen, "m", 4, 2)
 		// A batch whose first message fails changes nothing.
 		before = recordBytes(t, bob.st, alice.addr())
-		if n, err, _ := batch(t, bob.m, alice, []session.Message{bad, send(t, alice, bob, "x")}, nil); n != 0 || !errors.Is(err, session.ErrDuplicateMessage) && !errors.Is(err, session.ErrInvalidMessage) {
+		if n, _, err := batch(t, bob.m, alice, []session.Message{bad, send(t, alice, bob, "x")}, nil); n != 0 || !errors.Is(err, session.ErrDuplicateMessage) && !errors.Is(err, session.ErrInvalidMessage) {
 			t.Fatalf("batch of a forged message: %d, %v", n, err)
 		}
 		if !bytes.Equal(before, recordBytes(t, bob.st, alice.addr())) {
@@ -170,7 +170,7 @@ func (s *suite) testBatch(t *testing.T) {
 		boom := errors.New("storetest: the app's database is down")
 		// A failure of the first handler leaves everything as it was.
 		for range 2 {
-			n, err, _ := batch(t, bob.m, alice, msgs, func(int) error { return boom })
+			n, _, err := batch(t, bob.m, alice, msgs, func(int) error { return boom })
 			if n != 0 || !errors.Is(err, boom) {
 				t.Fatalf("batch whose first handler fails: %d, %v", n, err)
 			}
@@ -186,7 +186,7 @@ func (s *suite) testBatch(t *testing.T) {
 		}
 		// A failure of the third: the first two are committed (and the
 		// prekeys consumed), the third and after are left.
-		n, err, seen := batch(t, bob.m, alice, msgs, func(i int) error {
+		n, seen, err := batch(t, bob.m, alice, msgs, func(i int) error {
 			if i == 2 {
 				return boom
 			}
@@ -207,7 +207,7 @@ func (s *suite) testBatch(t *testing.T) {
 				t.Fatalf("a committed message again: %v, want ErrDuplicateMessage", err)
 			}
 		}
-		n, err, seen = batch(t, bob.m, alice, msgs[2:], nil)
+		n, seen, err = batch(t, bob.m, alice, msgs[2:], nil)
 		if n != 3 || err != nil {
 			t.Fatalf("the rest: %d, %v", n, err)
 		}
@@ -227,7 +227,7 @@ func (s *suite) testBatch(t *testing.T) {
 			t.Fatal(err)
 		}
 		before := recordBytes(t, bob.st, alice.addr())
-		n, err, seen := batch(t, bob.m, alice, sendN(t, alice, bob, "m", 3), nil)
+		n, seen, err := batch(t, bob.m, alice, sendN(t, alice, bob, "m", 3), nil)
 		var ue *session.UntrustedIdentityError
 		if n != 0 || !errors.As(err, &ue) || len(seen) != 0 {
 			t.Fatalf("batch from an untrusted identity: %d, %v, handlers %d", n, err, len(seen))
@@ -258,7 +258,7 @@ func (s *suite) testBatch(t *testing.T) {
 			}
 			old = append(old, m)
 		}
-		n, err, seen := batch(t, bob.m, alice, old, nil)
+		n, seen, err := batch(t, bob.m, alice, old, nil)
 		if n != len(old) || err != nil {
 			t.Fatalf("batch across a new session: %d, %v", n, err)
 		}

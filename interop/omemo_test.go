@@ -374,6 +374,16 @@ func protoFields(t testing.TB, b []byte) map[protowire.Number][]byte {
 	return out
 }
 
+// pythonErrorClass is the innermost exception class of a peer error's
+// cause chain ("A: msg <- B: msg [while handling C]" -> "B").
+func pythonErrorClass(msg string) string {
+	msg, _, _ = strings.Cut(msg, " [while handling ")
+	parts := strings.Split(msg, " <- ")
+	last := parts[len(parts)-1]
+	class, _, _ := strings.Cut(last, ":")
+	return class
+}
+
 func omemoFieldNumbers(m map[protowire.Number][]byte) []int {
 	var out []int
 	for k := range m {
@@ -424,6 +434,11 @@ type omemo2File struct {
 			Error       string   `json:"error"`
 			XML         string   `json:"xml"`
 		} `json:"invalid"`
+		InvalidBundles []struct {
+			ID    string `json:"id"`
+			Error string `json:"error"`
+			XML   string `json:"bundle_xml"`
+		} `json:"invalid_bundles"`
 	} `json:"sessions"`
 }
 
@@ -459,6 +474,7 @@ func TestOMEMOVectorsPython(t *testing.T) {
 	py := needOMEMOPeer(t)
 	ns := omemo.V2.Namespace()
 	sends, receives, refused := 0, 0, 0
+	verdicts := map[string]int{} // the file's error name -> python-omemo's exception
 	for _, s := range f.Sessions {
 		devs := map[string]omemo2Device{"alice": s.Alice, "bob": s.Bob}
 		name := func(role string) string { return s.ID + "/" + role }
@@ -479,6 +495,21 @@ func TestOMEMOVectorsPython(t *testing.T) {
 		// Bob's bundle as the file lists it (python's own also lists its
 		// generated prekeys; the key exchange names the listed one).
 		py.call("publish_bundle", map[string]any{"namespace": ns, "jid": s.Bob.JID, "device_id": s.Bob.DeviceID, "xml": s.Bob.BundleXML}, nil)
+		// Bundles with bad signatures: python's alice must not encrypt to them.
+		for k, ib := range s.InvalidBundles {
+			jid := fmt.Sprintf("%s-bundle%d@example.net", s.ID, k)
+			py.call("publish_bundle", map[string]any{"namespace": ns, "jid": jid, "device_id": 77, "xml": ib.XML}, nil)
+			py.call("publish_device_list", map[string]any{"namespace": ns, "jid": jid, "device_ids": []uint32{77}}, nil)
+			err := py.p.Call(t.Context(), "encrypt", map[string]any{"name": name("alice"), "namespace": ns, "recipients": []pyRecipient{{jid, 77}}, "plaintext": "00"}, nil)
+			if err == nil {
+				t.Errorf("%s: python-omemo encrypted to a bundle with a bad signature", ib.ID)
+			} else if pe := (*peer.PeerError)(nil); !errors.As(err, &pe) || pe.Stderr != "" {
+				t.Fatalf("%s: %v", ib.ID, err)
+			} else {
+				verdicts[ib.Error+" -> "+pythonErrorClass(pe.Msg)]++
+			}
+			refused++
+		}
 		outbox := map[string][]pySent{}
 		invalidAt := map[int][]int{}
 		for i, inv := range s.Invalid {
@@ -509,6 +540,8 @@ func TestOMEMOVectorsPython(t *testing.T) {
 					t.Errorf("%s (%v, %s): python-omemo accepted it", inv.ID, inv.Flags, inv.Error)
 				} else if pe := (*peer.PeerError)(nil); !errors.As(err, &pe) || pe.Stderr != "" {
 					t.Fatalf("%s: %v", inv.ID, err)
+				} else {
+					verdicts[inv.Error+" -> "+pythonErrorClass(pe.Msg)]++
 				}
 				refused++
 			}
@@ -566,5 +599,11 @@ func TestOMEMOVectorsPython(t *testing.T) {
 	if sends == 0 || receives == 0 || refused == 0 {
 		t.Fatal("nothing replayed")
 	}
-	t.Logf("python-omemo replayed %d sessions: %d sends byte for byte, %d receives, %d invalid messages refused", len(f.Sessions), sends, receives, refused)
+	t.Logf("python-omemo replayed %d sessions: %d sends byte for byte, %d receives, %d invalid messages and bundles refused", len(f.Sessions), sends, receives, refused)
+	var lines []string
+	for k, n := range verdicts {
+		lines = append(lines, fmt.Sprintf("%s: %d", k, n))
+	}
+	slices.Sort(lines)
+	t.Logf("the file's error -> python-omemo's exception (innermost cause):\n  %s", strings.Join(lines, "\n  "))
 }

@@ -39,7 +39,7 @@ Ops (request fields -> response fields):
   queued                                                        -> queued (bytes not drawn yet)
   versions                                                      -> versions of the packages
   shutdown
-Errors: {"ok": false, "error": "<ExceptionClass>: message [<- CauseClass: message]..."}.
+Errors: {"ok": false, "error": "<ExceptionClass>: message [<- CauseClass: message]... [while handling C: m]"}.
 """
 
 import asyncio
@@ -535,13 +535,21 @@ OPS = {
 
 
 def describe(e):
+    """The exception and its explicit causes ("A: msg <- B: msg"), then the exception the innermost
+    one was raised while handling, if any ("[while handling C: msg]")."""
     parts = []
     seen = set()
+    last = e
     while e is not None and id(e) not in seen:
         seen.add(id(e))
         parts.append(f"{type(e).__name__}: {e}")
-        e = e.__cause__ or e.__context__
-    return " <- ".join(parts)
+        last = e
+        e = e.__cause__
+    out = " <- ".join(parts)
+    ctx = last.__context__
+    if ctx is not None and not last.__suppress_context__ and id(ctx) not in seen:
+        out += f" [while handling {type(ctx).__name__}: {ctx}]"
+    return out
 
 
 async def handle(req):

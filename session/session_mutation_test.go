@@ -1,0 +1,67 @@
+package session_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/forwardsecret/signal/internal/wire"
+	"github.com/forwardsecret/signal/session"
+)
+
+// Tests added for mutants that survived the suite (docs/mutation.md).
+
+// heldBackOnOldSessions runs three sessions from alice to bob (each a new
+// handshake, with one reply so that alice sends whisper messages) and
+// returns, per session, a message alice sent on it that bob has not
+// received. Bob's record then holds session 3 as current and 2 and 1
+// archived, newest first.
+func heldBackOnOldSessions(t *testing.T) (alice, bob *device, held []session.Message) {
+	t.Helper()
+	ctx := context.Background()
+	alice, bob = newDevice(t, "alice"), newDevice(t, "bob")
+	for i := range 3 {
+		if err := alice.m.ProcessBundle(ctx, bob.addr(), bob.bundle(t, true, true)); err != nil {
+			t.Fatal(err)
+		}
+		recv(t, bob, alice, send(t, alice, bob, fmt.Sprint("hello ", i)), fmt.Sprint("hello ", i))
+		recv(t, alice, bob, send(t, bob, alice, fmt.Sprint("reply ", i)), fmt.Sprint("reply ", i))
+		m := send(t, alice, bob, fmt.Sprint("held ", i))
+		if m.Type != session.TypeSignal {
+			t.Fatalf("session %d: alice sends %v after a reply", i, m.Type)
+		}
+		held = append(held, m)
+	}
+	return alice, bob, held
+}
+
+// TestDecryptOnOlderArchivedState: a message of the oldest archived
+// session decrypts although a newer archived session (which does not know
+// its ratchet key) comes first in the record.
+func TestDecryptOnOlderArchivedState(t *testing.T) {
+	alice, bob, held := heldBackOnOldSessions(t)
+	recv(t, bob, alice, held[0], "held 0")
+	recv(t, bob, alice, held[1], "held 1")
+	recv(t, bob, alice, held[2], "held 2")
+}
+
+// TestDecryptSkipsUnreadableArchivedState: an archived state that does not
+// parse cannot decrypt anything, and does not stop the others from trying.
+func TestDecryptSkipsUnreadableArchivedState(t *testing.T) {
+	alice, bob, held := heldBackOnOldSessions(t)
+	wr, err := wire.ParseRecord(bob.store.SessionBytes(alice.addr()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(wr.Previous) != 2 {
+		t.Fatalf("%d archived states, want 2", len(wr.Previous))
+	}
+	wr.Previous[0] = []byte{0xff, 0xff, 0xff} // session 2, unreadable
+	storeRecord(t, bob, alice.addr(), wr.Append(nil))
+	recv(t, bob, alice, held[0], "held 0")
+	if _, err := bob.m.Decrypt(context.Background(), alice.addr(), held[1]); err == nil {
+		t.Fatal("a message of the unreadable session decrypted")
+	}
+	recv(t, bob, alice, held[2], "held 2")
+}
+

@@ -64,4 +64,3 @@ func TestDecryptSkipsUnreadableArchivedState(t *testing.T) {
 	}
 	recv(t, bob, alice, held[2], "held 2")
 }
-

@@ -83,6 +83,8 @@ for round in $(seq "$COUNT"); do
     -test.bench '^BenchmarkDB$/^(sqlite|postgres)$/.*/^(Decrypt|Encrypt|Parallel[0-9]+|ParallelProc[0-9]+)$' | tee -a "$raw" >&2
   "$out/bench.test" -test.run '^$' -test.benchtime 1x -test.cpu 2 \
     -test.bench '^BenchmarkDB$/^(sqlite|postgres)$/.*/^(CatchUp1000|Single1000)$' | tee -a "$raw" >&2
+  "$out/bench.test" -test.run '^$' -test.benchtime "$DB_BENCHTIME" -test.cpu 2 \
+    -test.bench '^BenchmarkDBPaired$' | tee -a "$raw" >&2
   # Decrypt and Encrypt with the databases' durability off (what a message
   # costs besides the flush; whatsmeow_durability_test.go): full runs only.
   if [ "$DB_BENCHTIME" != 1x ]; then

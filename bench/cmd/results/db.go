@@ -14,7 +14,7 @@ import (
 	"strings"
 )
 
-var dbNameRE = regexp.MustCompile(`^Benchmark(DB|DurabilityOff)/([a-z]+)/([^/]+)/([A-Za-z0-9]+?)(-\d+)?$`)
+var dbNameRE = regexp.MustCompile(`^Benchmark(DB|DBPaired|DurabilityOff)/([a-z]+)/([^/]+)/([A-Za-z0-9]+?)(-\d+)?$`)
 
 // dbKey names one cell: benchmark (DB or DurabilityOff), database,
 // implementation, scenario.
@@ -202,6 +202,25 @@ message with N senders at once (1/throughput).
 				eight, ok8 := res.wall(dbKey{"DB", db, impl, kind + "8"})
 				if s, ok := ratio(one, eight, ok1, ok8); ok {
 					fmt.Fprintf(w, "| %s %s8 throughput / %s1 throughput | %s |\n", impl, kind, kind, s)
+				}
+			}
+		}
+		fmt.Fprintln(w)
+	}
+	for _, db := range []string{"sqlite", "postgres"} {
+		if !res.has("DBPaired", db) {
+			continue
+		}
+		fmt.Fprintf(w, "### %s, paired with the floor (BenchmarkDBPaired): median wall time per operation, interleaved op by op\n\n", db)
+		fmt.Fprintln(w, "| impl / scenario | floor | ours | ours / floor |\n|---|---:|---:|---:|")
+		for _, impl := range []string{"ours-v3", "ours-v4"} {
+			for _, sc := range []string{"Decrypt", "Encrypt"} {
+				k := dbKey{"DBPaired", db, impl, sc}
+				f, okF := res.med(k, "floor-p50-ns")
+				o, okO := res.med(k, "ours-p50-ns")
+				r, okR := res.med(k, "ratio-p50")
+				if okF && okO && okR {
+					fmt.Fprintf(w, "| %s %s | %s | %s | %.2fx |\n", impl, sc, fmtDur(f), fmtDur(o), r)
 				}
 			}
 		}

@@ -126,7 +126,7 @@ func (m *Manager) ProcessBundle(ctx context.Context, jid string, b *Bundle) erro
 		return err
 	}
 	st.SetMaxForwardJump(MaxSkipV2)
-	r := &recordV2{initiator: true, pending: true, state: st}
+	r := &recordV2{initiator: true, pending: true, state: st, peer: b.IdentityKey}
 	own := Ed25519PublicKey(id)
 	copy(r.ad[:], own[:])
 	copy(r.ad[Ed25519KeySize:], b.IdentityKeyEd25519[:])
@@ -259,11 +259,7 @@ func (m *Manager) Encrypt(ctx context.Context, plaintext []byte, to []session.Ad
 		if recs[i], err = unmarshalRecordV2(b); err != nil {
 			return nil, fmt.Errorf("omemo: session record of %v: %w", addr, err)
 		}
-		peer, err := MontgomeryPublicKey(recs[i].peerIdentity())
-		if err != nil {
-			return nil, err
-		}
-		if err := m.trusted(ctx, addr, peer, session.Sending); err != nil {
+		if err := m.trusted(ctx, addr, recs[i].peer, session.Sending); err != nil {
 			return nil, err
 		}
 	}
@@ -482,11 +478,7 @@ func (m *Manager) decryptAuthenticated(ctx context.Context, addr session.Address
 	if err != nil {
 		return nil, false, fmt.Errorf("omemo: session record of %v: %w", addr, err)
 	}
-	peer, err := MontgomeryPublicKey(r.peerIdentity())
-	if err != nil {
-		return nil, false, err
-	}
-	if err := m.trusted(ctx, addr, peer, session.Receiving); err != nil {
+	if err := m.trusted(ctx, addr, r.peer, session.Receiving); err != nil {
 		return nil, false, err
 	}
 	return m.finishV2(ctx, addr, r, &am, e, nil)
@@ -524,8 +516,7 @@ func (m *Manager) finishV2Plain(ctx context.Context, addr session.Address, r *re
 		return nil, fmt.Errorf("omemo: session store: %w", err)
 	}
 	if consumed != nil {
-		peer, _ := MontgomeryPublicKey(r.peerIdentity()) // checked by the caller
-		if err := m.st.SaveIdentity(ctx, addr, peer); err != nil {
+		if err := m.st.SaveIdentity(ctx, addr, r.peer); err != nil {
 			return nil, fmt.Errorf("omemo: identity store: %w", err)
 		}
 	}
@@ -608,7 +599,7 @@ func (m *Manager) decryptKeyExchangePlain(ctx context.Context, addr session.Addr
 		return nil, err
 	}
 	st.SetMaxForwardJump(MaxSkipV2)
-	r := &recordV2{state: st, kex: kex}
+	r := &recordV2{state: st, kex: kex, peer: peer}
 	r.kex.Message = AuthenticatedMessage{}
 	own := Ed25519PublicKey(id)
 	copy(r.ad[:], kex.IdentityKey[:])

@@ -13,7 +13,16 @@
 // beside libsignal and their own primitive floor
 // (sealedsender_floor_test.go).
 //
-// Every benchmark is named Scenario/impl=NAME/store=MODE, so that benchstat
+// Issue 20 added the database scenarios (db_*_test.go:
+// BenchmarkDB/<sqlite|postgres>/<impl>/<Scenario>, this library over
+// sqlstore against the floor transaction and against go.mau.fi/libsignal
+// through whatsmeow's SQL store, whatsmeow*_test.go, with go.mau.fi/whatsmeow
+// (MPL-2.0) as a benchmark dependency), and BenchmarkGrowth
+// (state_growth_test.go): the cost of a message against the skipped keys and
+// archived states a serialized record carries, drawn by cmd/plot as
+// cost-vs-state.svg.
+//
+// The other benchmarks are named Scenario/impl=NAME/store=MODE, so that benchstat
 // can put implementations side by side (-col /impl). Run run.sh to take the
 // measurements and write RESULTS.md.
 //

@@ -74,7 +74,11 @@
 // keys are gone). DecryptWith hands the plaintext to a function before
 // anything is stored and stores nothing if that function fails, so an app
 // that saves the message there gets it at least once. With a Locker store
-// the function runs inside the store's transaction.
+// the function runs inside the store's transaction. DecryptBatch does the
+// same for many messages of one sender at once (the catch-up after a time
+// offline): one lock, one transaction, one load and one store of the
+// record, a handler call per message; a message that fails stops the
+// batch, the ones before it committed.
 //
 // # Errors and what to do
 //

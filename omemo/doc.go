@@ -86,6 +86,15 @@
 // errors.Is and errors.As. No input makes the package panic; secrets never
 // appear in String or fmt output.
 //
+// What to do with Decrypt's errors, as XEP-0384 asks: a message decrypted
+// before (errors.Is(err, ratchet.ErrDuplicateMessage) in OMEMO 2,
+// session.ErrDuplicateMessage in 0.3) is dropped silently; any other
+// session failure (ErrInvalidMessage, ErrNoSession, ErrUnknownPreKey)
+// calls for a new key exchange: DeleteSession, then ProcessBundle with a
+// freshly fetched bundle and an empty message (Encrypt with nil content).
+// A payload that does not decrypt (ErrInvalidPayload) is not a reason
+// for one.
+//
 // An OMEMO 2 message may skip at most [MaxSkipV2] (1000) message keys, the
 // XEP's MAX_SKIP and python-omemo's bound. Skipped keys are stored within
 // package ratchet's bounds (ratchet.MaxSkippedKeysPerChain per chain,

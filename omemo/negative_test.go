@@ -402,3 +402,28 @@ func TestHeartbeat(t *testing.T) {
 	check(es[HeartbeatCounter+2], false, false)
 	check(es[HeartbeatCounter], false, false) // late
 }
+
+// TestDuplicateMatchable: a message decrypted twice is refused with an
+// error that the XEP's "ignore silently" rule can match.
+func TestDuplicateMatchable(t *testing.T) {
+	for _, v := range versions {
+		ctx := context.Background()
+		alice := newTestDevice(t, v, "alice@example.org", 1, 3)
+		bob := newTestDevice(t, v, "bob@example.org", 2, 3)
+		connect(t, alice, bob)
+		if _, err := bob.m.Decrypt(ctx, alice.jid, send(t, alice, []byte("a"), bob)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := alice.m.Decrypt(ctx, bob.jid, send(t, bob, nil, alice)); err != nil {
+			t.Fatal(err)
+		}
+		e := send(t, alice, []byte("b"), bob)
+		if _, err := bob.m.Decrypt(ctx, alice.jid, e); err != nil {
+			t.Fatal(err)
+		}
+		_, err := bob.m.Decrypt(ctx, alice.jid, e)
+		if !errors.Is(err, ratchet.ErrDuplicateMessage) && !errors.Is(err, session.ErrDuplicateMessage) {
+			t.Fatalf("%v: replay: %v", v, err)
+		}
+	}
+}

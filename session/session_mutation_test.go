@@ -2,7 +2,9 @@ package session_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/forwardsecret/signal/internal/wire"
@@ -63,4 +65,65 @@ func TestDecryptSkipsUnreadableArchivedState(t *testing.T) {
 		t.Fatal("a message of the unreadable session decrypted")
 	}
 	recv(t, bob, alice, held[2], "held 2")
+}
+
+// TestNewManagerNeedsEveryStore: NewManager panics when any one store is
+// missing.
+func TestNewManagerNeedsEveryStore(t *testing.T) {
+	d := newDevice(t, "d")
+	for i, drop := range []func(s *session.Stores){
+		func(s *session.Stores) { s.Identity = nil },
+		func(s *session.Stores) { s.PreKeys = nil },
+		func(s *session.Stores) { s.SignedPreKeys = nil },
+		func(s *session.Stores) { s.KEMPreKeys = nil },
+		func(s *session.Stores) { s.Sessions = nil },
+	} {
+		s := session.StoresOf(d.store)
+		drop(&s)
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("store %d missing: no panic", i)
+				}
+			}()
+			session.NewManager(s)
+		}()
+	}
+}
+
+func TestFanOutErrorWithoutDetails(t *testing.T) {
+	e := &session.FanOutError{Failed: 0, Total: 2}
+	if got, want := e.Error(), "session: encrypt failed for 0 of 2 addresses"; got != want {
+		t.Errorf("%q, want %q", got, want)
+	}
+}
+
+func TestRecordString(t *testing.T) {
+	alice, bob, _ := heldBackOnOldSessions(t)
+	rec, err := bob.store.LoadSession(context.Background(), alice.addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := fmt.Sprint(*rec), "session.Record{current: v4, archived: 2}"; got != want {
+		t.Errorf("%q, want %q", got, want)
+	}
+	if got, want := fmt.Sprint(session.Record{}), "session.Record{current: none, archived: 0}"; got != want {
+		t.Errorf("%q, want %q", got, want)
+	}
+}
+
+// TestDecryptErrorWrappedOnce: a failed decrypt says "invalid message"
+// once, however many states were tried.
+func TestDecryptErrorWrappedOnce(t *testing.T) {
+	alice, bob, held := heldBackOnOldSessions(t)
+	bad := held[2]
+	bad.Body = append([]byte(nil), bad.Body...)
+	bad.Body[len(bad.Body)-1] ^= 1 // the MAC
+	_, err := bob.m.Decrypt(context.Background(), alice.addr(), bad)
+	if !errors.Is(err, session.ErrInvalidMessage) {
+		t.Fatalf("err = %v, want ErrInvalidMessage", err)
+	}
+	if n := strings.Count(err.Error(), session.ErrInvalidMessage.Error()); n != 1 {
+		t.Errorf("%q says %q %d times", err, session.ErrInvalidMessage, n)
+	}
 }

@@ -304,7 +304,11 @@ func runPackage(p string, equiv map[string]string, cache *resultCache) (string, 
 		return "", err
 	}
 	for _, m := range muts {
-		if r, ok := equiv[m.equivKey()]; ok {
+		r, ok := equiv[m.equivKey()]
+		if !ok {
+			r, ok = equiv[m.id()] // a line too short to name by its text
+		}
+		if ok {
 			m.Status, m.Reason = statusEquivalent, r
 			continue
 		}

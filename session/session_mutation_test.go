@@ -1,11 +1,13 @@
 package session_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/forwardsecret/signal/internal/wire"
 	"github.com/forwardsecret/signal/session"
@@ -125,5 +127,77 @@ func TestDecryptErrorWrappedOnce(t *testing.T) {
 	}
 	if n := strings.Count(err.Error(), session.ErrInvalidMessage.Error()); n != 1 {
 		t.Errorf("%q says %q %d times", err, session.ErrInvalidMessage, n)
+	}
+}
+
+// TestPreKeyMessageOfArchivedSession: a PreKey message of a session that a
+// newer handshake archived decrypts on that session (its one-time prekey
+// is gone), and makes it current again.
+func TestPreKeyMessageOfArchivedSession(t *testing.T) {
+	ctx := context.Background()
+	alice, bob := newDevice(t, "alice"), newDevice(t, "bob")
+	if err := alice.m.ProcessBundle(ctx, bob.addr(), bob.bundle(t, true, true)); err != nil {
+		t.Fatal(err)
+	}
+	p1a, p1b := send(t, alice, bob, "1a"), send(t, alice, bob, "1b")
+	recv(t, bob, alice, p1a, "1a")
+	if err := alice.m.ProcessBundle(ctx, bob.addr(), bob.bundle(t, true, true)); err != nil {
+		t.Fatal(err)
+	}
+	recv(t, bob, alice, send(t, alice, bob, "2"), "2")
+	keysBefore := baseKeys(t, bob, alice)
+	recv(t, bob, alice, p1b, "1b")
+	keys := baseKeys(t, bob, alice)
+	if len(keys) != 2 || !bytes.Equal(keys[0], keysBefore[1]) || !bytes.Equal(keys[1], keysBefore[0]) {
+		t.Fatal("the archived session was not made current")
+	}
+}
+
+func baseKeys(t *testing.T, d, peer *device) [][]byte {
+	t.Helper()
+	rec, err := d.store.LoadSession(context.Background(), peer.addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := session.RecordBaseKeys(rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return keys
+}
+
+// TestStaleSessionBoundary: a session whose first message is unanswered
+// may send for exactly MaxUnacknowledgedSessionAge, not a second more.
+func TestStaleSessionBoundary(t *testing.T) {
+	ctx := context.Background()
+	t0 := time.Unix(1_700_000_000, 0)
+	now := t0
+	alice := newDevice(t, "alice", session.WithClock(func() time.Time { return now }))
+	bob := newDevice(t, "bob")
+	if err := alice.m.ProcessBundle(ctx, bob.addr(), bob.bundle(t, true, true)); err != nil {
+		t.Fatal(err)
+	}
+	now = t0.Add(session.MaxUnacknowledgedSessionAge)
+	if _, err := alice.m.Encrypt(ctx, bob.addr(), []byte("just in time")); err != nil {
+		t.Fatalf("at the limit: %v", err)
+	}
+	now = now.Add(time.Second)
+	if _, err := alice.m.Encrypt(ctx, bob.addr(), []byte("too late")); !errors.Is(err, session.ErrStaleSession) {
+		t.Fatalf("a second past the limit: %v, want ErrStaleSession", err)
+	}
+}
+
+func TestRecordUnmarshalGarbage(t *testing.T) {
+	alice, bob, _ := heldBackOnOldSessions(t)
+	rec, err := bob.store.LoadSession(context.Background(), alice.addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := fmt.Sprint(*rec)
+	if err := rec.UnmarshalBinary([]byte{0xff, 0xff}); err == nil {
+		t.Fatal("garbage accepted")
+	}
+	if after := fmt.Sprint(*rec); after != before {
+		t.Fatalf("record changed on error: %s -> %s", before, after)
 	}
 }

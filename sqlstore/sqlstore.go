@@ -329,7 +329,10 @@ func setWAL(ctx context.Context, db *sql.DB) error {
 // of modernc.org/sqlite), or concurrent writers fail with SQLITE_BUSY, and
 // be in WAL mode (as Open sets), or LoadSessionSnapshot's reads wait for
 // writers' commits; a pool limited to one open connection makes them wait
-// for every transaction of the Store.
+// for every transaction of the Store. On SQLite the Store keeps one
+// connection of db for its write transactions (with their prepared
+// statements): call Store.Close before db.Close, which would otherwise
+// leave that connection (and the file's WAL) open.
 func New(ctx context.Context, db *sql.DB, d Dialect) (*Store, error) {
 	if d != SQLite && d != Postgres {
 		return nil, fmt.Errorf("%w: %v", ErrUnknownDialect, d)
@@ -353,7 +356,7 @@ func (s *Store) Dialect() Dialect { return s.dialect }
 
 // Close closes the database if the Store opened it (Open); otherwise it
 // releases what the Store holds of it (on SQLite a connection and prepared
-// statements).
+// statements), and the caller closes the database after.
 func (s *Store) Close() error {
 	if s.sem != nil {
 		s.sem <- struct{}{} // no transaction runs from here on

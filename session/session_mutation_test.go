@@ -201,3 +201,79 @@ func TestRecordUnmarshalGarbage(t *testing.T) {
 		t.Fatalf("record changed on error: %s -> %s", before, after)
 	}
 }
+
+// TestPreKeyMessagePastUnreadableArchivedState: looking for the archived
+// session of a PreKey message steps over an archived state that does not
+// parse.
+func TestPreKeyMessagePastUnreadableArchivedState(t *testing.T) {
+	ctx := context.Background()
+	alice, bob := newDevice(t, "alice"), newDevice(t, "bob")
+	if err := alice.m.ProcessBundle(ctx, bob.addr(), bob.bundle(t, true, true)); err != nil {
+		t.Fatal(err)
+	}
+	p1a, p1b := send(t, alice, bob, "1a"), send(t, alice, bob, "1b")
+	recv(t, bob, alice, p1a, "1a")
+	for i := range 2 {
+		if err := alice.m.ProcessBundle(ctx, bob.addr(), bob.bundle(t, true, true)); err != nil {
+			t.Fatal(err)
+		}
+		recv(t, bob, alice, send(t, alice, bob, fmt.Sprint(i)), fmt.Sprint(i))
+	}
+	wr := bobRecord(t, bob, alice)
+	if len(wr.Previous) != 2 {
+		t.Fatalf("%d archived states, want 2", len(wr.Previous))
+	}
+	wr.Previous[0] = []byte{0xff, 0xff, 0xff}
+	storeRecord(t, bob, alice.addr(), wr.Append(nil))
+	recv(t, bob, alice, p1b, "1b")
+}
+
+func bobRecord(t *testing.T, bob, alice *device) *wire.Record {
+	t.Helper()
+	wr, err := wire.ParseRecord(bob.store.SessionBytes(alice.addr()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return wr
+}
+
+// TestRecordStoredKeyShapes: a stored message key is a 32-byte seed or
+// whole keys of 32, 32 and 16 bytes; anything else, and a receiving chain
+// without its chain key, makes the record invalid.
+func TestRecordStoredKeyShapes(t *testing.T) {
+	alice, bob, _ := heldBackOnOldSessions(t)
+	base := bobRecord(t, bob, alice)
+	if len(base.Current.ReceiverChains) == 0 {
+		t.Fatal("no receiving chain")
+	}
+	whole := func(c, m, iv int) wire.MessageKey {
+		return wire.MessageKey{Index: 0, CipherKey: make([]byte, c), MACKey: make([]byte, m), IV: make([]byte, iv)}
+	}
+	parse := func(edit func(c *wire.Chain)) error {
+		wr := bobRecord(t, bob, alice)
+		c := &wr.Current.ReceiverChains[len(wr.Current.ReceiverChains)-1]
+		c.ChainKey.Index = 5
+		edit(c)
+		_, err := session.ParseRecord(wr.Append(nil))
+		return err
+	}
+	if err := parse(func(c *wire.Chain) { c.MessageKeys = []wire.MessageKey{whole(32, 32, 16)} }); err != nil {
+		t.Fatalf("whole keys: %v", err)
+	}
+	for name, mk := range map[string]wire.MessageKey{
+		"short cipher key": whole(31, 32, 16),
+		"short MAC key":    whole(32, 31, 16),
+		"short IV":         whole(32, 32, 15),
+		"nothing":          {Index: 0},
+	} {
+		if err := parse(func(c *wire.Chain) { c.MessageKeys = []wire.MessageKey{mk} }); !errors.Is(err, session.ErrInvalidRecord) {
+			t.Errorf("%s: err = %v, want ErrInvalidRecord", name, err)
+		}
+	}
+	if err := parse(func(c *wire.Chain) { c.ChainKey = nil }); !errors.Is(err, session.ErrInvalidRecord) {
+		t.Errorf("no chain key: err = %v, want ErrInvalidRecord", err)
+	}
+	if err := parse(func(c *wire.Chain) { c.ChainKey.Key = c.ChainKey.Key[:31] }); !errors.Is(err, session.ErrInvalidRecord) {
+		t.Errorf("short chain key: err = %v, want ErrInvalidRecord", err)
+	}
+}

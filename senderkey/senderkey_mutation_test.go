@@ -2,7 +2,9 @@ package senderkey
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -23,6 +25,32 @@ func TestSkippedKeysAfterASecondJump(t *testing.T) {
 		got, err := bob.c.Decrypt(ctx, alice.addr, msgs[i])
 		if err != nil || string(got) != fmt.Sprint("m", i) {
 			t.Fatalf("message %d: %q, %v", i, got, err)
+		}
+	}
+}
+
+// TestLegacyDistributionMissingField: each missing field of a legacy
+// distribution message is named, the last one (the signing key) too.
+func TestLegacyDistributionMissingField(t *testing.T) {
+	alice := newMember("alice", 1)
+	dm := distribute(t, alice)
+	b := dm.LegacyBytes()
+	noKey := b[:len(b)-2-33] // tag, length and the 33-byte signing key
+	_, err := ParseLegacyDistributionMessage(noKey, testDist)
+	if !errors.Is(err, ErrInvalidMessage) || !strings.Contains(err.Error(), "lacks field 4") {
+		t.Fatalf("err = %v, want the missing field 4 named", err)
+	}
+}
+
+func TestStateFormatCanSign(t *testing.T) {
+	for _, canSign := range []bool{false, true} {
+		s := state{chainID: 3}
+		if canSign {
+			s.signingPriv = make([]byte, 32)
+		}
+		got := fmt.Sprint(s)
+		if want := fmt.Sprintf("can sign %t)", canSign); !strings.HasSuffix(got, want) {
+			t.Errorf("%q, want it to end in %q", got, want)
 		}
 	}
 }

@@ -30,7 +30,35 @@ const (
 	// MaxMessageKeys bounds the <key/> elements of one message (recipient
 	// devices, over all recipients).
 	MaxMessageKeys = 1000
+	// MaxEncryptedTags bounds the markup of an <encrypted/> element,
+	// counted as its '<' characters (start, end and empty-element tags,
+	// comments, declarations) before it is parsed: room for a <keys/> and
+	// a <key/> per device of MaxMessageKeys devices (two tags each), the
+	// header, IV and payload. encoding/xml allocates for every element, so
+	// without this count a MaxEncryptedXMLSize input of tiny elements
+	// (1.2 million <key/>) cost hundreds of MiB before any other limit
+	// applied.
+	MaxEncryptedTags = 4*MaxMessageKeys + 64
+	// MaxEncryptedEquals bounds the '=' characters of an <encrypted/>
+	// element, counted before it is parsed: one per attribute (the parser
+	// is strict, so every attribute has one) and up to two of base64
+	// padding per value. It bounds the attributes, for which encoding/xml
+	// would otherwise allocate without limit.
+	MaxEncryptedEquals = 8*MaxMessageKeys + 64
 )
+
+// checkMarkup counts the '<' and '=' of an <encrypted/> element without
+// allocating, and refuses it beyond MaxEncryptedTags or
+// MaxEncryptedEquals before encoding/xml sees it.
+func checkMarkup(data []byte) error {
+	if n := bytes.Count(data, []byte{'<'}); n > MaxEncryptedTags {
+		return limit("MaxEncryptedTags", MaxEncryptedTags, n)
+	}
+	if n := bytes.Count(data, []byte{'='}); n > MaxEncryptedEquals {
+		return limit("MaxEncryptedEquals", MaxEncryptedEquals, n)
+	}
+	return nil
+}
 
 // decodeB64 decodes standard base64, ignoring XML whitespace (senders
 // wrap long values), and checks the decoded length when want >= 0.
@@ -237,8 +265,17 @@ type xmlEncrypted struct {
 }
 
 // ParseEncrypted parses an <encrypted/> element of either namespace.
-// Errors wrap ErrInvalidXML or ErrTooLarge.
+// Errors wrap ErrInvalidXML or ErrTooLarge. Its memory use is bounded by
+// a small multiple of len(data): the size, the markup (MaxEncryptedTags,
+// MaxEncryptedEquals) and the keys (MaxMessageKeys) are checked before the
+// element is decoded.
 func ParseEncrypted(data []byte) (*Encrypted, error) {
+	if len(data) > MaxEncryptedXMLSize {
+		return nil, limit("MaxEncryptedXMLSize", MaxEncryptedXMLSize, len(data))
+	}
+	if err := checkMarkup(data); err != nil {
+		return nil, err
+	}
 	var x xmlEncrypted
 	if err := unmarshalXML(data, MaxEncryptedXMLSize, "MaxEncryptedXMLSize", &x); err != nil {
 		return nil, err

@@ -128,9 +128,14 @@ func EncryptPayloadV03(plaintext []byte) (payload, iv, keyMaterial []byte, err e
 }
 
 // DecryptPayloadV03 decrypts an OMEMO 0.3 payload. keyMaterial is key ||
-// tag (32 bytes), or a 16-byte key alone with the tag at the end of the
-// payload (as early Conversations versions sent it). iv is 12 bytes, or 16
-// (older senders). Errors wrap ErrInvalidPayload (or ErrTooLarge).
+// tag (32 bytes); iv is 12 bytes, or 16 (older senders). Errors wrap
+// ErrInvalidPayload (or ErrTooLarge).
+//
+// A 16-byte key alone, with the tag at the end of the payload (as
+// early Conversations versions sent it), is refused, as python-omemo's
+// oldmemo refuses it: an empty message (no payload) carries exactly such
+// a key, so every co-recipient of one could otherwise attach a payload of
+// her own that the other recipients would take for the sender's.
 func DecryptPayloadV03(payload, iv, keyMaterial []byte) ([]byte, error) {
 	if len(payload) > MaxPayloadSize+16 {
 		return nil, limit("MaxPayloadSize", MaxPayloadSize, len(payload))
@@ -138,20 +143,12 @@ func DecryptPayloadV03(payload, iv, keyMaterial []byte) ([]byte, error) {
 	if len(iv) != IVSizeV03 && len(iv) != 16 {
 		return nil, fmt.Errorf("%w: IV of %d bytes", ErrInvalidPayload, len(iv))
 	}
-	var key, sealed []byte
-	switch len(keyMaterial) {
-	case KeyMaterialSizeV03:
-		key = keyMaterial[:16]
-		sealed = make([]byte, 0, len(payload)+16)
-		sealed = append(append(sealed, payload...), keyMaterial[16:]...)
-	case 16:
-		if len(payload) < 16 {
-			return nil, fmt.Errorf("%w: payload shorter than its tag", ErrInvalidPayload)
-		}
-		key, sealed = keyMaterial, payload
-	default:
-		return nil, fmt.Errorf("%w: key material of %d bytes", ErrInvalidPayload, len(keyMaterial))
+	if len(keyMaterial) != KeyMaterialSizeV03 {
+		return nil, fmt.Errorf("%w: key material of %d bytes, want %d", ErrInvalidPayload, len(keyMaterial), KeyMaterialSizeV03)
 	}
+	key := keyMaterial[:16]
+	sealed := make([]byte, 0, len(payload)+16)
+	sealed = append(append(sealed, payload...), keyMaterial[16:]...)
 	g, err := newGCM(key, len(iv))
 	if err != nil {
 		return nil, err

@@ -32,6 +32,38 @@
 // material: 16-byte key || 16-byte tag; the 12-byte IV goes in the header,
 // [EncryptPayloadV03]).
 //
+// # Who can forge a payload
+//
+// Every recipient device learns the whole key material (key and tag):
+// the payload is sent once, for all of them. What a recipient can do with
+// it differs between the versions; in both, forging needs a stanza
+// delivered as the sender's (a server or MUC service, possibly colluding
+// with a recipient), since each recipient's key material comes through
+// the sender's own session and cannot be changed.
+//
+//   - OMEMO 0.3: AES-GCM does not commit to its key. A co-recipient who
+//     knows key, IV and tag can compute GCM's hash key and keystream and
+//     build another payload (all of it of her choosing but one 16-byte
+//     block, which then looks random) that decrypts without error under
+//     the original key and tag: the other recipients take it for the
+//     sender's message. The payload of an OMEMO 0.3 message is
+//     authenticated only against those who did not receive it. This is
+//     the format's property (python-omemo's oldmemo makes the same GCM
+//     check, so it accepts such a payload too) and cannot be fixed without breaking interoperability; apps
+//     that need more use OMEMO 2. (The package refuses the 16-byte key
+//     format with the tag in the payload, [DecryptPayloadV03], which made
+//     it trivial on the key of an empty message.)
+//   - OMEMO 2: the tag is HMAC-SHA-256 over the payload, truncated to 16
+//     bytes, under a key derived from the payload key. A co-recipient
+//     knows that HMAC key too, but to keep the sender's tag she needs a
+//     second payload with the same 128-bit truncated HMAC, a second
+//     preimage (about 2^128 HMAC computations): OMEMO 2 payloads cannot be
+//     forged by co-recipients (short of breaking HMAC-SHA-256).
+//
+// Neither version makes all recipients see the same content: the sender
+// chooses each device's key material, so she can show different devices
+// different messages.
+//
 // # A device
 //
 // A device has an identity key pair (a curve.IdentityKeyPair, or
@@ -116,5 +148,7 @@
 // so it cannot decrypt the last message of a chain from a libsignal-family
 // sender (this package's V03 included) once the next chain has started;
 // it requires a one-time prekey and sends no registration id. OMEMO 2 has
-// no such mismatch: this package sends the count.
+// no such mismatch: this package sends the count. oldmemo, like this
+// package, accepts a payload forged by a co-recipient of an OMEMO 0.3
+// message (see "Who can forge a payload").
 package omemo

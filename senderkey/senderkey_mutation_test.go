@@ -54,3 +54,11 @@ func TestStateFormatCanSign(t *testing.T) {
 		}
 	}
 }
+
+func TestForwardJumpErrorText(t *testing.T) {
+	e := &ForwardJumpError{Iteration: 30000, Current: 100}
+	want := "senderkey: message iteration 30000 is 29900 ahead of chain iteration 100, more than MaxForwardJump (25000)"
+	if got := e.Error(); got != want {
+		t.Errorf("%q, want %q", got, want)
+	}
+}

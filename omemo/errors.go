@@ -21,7 +21,9 @@ var (
 	// message that no session state authenticates.
 	ErrInvalidMessage = errors.New("omemo: invalid message")
 	// ErrInvalidPayload: a payload that does not decrypt (wrong tag, bad
-	// padding, key material of the wrong length).
+	// padding, key material of the wrong length), or a message without a
+	// payload whose key material is that of a message with one (the
+	// payload was removed on the way).
 	ErrInvalidPayload = errors.New("omemo: payload does not decrypt")
 	// ErrBadSignature: a bundle's signed prekey signature does not verify.
 	ErrBadSignature = errors.New("omemo: bad signed prekey signature")

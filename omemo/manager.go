@@ -230,7 +230,7 @@ func (m *Manager) Encrypt(ctx context.Context, plaintext []byte, to []session.Ad
 	case m.v == V2:
 		e.Payload, km, err = EncryptPayloadV2(plaintext)
 	case plaintext == nil:
-		km = make([]byte, 16) // a key without a tag, as oldmemo sends it
+		km = make([]byte, EmptyKeyMaterialSizeV03) // a key without a tag, as oldmemo sends it
 		rand.Read(km)
 		e.IV = make([]byte, IVSizeV03)
 		rand.Read(e.IV)
@@ -499,8 +499,11 @@ func (m *Manager) finishV2Plain(ctx context.Context, addr session.Address, r *re
 	defer clear(km)
 	var out []byte
 	if e.Payload == nil {
-		if len(km) != EmptyKeyMaterialSizeV2 && len(km) != KeyMaterialSizeV2 {
-			return nil, fmt.Errorf("%w: key material of %d bytes", ErrInvalidPayload, len(km))
+		// An empty message carries EmptyKeyMaterialSizeV2 bytes; the
+		// key || tag of a message with a payload means the payload was
+		// removed on the way.
+		if len(km) != EmptyKeyMaterialSizeV2 {
+			return nil, fmt.Errorf("%w: no payload, with key material of %d bytes, want %d", ErrInvalidPayload, len(km), EmptyKeyMaterialSizeV2)
 		}
 	} else if out, err = DecryptPayloadV2(e.Payload, km); err != nil {
 		return nil, err
@@ -628,6 +631,11 @@ func (m *Manager) decryptV03(ctx context.Context, addr session.Address, key *Key
 	var out []byte
 	err := m.sm.DecryptWith(ctx, addr, session.Message{Type: typ, Body: key.Data}, func(km []byte) error {
 		if e.Payload == nil {
+			// An empty message carries a 16-byte key (oldmemo, this
+			// package); key || tag means the payload was removed.
+			if len(km) != EmptyKeyMaterialSizeV03 {
+				return fmt.Errorf("%w: no payload, with key material of %d bytes, want %d", ErrInvalidPayload, len(km), EmptyKeyMaterialSizeV03)
+			}
 			return nil
 		}
 		var err error

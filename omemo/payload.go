@@ -36,6 +36,10 @@ const (
 	// KeyMaterialSizeV03 is the key material of an OMEMO 0.3 message: the
 	// AES-128 key || the 16-byte GCM tag.
 	KeyMaterialSizeV03 = 32
+	// EmptyKeyMaterialSizeV03 is the key material of an empty OMEMO 0.3
+	// message: a 16-byte key without a tag, as oldmemo sends it (the key
+	// is there for other protocols' use: key transport).
+	EmptyKeyMaterialSizeV03 = 16
 	// IVSizeV03 is the GCM nonce length OMEMO 0.3 senders use today.
 	IVSizeV03 = 12
 	// MaxPayloadSize bounds a payload (the ciphertext in <payload/>) the

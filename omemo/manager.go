@@ -140,10 +140,7 @@ func (m *Manager) ProcessBundle(ctx context.Context, jid string, b *Bundle) erro
 	if err != nil {
 		return err
 	}
-	if err := m.st.SaveIdentity(ctx, addr, b.IdentityKey); err != nil {
-		return fmt.Errorf("omemo: identity store: %w", err)
-	}
-	if err := m.st.StoreSessionV2(ctx, addr, rec, nil); err != nil {
+	if err := m.st.StoreSessionV2(ctx, addr, rec, nil, &b.IdentityKey); err != nil {
 		return fmt.Errorf("omemo: session store: %w", err)
 	}
 	return nil
@@ -285,7 +282,7 @@ func (m *Manager) Encrypt(ctx context.Context, plaintext []byte, to []session.Ad
 		if err != nil {
 			return nil, err
 		}
-		if err := m.st.StoreSessionV2(ctx, addr, rec, nil); err != nil {
+		if err := m.st.StoreSessionV2(ctx, addr, rec, nil, nil); err != nil {
 			return nil, fmt.Errorf("omemo: session store: %w", err)
 		}
 		e.Keys = append(e.Keys, k)
@@ -515,13 +512,12 @@ func (m *Manager) finishV2Plain(ctx context.Context, addr session.Address, r *re
 	if err != nil {
 		return nil, err
 	}
-	if err := m.st.StoreSessionV2(ctx, addr, rec, consumed); err != nil {
-		return nil, fmt.Errorf("omemo: session store: %w", err)
+	var identity *curve.PublicKey
+	if consumed != nil { // a new session: its identity with it
+		identity = &r.peer
 	}
-	if consumed != nil {
-		if err := m.st.SaveIdentity(ctx, addr, r.peer); err != nil {
-			return nil, fmt.Errorf("omemo: identity store: %w", err)
-		}
+	if err := m.st.StoreSessionV2(ctx, addr, rec, consumed, identity); err != nil {
+		return nil, fmt.Errorf("omemo: session store: %w", err)
 	}
 	return out, nil
 }

@@ -31,10 +31,13 @@ type SessionStoreV2 interface {
 	// none. The caller owns the returned slice.
 	LoadSessionV2(ctx context.Context, addr session.Address) ([]byte, error)
 	// StoreSessionV2 replaces the record of addr by rec (which the store
-	// must copy) and, when consumed is not nil, removes the one-time prekey
-	// *consumed, all or nothing: it fails, writing nothing, if that prekey
-	// is no longer stored.
-	StoreSessionV2(ctx context.Context, addr session.Address, rec []byte, consumed *uint32) error
+	// must copy), when consumed is not nil removes the one-time prekey
+	// *consumed, and when identity is not nil saves it as addr's identity
+	// key (as SaveIdentity does), all or nothing: it fails, writing
+	// nothing, if that prekey is no longer stored or any write fails. A
+	// new session and the identity it was started with are stored
+	// together, so that a failure leaves neither.
+	StoreSessionV2(ctx context.Context, addr session.Address, rec []byte, consumed *uint32, identity *curve.PublicKey) error
 	// DeleteSessionV2 removes the record of addr, if any.
 	DeleteSessionV2(ctx context.Context, addr session.Address) error
 }
@@ -67,13 +70,20 @@ func (s *MemStore) LoadSessionV2(_ context.Context, addr session.Address) ([]byt
 }
 
 // StoreSessionV2 implements SessionStoreV2.
-func (s *MemStore) StoreSessionV2(ctx context.Context, addr session.Address, rec []byte, consumed *uint32) error {
+func (s *MemStore) StoreSessionV2(ctx context.Context, addr session.Address, rec []byte, consumed *uint32, identity *curve.PublicKey) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if consumed != nil {
-		if !s.HasPreKey(*consumed) {
-			return fmt.Errorf("%w: %d", ErrPreKeyConsumed, *consumed)
+	if consumed != nil && !s.HasPreKey(*consumed) {
+		return fmt.Errorf("%w: %d", ErrPreKeyConsumed, *consumed)
+	}
+	// memstore's SaveIdentity and RemovePreKey do not fail: after the
+	// prekey check, nothing below leaves a partial write.
+	if identity != nil {
+		if err := s.SaveIdentity(ctx, addr, *identity); err != nil {
+			return err
 		}
+	}
+	if consumed != nil {
 		if err := s.RemovePreKey(ctx, *consumed); err != nil {
 			return err
 		}

@@ -18,6 +18,7 @@ import (
 // version's form: OMEMO 2 has the identity key in Ed25519 form (32 bytes)
 // and prekeys as 32-byte u; OMEMO 0.3 has 33-byte 0x05 || u everywhere.
 type Bundle struct {
+	// Version is the namespace the bundle belongs to (V2 or V03).
 	Version Version
 	// DeviceID is the device the bundle belongs to (from the PubSub item
 	// or node, not from the element).
@@ -40,7 +41,10 @@ type Bundle struct {
 
 // PreKey is a one-time prekey of a bundle.
 type PreKey struct {
-	ID        uint32
+	// ID is the prekey's id (OMEMO 2: <pk id=''/>; OMEMO 0.3:
+	// <preKeyPublic preKeyId=''/>).
+	ID uint32
+	// PublicKey is the prekey's public key.
 	PublicKey curve.PublicKey
 }
 

@@ -39,6 +39,8 @@ var (
 	// ErrVersion: a value of one namespace given to the other's Manager, or
 	// an unknown Version.
 	ErrVersion = errors.New("omemo: wrong OMEMO version")
+	// ErrNilStore: NewManager without a Store.
+	ErrNilStore = errors.New("omemo: nil store")
 	// ErrTooLarge: an input beyond one of the package's limits; the error
 	// is a *LimitError naming it.
 	ErrTooLarge = errors.New("omemo: input beyond a limit")

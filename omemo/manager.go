@@ -55,13 +55,13 @@ type Manager struct {
 }
 
 // NewManager returns the Manager of device ownDevice of ownJID (a bare
-// JID) for version v over st.
+// JID) for version v over st. Errors: ErrVersion, ErrNilStore.
 func NewManager(v Version, st Store, ownJID string, ownDevice uint32) (*Manager, error) {
 	if err := v.check(); err != nil {
 		return nil, err
 	}
 	if st == nil {
-		return nil, errors.New("omemo: nil store")
+		return nil, ErrNilStore
 	}
 	m := &Manager{v: v, jid: ownJID, device: ownDevice, st: st}
 	if v == V03 {

@@ -127,7 +127,9 @@ func escape(s string) string {
 // urn:xmpp:omemo:2 (node urn:xmpp:omemo:2:devices), <list/> in
 // eu.siacs.conversations.axolotl (node ...axolotl.devicelist).
 type DeviceList struct {
+	// Version is the namespace of the list (V2 or V03).
 	Version Version
+	// Devices are the listed devices, without repeated ids.
 	Devices []Device
 }
 
@@ -216,6 +218,7 @@ func (l *DeviceList) XML() ([]byte, error) {
 // Encrypted is an <encrypted/> element: the sender's device id, one key
 // per recipient device, and the payload (nil for an empty OMEMO message).
 type Encrypted struct {
+	// Version is the namespace of the element (V2 or V03).
 	Version Version
 	// SenderDevice is the sender's device id (the header's sid).
 	SenderDevice uint32

@@ -85,8 +85,24 @@
 // with the stored session. A failed Decrypt stores nothing.
 // [Manager.DecryptMessage] also says when XEP-0384 asks for a heartbeat
 // (an empty message, Encrypt with nil content): after a key exchange, so
-// the peer stops sending key exchanges, and on the first message of a
-// chain with a counter of [HeartbeatCounter] or more.
+// the peer stops sending key exchanges, and (OMEMO 2) on the first
+// message of a chain with a counter of [HeartbeatCounter] or more, once
+// per chain. python-omemo sends one after every message past that
+// counter, in both versions; this package reports none for OMEMO 0.3
+// other than after key exchanges.
+//
+// A key exchange's one-time prekey is deleted at once (python-omemo hides
+// it until a history catch-up ends, so a second key exchange with the same
+// prekey during the catch-up is refused here with ErrUnknownPreKey). The
+// app republishes its bundle after key exchanges, adding one-time prekeys
+// when few are left (python-omemo refills to 100), and replaces its signed
+// prekey from time to time, keeping the old one a while for key exchanges
+// already under way.
+//
+// A message's keys are matched to the Manager's own JID byte for byte
+// (<keys jid='Bob@Example.org'/> is not for bob@example.org): give
+// NewManager the bare JID as the app's XMPP library normalizes it, as
+// python-omemo also compares strings.
 //
 // # Trust
 //
@@ -108,6 +124,16 @@
 // the user. Wrap MemStore (or any Store) and override IsTrustedIdentity
 // with that rule, keeping a set of verified keys per JID; the memstore
 // default is trust on first use per device.
+//
+// A received key exchange names its sender's identity key itself, and the
+// Manager, which never sees bundles, checks it only through
+// IsTrustedIdentity. python-omemo also requires it to equal the identity
+// key of the bundle it fetched for that device. For the same check, give
+// the identity store the identity keys of the bundles the app fetched and
+// make IsTrustedIdentity (session.Receiving) refuse another key for that
+// device; with trust on first use or BTBV alone, whoever can send as the
+// JID (its server) can start a session with a key of its choosing for a
+// device the store has not seen.
 //
 // # Limits and errors
 //

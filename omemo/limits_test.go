@@ -72,3 +72,24 @@ func TestParseEncryptedManyKeysAccepted(t *testing.T) {
 		t.Fatalf("%d keys: err = %v, want ErrTooLarge", MaxMessageKeys+1, err)
 	}
 }
+
+// TestEncryptedXMLEqualsEscaped: XML writes '=' in attribute values as a
+// character reference, so that an element ParseEncrypted accepted (a JID
+// written with &#61;) still parses after Encrypted.XML: the markup count
+// before parsing (MaxEncryptedEquals) sees only the '=' of attributes and
+// padding.
+func TestEncryptedXMLEqualsEscaped(t *testing.T) {
+	in := "<encrypted xmlns='urn:xmpp:omemo:2'><header sid='1'><keys jid='" +
+		strings.Repeat("&#61;", MaxEncryptedEquals) + "'><key rid='1'>AQ==</key></keys></header></encrypted>"
+	e, err := ParseEncrypted([]byte(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, err := e.XML()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ParseEncrypted(x); err != nil {
+		t.Fatalf("re-encoded element: %v", err)
+	}
+}

@@ -114,11 +114,14 @@ func unmarshalXML(data []byte, max int, name string, v any) error {
 
 func b64(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
 
-// escape escapes s for an attribute value (quotes included).
+// escape escapes s for an attribute value (quotes included), and '='
+// too: ParseEncrypted counts the '=' of its input (MaxEncryptedEquals)
+// before it parses, so that an element it accepted, once re-encoded,
+// stays under the count.
 func escape(s string) string {
 	var sb strings.Builder
 	xml.EscapeText(&sb, []byte(s)) // never fails on a strings.Builder
-	return sb.String()
+	return strings.ReplaceAll(sb.String(), "=", "&#61;")
 }
 
 // --- device lists ---

@@ -157,3 +157,17 @@ func TestChainDirCopiesIndependent(t *testing.T) {
 	}
 	must(&d, 61) // the original still has its own keys
 }
+
+// TestStepKeyUnavailable: a direction without a chain key, or at the last
+// counter, gives no key.
+func TestStepKeyUnavailable(t *testing.T) {
+	for name, d := range map[string]chainDir{
+		"no chain key":    {ctr: 3},
+		"last counter":    {ctr: ^uint32(0), next: bytes.Repeat([]byte{1}, 32)},
+		"short chain key": {ctr: 3, next: make([]byte, 31)},
+	} {
+		if _, _, err := d.stepKey(); !errors.Is(err, ErrChainNotAvailable) {
+			t.Errorf("%s: err = %v, want ErrChainNotAvailable", name, err)
+		}
+	}
+}

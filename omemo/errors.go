@@ -22,8 +22,9 @@ var (
 	ErrInvalidMessage = errors.New("omemo: invalid message")
 	// ErrInvalidPayload: a payload that does not decrypt (wrong tag, bad
 	// padding, key material of the wrong length), or a message without a
-	// payload whose key material is that of a message with one (the
-	// payload was removed on the way).
+	// payload whose key material is that of a message with one (OMEMO 2
+	// only: the payload was removed on the way; OMEMO 0.3 reads key || tag
+	// without a payload as an empty message, as oldmemo does).
 	ErrInvalidPayload = errors.New("omemo: payload does not decrypt")
 	// ErrBadSignature: a bundle's signed prekey signature does not verify.
 	ErrBadSignature = errors.New("omemo: bad signed prekey signature")

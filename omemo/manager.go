@@ -627,9 +627,15 @@ func (m *Manager) decryptV03(ctx context.Context, addr session.Address, key *Key
 	var out []byte
 	err := m.sm.DecryptWith(ctx, addr, session.Message{Type: typ, Body: key.Data}, func(km []byte) error {
 		if e.Payload == nil {
-			// An empty message carries a 16-byte key (oldmemo, this
-			// package); key || tag means the payload was removed.
-			if len(km) != EmptyKeyMaterialSizeV03 {
+			// An empty message carries a 16-byte key (XEP-0384 0.3's
+			// KeyTransportElement, oldmemo, Conversations, this
+			// package). Key || tag (32 bytes) without a payload is
+			// accepted as empty too, as oldmemo accepts it: not every
+			// 0.3 client's empty message has been seen, and refusing
+			// one would leave a hole in its chain. So a payload removed
+			// in transit reads as an empty message in 0.3 (not in
+			// OMEMO 2, whose empty messages have their own form).
+			if len(km) != EmptyKeyMaterialSizeV03 && len(km) != KeyMaterialSizeV03 {
 				return fmt.Errorf("%w: no payload, with key material of %d bytes, want %d", ErrInvalidPayload, len(km), EmptyKeyMaterialSizeV03)
 			}
 			return nil

@@ -96,3 +96,13 @@ func TestAppendBinaryAfterPrefix(t *testing.T) {
 		t.Fatalf("AppendBinary after a prefix: %v", err)
 	}
 }
+
+// TestEpochWithoutBraid: a state without a Braid (negotiated down, or V0)
+// is at epoch 0.
+func TestEpochWithoutBraid(t *testing.T) {
+	for name, s := range map[string]*State{"V0": {}, "chain only": {st: &state{chain: &chain{}}}} {
+		if e := s.Epoch(); e != 0 {
+			t.Errorf("%s: epoch %d", name, e)
+		}
+	}
+}

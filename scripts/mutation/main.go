@@ -93,13 +93,13 @@ func (m *mutant) key() string {
 
 // id names a mutant for people.
 func (m *mutant) id() string {
-	return fmt.Sprintf("%s:%d:%d %s %s->%s", m.File, m.Line, m.Col, m.Class, m.Orig, m.Repl)
+	return fmt.Sprintf("%s:%d:%d %s %s->%s", m.File, m.Line, m.Col, m.Class, m.Orig, strings.TrimSpace(m.Repl))
 }
 
 // equivKey names a mutant in the equivalents file: by column and line
 // text rather than line number, so that entries survive edits above them.
 func (m *mutant) equivKey() string {
-	return fmt.Sprintf("%s:%d %s %s->%s %s", m.File, m.Col, m.Class, m.Orig, m.Repl, strconv.Quote(m.Source))
+	return fmt.Sprintf("%s:%d %s %s->%s %s", m.File, m.Col, m.Class, m.Orig, strings.TrimSpace(m.Repl), strconv.Quote(m.Source))
 }
 
 var (

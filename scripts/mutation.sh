@@ -29,4 +29,4 @@ git -C "$root" worktree add --detach "$wt" HEAD >/dev/null
 go build -o "$work/mutation" ./scripts/mutation
 cd "$wt"
 # shellcheck disable=SC2086
-nice -n 10 "$work/mutation" -work "$work" -equivalent "$wt/scripts/mutation/equivalent.txt" ${MUTATION_FLAGS:-} "${pkgs[@]}"
+nice -n 10 "$work/mutation" -work "$work" -equivalent "$wt/scripts/mutation/equivalent*.txt" ${MUTATION_FLAGS:-} "${pkgs[@]}"

@@ -30,7 +30,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"go/ast"
@@ -106,7 +105,7 @@ var (
 	workDir   = flag.String("work", "/tmp/mutation-work", "work directory (overlays, binaries, cache, results)")
 	workers   = flag.Int("workers", 2, "mutants tested at once")
 	short     = flag.Bool("short", true, "run tests with -test.short")
-	equivFile = flag.String("equivalent", "scripts/mutation/equivalent.txt", "file of equivalent mutants (id # reason)")
+	equivFile = flag.String("equivalent", "scripts/mutation/equivalent*.txt", "files of equivalent mutants (id # reason), a glob pattern: one file per package or area keeps concurrent edits apart")
 	listOnly  = flag.Bool("list", false, "list mutants and exit")
 
 	minTestTimeout = flag.Duration("min-timeout", 20*time.Second, "least time a mutant's tests get")
@@ -163,14 +162,24 @@ func fatal(err error) {
 
 // readEquivalents reads lines "key # reason" (key as equivKey writes it);
 // blank lines and lines starting with # are skipped.
-func readEquivalents(path string) (map[string]string, error) {
+func readEquivalents(pattern string) (map[string]string, error) {
 	m := map[string]string{}
-	f, err := os.Open(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return m, nil
-	}
+	paths, err := filepath.Glob(pattern)
 	if err != nil {
 		return nil, err
+	}
+	for _, path := range paths {
+		if err := readEquivalentsFile(path, m); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+}
+
+func readEquivalentsFile(path string, m map[string]string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
 	}
 	defer f.Close()
 	sc := bufio.NewScanner(f)
@@ -181,11 +190,11 @@ func readEquivalents(path string) (map[string]string, error) {
 		}
 		id, reason, ok := strings.Cut(line, " # ")
 		if !ok {
-			return nil, fmt.Errorf("%s: no reason on line %q", path, line)
+			return fmt.Errorf("%s: no reason on line %q", path, line)
 		}
 		m[strings.TrimSpace(id)] = strings.TrimSpace(reason)
 	}
-	return m, sc.Err()
+	return sc.Err()
 }
 
 type resultCache struct {

@@ -235,6 +235,18 @@ func ssCheckErr(t *testing.T, name string, v ssVerdict, err error) {
 	}
 }
 
+// ssParseStage checks that a certificate fails to parse exactly when its
+// vector's error is "malformed": the other errors are found by validation.
+func ssParseStage(t *testing.T, name string, v ssVerdict, err error) {
+	t.Helper()
+	if v.Result == "acceptable" {
+		return
+	}
+	if malformed := v.Result == "invalid" && v.Error == "malformed"; malformed != (err != nil) {
+		t.Errorf("%s: parse error %v, error name %q", name, err, v.Error)
+	}
+}
+
 func ssPub(t *testing.T, b []byte) curve.PublicKey {
 	t.Helper()
 	k, err := curve.ParsePublicKey(b)
@@ -306,6 +318,7 @@ func TestVectorsCertificates(t *testing.T) {
 				}
 			}
 			sc, err := ParseServerCertificate(c.ServerCertificate)
+			ssParseStage(t, c.Name, c.ssVerdict, err)
 			if err == nil {
 				if c.Result == "valid" && (c.ServerKeyID != nil && sc.KeyID() != *c.ServerKeyID || c.ServerKey != nil && !bytes.Equal(sc.Key().Bytes(), c.ServerKey.Public)) {
 					t.Errorf("%s: key id %#x or key differ", c.Name, sc.KeyID())
@@ -336,6 +349,7 @@ func TestVectorsCertificates(t *testing.T) {
 			}
 		}
 		sc, err := ParseSenderCertificate(c.SenderCertificate)
+		ssParseStage(t, c.Name, c.ssVerdict, err)
 		if err == nil {
 			if c.Result == "valid" {
 				s := sc.Sender()

@@ -410,3 +410,109 @@ func newDistribution(t *testing.T, d *device) (senderkey.DistributionID, senderk
 	}
 	return dist, self
 }
+
+// TestErrorsNameTheCause: where several checks refuse an input with the
+// same error kind, the error names the check that applies first, so that a
+// refused input says what is wrong with it.
+func TestErrorsNameTheCause(t *testing.T) {
+	w := newWorld(t)
+	alice := newDevice(t, w, newUUID(), 1, nil)
+	bob := newDevice(t, w, newUUID(), 2, nil)
+	c := &Content{Type: TypeSignal, Certificate: alice.cert, Body: []byte("body")}
+	env, err := SealV1(c, alice.id, bob.id.PublicKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The v1 envelope without each of its three fields.
+	fields := map[protowire.Number][]byte{}
+	for b := env[1:]; len(b) > 0; {
+		num, _, n := protowire.ConsumeTag(b)
+		v, m := protowire.ConsumeBytes(b[n:])
+		fields[num] = v
+		b = b[n+m:]
+	}
+	for _, missing := range []protowire.Number{fieldV1Ephemeral, fieldV1Static, fieldV1Message} {
+		b := []byte{0x11}
+		for _, num := range []protowire.Number{fieldV1Ephemeral, fieldV1Static, fieldV1Message} {
+			if num != missing {
+				b = protowire.AppendTag(b, num, protowire.BytesType)
+				b = protowire.AppendBytes(b, fields[num])
+			}
+		}
+		if _, err := Open(b, bob.id); !errors.Is(err, ErrInvalidMessage) || !strings.Contains(err.Error(), "v1 envelope lacks a field") {
+			t.Errorf("v1 without field %d: %v", missing, err)
+		}
+	}
+	// v2: a message of fewer than 80 bytes after the version byte is
+	// refused for its length (the whole envelope's); one of 80 bytes is
+	// long enough to be tried, and fails to authenticate.
+	v2 := make([]byte, 1+v2MessageKeySize+v2TagSize+v2PublicKeySize)
+	v2[0] = 0x22
+	if _, err := Open(v2[:len(v2)-1], bob.id); !errors.Is(err, ErrInvalidMessage) || !strings.Contains(err.Error(), "v2 message of 80 bytes") {
+		t.Errorf("v2 of 80 bytes in all: %v", err)
+	}
+	if _, err := Open(v2, bob.id); !errors.Is(err, ErrInvalidMessage) || strings.Contains(err.Error(), "v2 message of") {
+		t.Errorf("v2 of 81 bytes in all: %v", err)
+	}
+
+	id := func(kind byte) []byte { return append([]byte{kind}, bytes.Repeat([]byte{7}, 16)...) }
+	km := bytes.Repeat([]byte{0xA1}, keyMaterialSize)
+	for _, tc := range []struct {
+		name, want string
+		b          []byte
+	}{
+		// The largest count the varint check takes is refused because it
+		// cannot fit; one more is not a count at all.
+		{"count 2^32-1", "cannot fit", append(protowire.AppendVarint([]byte{0x23}, 0xFFFFFFFF), make([]byte, 100)...)},
+		{"count 2^32", "bad recipient count", append(protowire.AppendVarint([]byte{0x23}, 0x100000000), make([]byte, 100)...)},
+		// The last recipient read whole, then too few bytes for E.
+		{"excluded, then nothing", "ephemeral key", append(append([]byte{0x23, 1}, id(0)...), 0)},
+		{"one device and its key material, then nothing", "ephemeral key", append(append(append([]byte{0x23, 1}, id(0)...), 1, 0, 1), km...)},
+		// A second service id, of an unknown kind, with nothing after it.
+		{"service id kind 2 and nothing more", "bad service id kind 2", append(append(append(append([]byte{0x23, 2}, id(0)...), 1, 0, 1), km...), id(2)...)},
+	} {
+		if _, err := ParseSentMessage(tc.b); !errors.Is(err, ErrInvalidMessage) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want %q", tc.name, err, tc.want)
+		}
+	}
+}
+
+// TestServiceIDHyphens: each of the four hyphens of a UUID string is
+// required; a hex digit in its place is refused.
+func TestServiceIDHyphens(t *testing.T) {
+	const u = "aaaaaaaa-7000-11eb-b32a-33b8a8a487a6"
+	for _, i := range []int{8, 13, 18, 23} {
+		s := u[:i] + "a" + u[i+1:]
+		if _, err := ParseServiceID(s); !errors.Is(err, ErrInvalidArgument) {
+			t.Errorf("%q: %v", s, err)
+		}
+		if _, err := ParseServiceID("PNI:" + s); !errors.Is(err, ErrInvalidArgument) {
+			t.Errorf("PNI:%q: %v", s, err)
+		}
+	}
+	if _, err := ParseServiceID(u + "a"); !errors.Is(err, ErrInvalidArgument) {
+		t.Error("37 characters accepted")
+	}
+}
+
+// TestSentMessageDuplicateThenOther: a recipient listed again has its
+// devices joined, and the recipients after it are still read.
+func TestSentMessageDuplicateThenOther(t *testing.T) {
+	m, err := ParseSentMessage(newSent(0x23, 3).
+		id(0, 1).raw(1, 0, 5).km(0xA1).
+		id(0, 1).raw(2, 0, 6).km(0xA2).
+		id(1, 2).raw(3, 0, 7).km(0xA3).shared())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Recipients) != 2 || len(m.Recipients[0].Devices) != 2 || m.Recipients[0].Devices[1] != (Device{2, 6}) ||
+		m.Recipients[1].ServiceID.Kind != PNI || m.Recipients[1].Devices[0] != (Device{3, 7}) {
+		t.Fatalf("%+v", m.Recipients)
+	}
+	if got := m.MessageFor(&m.Recipients[1]); got[1] != 0xA3 || !bytes.Equal(got[1+keyMaterialSize:], bytes.Repeat([]byte{0xEE}, 48)) {
+		t.Fatal("second recipient's received message")
+	}
+	if got := m.MessageFor(&m.Recipients[0]); got[1] != 0xA1 {
+		t.Fatal("the first key material is not kept")
+	}
+}

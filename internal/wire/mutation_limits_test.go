@@ -67,6 +67,9 @@ func sizedCiphertext(t testing.TB, n int, encodedLen func(ct int) int) int {
 }
 
 func TestMutationMessageSizeLimit(t *testing.T) {
+	if raceEnabled {
+		t.Skip("inputs of MaxRecordSize and MaxMessageSize are slow under the race detector, and one goroutine gives it nothing to find")
+	}
 	zeros := make([]byte, MaxMessageSize+1) // ciphertexts are slices of it
 	signal := func(n int) []byte {
 		m := SignalMessage{Version: VersionV4, CurrentVersion: VersionV4, RatchetKey: testRatchetKey, Counter: 1}
@@ -125,6 +128,9 @@ func recordOfSize(t *testing.T) func(n int) []byte {
 }
 
 func TestMutationRecordSizeLimit(t *testing.T) {
+	if raceEnabled {
+		t.Skip("inputs of MaxRecordSize and MaxMessageSize are slow under the race detector, and one goroutine gives it nothing to find")
+	}
 	build := recordOfSize(t)
 	limitCase(t, "ParseRecord", MaxRecordSize, errRecordTooLarge, build, func(b []byte) error {
 		_, err := ParseRecord(b)
@@ -137,6 +143,9 @@ func TestMutationRecordSizeLimit(t *testing.T) {
 }
 
 func TestMutationSessionStructureSizeLimit(t *testing.T) {
+	if raceEnabled {
+		t.Skip("inputs of MaxRecordSize and MaxMessageSize are slow under the race detector, and one goroutine gives it nothing to find")
+	}
 	build := recordOfSize(t)
 	limitCase(t, "ParseSessionStructure", MaxRecordSize, errRecordTooLarge, build, func(b []byte) error {
 		s, err := ParseSessionStructure(b)
@@ -152,6 +161,9 @@ func TestMutationSessionStructureSizeLimit(t *testing.T) {
 }
 
 func TestMutationSenderKeyRecordSizeLimit(t *testing.T) {
+	if raceEnabled {
+		t.Skip("inputs of MaxRecordSize and MaxMessageSize are slow under the race detector, and one goroutine gives it nothing to find")
+	}
 	limitCase(t, "ParseSenderKeyRecord", MaxRecordSize, errRecordTooLarge, recordOfSize(t), func(b []byte) error {
 		r, err := ParseSenderKeyRecord(b)
 		if err == nil && len(r.States) != 0 {

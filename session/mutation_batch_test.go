@@ -451,3 +451,26 @@ func TestDecryptBatchRecordChangedUnderLock(t *testing.T) {
 		t.Fatal("the record changed")
 	}
 }
+
+// TestSnapshotStaleVerdictTakesNoLock: Decrypt over a Snapshotter, as
+// DecryptBatch above: a verdict on a stale snapshot is decrypted again on a
+// new snapshot, and when that fails too, the decrypt has taken no lock (the
+// Snapshotter contract: a decrypt that fails never takes the lock).
+func TestSnapshotStaleVerdictTakesNoLock(t *testing.T) {
+	ctx := context.Background()
+	alice, bob := newDevice(t, "alice"), newDevice(t, "bob")
+	st := &batchSnapStore{Store: bob.store}
+	m := session.NewManager(session.StoresOf(st))
+	if err := alice.m.ProcessBundle(ctx, bob.addr(), bob.bundle(t, true, true)); err != nil {
+		t.Fatal(err)
+	}
+	msg := send(t, alice, bob, "hi")
+	recv(t, bob, alice, msg, "hi") // the other process
+	st.emptyOnce = true
+	if _, err := m.Decrypt(ctx, alice.addr(), msg); !errors.Is(err, session.ErrDuplicateMessage) {
+		t.Fatalf("decrypt on a stale snapshot: %v, want ErrDuplicateMessage", err)
+	}
+	if st.locks != 0 {
+		t.Fatalf("a failed decrypt took the store's lock %d times", st.locks)
+	}
+}

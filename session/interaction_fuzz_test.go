@@ -8,6 +8,7 @@ import (
 	"sync"
 	"testing"
 	"testing/cryptotest"
+	"time"
 
 	"github.com/forwardsecret/signal/curve"
 	"github.com/forwardsecret/signal/session"
@@ -140,6 +141,11 @@ func (k interactionKeys) store(t *testing.T) *memstore.Store {
 	return st
 }
 
+// interactionClock is the clock of every Manager of the interaction
+// targets: a fixed time, so that a setup's session (which records when it
+// was made) is the same whenever it is built.
+var interactionClock = session.WithClock(func() time.Time { return time.Unix(1_800_000_000, 0) })
+
 // interactionSetups caches the setups, each built on first use: building
 // one (five key pairs, two of them Kyber, signatures and a PQXDH handshake)
 // costs more than most conversations.
@@ -168,7 +174,7 @@ func newInteractionSetup(t *testing.T, class uint64) *interactionSetup {
 	cryptotest.SetGlobalRandom(t, 1<<32|class)
 	ctx := context.Background()
 	s := &interactionSetup{oneTime: class%2 == 0, pq: class%3 == 0}
-	alice, bob := newDevice(t, "alice"), newDevice(t, "bob")
+	alice, bob := newDevice(t, "alice", interactionClock), newDevice(t, "bob", interactionClock)
 	if err := alice.m.ProcessBundle(ctx, bob.addr(), bob.bundle(t, s.oneTime, s.pq)); err != nil {
 		t.Fatal(err)
 	}
@@ -199,8 +205,8 @@ func (s *interactionSetup) start(t *testing.T) (alice, bob *device) {
 	if err := errors.Join(ast.SaveIdentity(ctx, bobAddr, s.bob.id.PublicKey()), ast.StoreSession(ctx, bobAddr, rec, session.Consumed{})); err != nil {
 		t.Fatal(err)
 	}
-	alice = &device{name: "alice", store: ast, m: session.NewManager(session.StoresOf(ast))}
-	bob = &device{name: "bob", store: bst, m: session.NewManager(session.StoresOf(bst))}
+	alice = &device{name: "alice", store: ast, m: session.NewManager(session.StoresOf(ast), interactionClock)}
+	bob = &device{name: "bob", store: bst, m: session.NewManager(session.StoresOf(bst), interactionClock)}
 	return alice, bob
 }
 
@@ -313,7 +319,7 @@ func playInteraction(t *testing.T, seed uint64, actions []byte, long bool) (deli
 			if err != nil {
 				t.Fatalf("restart: %v", err)
 			}
-			d.store, d.m = st, session.NewManager(session.StoresOf(st))
+			d.store, d.m = st, session.NewManager(session.StoresOf(st), interactionClock)
 		}
 	}
 	return delivered

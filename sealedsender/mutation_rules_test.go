@@ -336,11 +336,24 @@ func TestSentMessageCountBound(t *testing.T) {
 	runtime.ReadMemStats(&before)
 	_, err := ParseSentMessage(b)
 	runtime.ReadMemStats(&after)
-	if !errors.Is(err, ErrInvalidMessage) {
+	if !errors.Is(err, ErrInvalidMessage) || !strings.Contains(err.Error(), "cannot fit") {
 		t.Fatalf("%v", err)
 	}
 	if n := after.TotalAlloc - before.TotalAlloc; n > 64<<10 {
 		t.Fatalf("refusing a count of %d allocated %d bytes", count, n)
+	}
+	// One more than the bound (len/18, for the 17-byte service id and a
+	// device byte, the least a recipient takes; len/17 in the legacy form
+	// of 16-byte ACIs) cannot fit.
+	for _, v := range []byte{0x23, 0x22} {
+		per := 18
+		if v == 0x22 {
+			per = 17
+		}
+		b := append(protowire.AppendVarint([]byte{v}, uint64(len(rest)/per+1)), rest...)
+		if _, err := ParseSentMessage(b); !errors.Is(err, ErrInvalidMessage) || !strings.Contains(err.Error(), "cannot fit") {
+			t.Errorf("version %#x, count %d in %d bytes: %v", v, len(rest)/per+1, len(rest), err)
+		}
 	}
 	// At the bound: 227 excluded ACIs (18 bytes each) and 9 bytes more, a
 	// count of exactly len/18, pass the count check and are read, and the

@@ -529,3 +529,40 @@ func TestSentMessageDuplicateThenOther(t *testing.T) {
 		t.Fatal("the first key material is not kept")
 	}
 }
+
+// TestSealV2AllDevices: recipients with every device id, 1 to
+// MaxDeviceID, seal and parse back, device for device.
+func TestSealV2AllDevices(t *testing.T) {
+	w := newWorld(t)
+	alice := newDevice(t, w, newUUID(), 1, nil)
+	c := &Content{Type: TypeSenderKey, Certificate: alice.cert, Body: []byte("x")}
+	var devices []Device
+	for id := uint32(1); id <= MaxDeviceID; id++ {
+		devices = append(devices, Device{ID: id, RegistrationID: id * 100})
+	}
+	keys := map[ServiceID]*curve.IdentityKeyPair{}
+	var rs []Recipient
+	for range 3 {
+		k, _ := curve.GenerateIdentityKeyPair()
+		sid, _ := ParseServiceID(newUUID())
+		keys[sid] = k
+		rs = append(rs, Recipient{ServiceID: sid, IdentityKey: k.PublicKey(), Devices: devices})
+	}
+	sent, err := SealV2(c, alice.id, rs, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := ParseSentMessage(sent)
+	if err != nil || len(m.Recipients) != 3 {
+		t.Fatalf("%v", err)
+	}
+	for i := range m.Recipients {
+		r := &m.Recipients[i]
+		if r.ServiceID != rs[i].ServiceID || len(r.Devices) != MaxDeviceID || r.Devices[MaxDeviceID-1] != (Device{MaxDeviceID, MaxDeviceID * 100}) {
+			t.Fatalf("recipient %d: %d devices", i, len(r.Devices))
+		}
+		if got, err := Open(m.MessageFor(r), keys[r.ServiceID]); err != nil || string(got.Body) != "x" {
+			t.Fatalf("recipient %d: %v", i, err)
+		}
+	}
+}

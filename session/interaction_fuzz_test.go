@@ -45,10 +45,11 @@ var interactionSeeds = []struct {
 	{4, bytes.Repeat([]byte{0, 1, 2, 2, 5, 4, 6, 7, 8}, 8)},
 }
 
-// FuzzInteraction is the stateful two-party target: a seed fixes all
-// randomness and each action byte drives Alice and Bob: send either way,
-// deliver, drop, duplicate, reorder, tamper, or restart a side from its
-// encoded store. After every step it checks the invariants of
+// FuzzInteraction is the stateful two-party target: a seed picks the setup
+// (interactionSetup: the keys, and Alice's session from Bob's bundle) and
+// fixes all randomness after it, and each action byte drives Alice and Bob:
+// send either way, deliver, drop, duplicate, reorder, tamper, or restart a
+// side from its encoded store. After every step it checks the invariants of
 // ARCHITECTURE.md: no panic; a decrypt either yields exactly the plaintext
 // that was sent, once, or fails and leaves the stored record byte-identical.
 //
@@ -67,9 +68,9 @@ func FuzzInteraction(f *testing.F) {
 
 // FuzzInteractionLong is FuzzInteraction with conversations of up to
 // interactionLongMaxActions actions in which every restart encodes and
-// decodes the store: the target as it was before CI's limits. CI does not
-// fuzz it (its seeds run as tests); run it locally, for example with
-// FUZZTIME=10m FUZZ_ONLY=FuzzInteractionLong .ci/fuzz.
+// decodes the store, as FuzzInteraction played them before it had to fit
+// CI. CI does not fuzz it (its seeds run as tests); run it locally, for
+// example with FUZZTIME=10m FUZZ_ONLY=FuzzInteractionLong .ci/fuzz.
 func FuzzInteractionLong(f *testing.F) {
 	for _, s := range interactionSeeds {
 		f.Add(s.seed, s.actions)

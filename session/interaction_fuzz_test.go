@@ -43,6 +43,10 @@ var interactionSeeds = []struct {
 	{2, []byte{0, 0, 0, 4, 2, 2, 2, 1, 6, 2, 7, 1, 2}},
 	{3, []byte{0, 3, 0, 2, 8, 1, 1, 5, 2, 2, 0, 7, 2}},
 	{4, bytes.Repeat([]byte{0, 1, 2, 2, 5, 4, 6, 7, 8}, 8)},
+	// Eight round trips (a v4 setup): more receiving chains than a
+	// ratchet keeps (ratchet.MaxReceiverChains), within FuzzInteraction's
+	// interactionMaxActions.
+	{6, bytes.Repeat([]byte{0, 2, 1, 2}, 8)},
 }
 
 // FuzzInteraction is the stateful two-party target: a seed picks the setup

@@ -150,6 +150,7 @@ not). CatchUp1000 and Single1000 are per 1,000 messages; Parallel<N> rows are wa
 message with N senders at once (1/throughput).
 
 `, res.runs())
+	writeDBTargets(w, res)
 	for _, db := range []string{"sqlite", "postgres"} {
 		if !res.has("DB", db) {
 			continue
@@ -236,4 +237,84 @@ message with N senders at once (1/throughput).
 			return fmtDur(v), ok
 		})
 	}
+}
+
+// writeDBTargets writes issue 20's database targets with their verdicts
+// (wall time, medians). The row "whatsmeow / floor" is the most any
+// implementation that does at least the floor's transaction can be faster
+// than whatsmeow on that database.
+func writeDBTargets(w io.Writer, res *dbResults) {
+	type row struct {
+		what    string
+		num     dbKey
+		den     dbKey
+		atLeast bool
+		bound   float64
+		paired  bool // the ratio is BenchmarkDBPaired's median per-round ratio
+	}
+	var rows []row
+	for _, db := range []string{"sqlite", "postgres"} {
+		if !res.has("DB", db) {
+			continue
+		}
+		for _, impl := range []string{"ours-v3", "ours-v4"} {
+			rows = append(rows, row{what: db + " decrypt: " + impl + " / floor", num: dbKey{"DB", db, impl, "Decrypt"}, den: dbKey{"DB", db, "floor", "Decrypt"}, bound: 1.3})
+			if res.has("DBPaired", db) {
+				rows = append(rows, row{what: db + " decrypt, paired op by op: " + impl + " / floor", num: dbKey{"DBPaired", db, impl, "Decrypt"}, bound: 1.3, paired: true})
+			}
+		}
+		for _, impl := range []string{"ours-v3", "ours-v4", "floor"} {
+			what := db + " decrypt: whatsmeow / " + impl
+			if impl == "floor" {
+				what += " (the most any implementation can be faster than whatsmeow)"
+			}
+			rows = append(rows, row{what: what, num: dbKey{"DB", db, "whatsmeow", "Decrypt"}, den: dbKey{"DB", db, impl, "Decrypt"}, atLeast: true, bound: 3})
+		}
+		for _, impl := range []string{"ours-v3", "ours-v4"} {
+			rows = append(rows, row{what: db + " catch-up of 1,000: " + impl + " Single1000 / CatchUp1000", num: dbKey{"DB", db, impl, "Single1000"}, den: dbKey{"DB", db, impl, "CatchUp1000"}, atLeast: true, bound: 10})
+		}
+		if db == "postgres" {
+			for _, impl := range []string{"ours-v3", "ours-v4", "floor"} {
+				for _, kind := range []string{"Parallel", "ParallelProc"} {
+					rows = append(rows, row{what: db + " 8 senders: " + impl + " " + kind + "8 throughput / " + kind + "1", num: dbKey{"DB", db, impl, kind + "1"}, den: dbKey{"DB", db, impl, kind + "8"}, atLeast: true, bound: 3})
+				}
+			}
+		}
+	}
+	if len(rows) == 0 {
+		return
+	}
+	fmt.Fprint(w, "### Targets of issue 20 (wall time, medians)\n\n")
+	fmt.Fprintln(w, "| target | measured | bound | verdict |\n|---|---:|---:|---|")
+	for _, r := range rows {
+		var v float64
+		ok := false
+		if r.paired {
+			v, ok = res.med(r.num, "ratio-p50")
+		} else {
+			a, okA := res.wall(r.num)
+			b, okB := res.wall(r.den)
+			if okA && okB && b != 0 {
+				v, ok = a/b, true
+			}
+		}
+		op := "≤"
+		if r.atLeast {
+			op = "≥"
+		}
+		if !ok {
+			fmt.Fprintf(w, "| %s | – | %s %.2fx | not measured |\n", r.what, op, r.bound)
+			continue
+		}
+		pass := v <= r.bound
+		if r.atLeast {
+			pass = v >= r.bound
+		}
+		verdict := "**missed**"
+		if pass {
+			verdict = "met"
+		}
+		fmt.Fprintf(w, "| %s | %.2fx | %s %.2fx | %s |\n", r.what, v, op, r.bound, verdict)
+	}
+	fmt.Fprintln(w)
 }

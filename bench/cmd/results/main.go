@@ -365,6 +365,15 @@ runs every implementation of a scenario back to back).
 	fmt.Fprint(w, "Allocations per operation, ours-v3 vs gomau-v3 (target: fewer in every scenario):\n\n")
 	res.ratios(w, "", [][2]string{{"ours-v3", "gomau-v3"}}, "allocs/op")
 
+	fmt.Fprint(w, "## Acceptance targets of issue 20 (CPU time, medians; the database targets are in \"Database path\" below)\n\n")
+	res.check(w, []target{
+		{what: "v4 100 B one way: ours-v4 / floor-v4 (objects)", k: obj("OneWay100"), num: "ours-v4", den: "floor-v4", unit: "cpu-ns/op", bound: 1.2},
+		{what: "v4 serialized: ours-v4 / ours-v3, 100 B one way (serialized)", k: ser("OneWay100"), num: "ours-v4", den: "ours-v3", unit: "cpu-ns/op", bound: 1.6},
+		{what: "v4 1,500 skipped keys: ours-v4 / ours-v3 (objects)", k: obj("Skipped1500"), num: "ours-v4", den: "ours-v3", unit: "cpu-ns/op", bound: 2},
+		{what: "v4 fan-out to 1,000: ours-v4 / ours-v3 (objects, sequential)", k: obj("Fanout1000/seq"), num: "ours-v4", den: "ours-v3", unit: "cpu-ns/op", bound: 1.6},
+		{what: "v4 ping-pong: ours-v4 / floor-v4 (objects)", k: obj("PingPong100"), num: "ours-v4", den: "floor-v4", unit: "cpu-ns/op", bound: 1.15},
+	})
+
 	ss := res.rowsWith("SealedSender", "MultiRecipient")
 	if len(ss) > 0 {
 		ssImpls := []string{"ours-v3", "ours-v4", "libsignal-node-v4", "floor-v3", "floor-v4"}

@@ -43,7 +43,10 @@ func TestRecvNoKeyAndEpochAhead(t *testing.T) {
 	check(b, 1, 0, nil)
 	check(a, 2, 0, ErrEpochOutOfRange)
 	check(a, 2, 1, ErrEpochOutOfRange)
-	for a.Epoch() < 3 {
+	for i := 0; a.Epoch() < 3; i++ {
+		if i == 1000 { // epoch 3 takes about 200 messages
+			t.Fatalf("epoch %d after %d messages, want 3", a.Epoch(), i)
+		}
 		na, msg, _, err := a.Send()
 		if err != nil {
 			t.Fatal(err)

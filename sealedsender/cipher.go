@@ -278,11 +278,15 @@ func (c *Cipher) DecryptWith(ctx context.Context, envelope []byte, handle func(*
 		return ErrSelfSend
 	}
 	res := &Result{Sender: s, Type: content.Type, Hint: content.Hint, GroupID: content.GroupID}
-	var handleErr error
+	// A failing handler's error travels through session and senderkey in a
+	// handlerError, found again below with errors.As: errors.Is cannot
+	// recognise an error whose type == cannot compare.
 	call := func(pt []byte) error {
 		res.Plaintext = pt
-		handleErr = handle(res)
-		return handleErr
+		if err := handle(res); err != nil {
+			return &handlerError{err}
+		}
+		return nil
 	}
 	switch content.Type {
 	case TypeSignal, TypePreKey:
@@ -299,8 +303,15 @@ func (c *Cipher) DecryptWith(ctx context.Context, envelope []byte, handle func(*
 	if err == nil {
 		return nil
 	}
-	if handleErr != nil && errors.Is(err, handleErr) {
-		return err
+	if he, ok := errors.AsType[*handlerError](err); ok {
+		return he.err
 	}
 	return &InnerError{Sender: s, Type: content.Type, Hint: content.Hint, GroupID: content.GroupID, Body: content.Body, Err: err}
 }
+
+// handlerError carries the error of DecryptWith's handler through the
+// session or sender-key cipher, which return it unchanged.
+type handlerError struct{ err error }
+
+func (e *handlerError) Error() string { return e.err.Error() }
+func (e *handlerError) Unwrap() error { return e.err }

@@ -18,7 +18,7 @@ import (
 func TestControlDetected(t *testing.T) {
 	var control *op
 	for _, o := range ops {
-		if o.control {
+		if o.control && o.name == "control-early-exit" {
 			control = o
 		}
 	}
@@ -102,7 +102,7 @@ func TestOpsSetUp(t *testing.T) {
 func TestReport(t *testing.T) {
 	var control *op
 	for _, o := range ops {
-		if o.control {
+		if o.control && o.name == "control-early-exit" {
 			control = o
 		}
 	}

@@ -327,6 +327,38 @@ func mlkem768Decap(n int) (func(i, class int), func(i int)) {
 	return prepare, run
 }
 
+// macEarlyExit is the second control: the same HMAC as mac-compare
+// (ratchet.State.SignalMAC over the same inputs), then an early-exit
+// comparison of the 8-byte tag, wrong in its first byte (class 0) or its
+// last (class 1). It shows that the harness sees a leak of the size that
+// would matter for the MAC check (a few ticks in about a thousand), not only
+// the 1 KiB control's.
+func macEarlyExit(n int) (func(i, class int), func(i int)) {
+	_, s := ratchetPair()
+	var key ratchet.MACKey
+	rand.Read(key[:])
+	a, err := curve.GenerateKeyPair()
+	must(err)
+	b, err := curve.GenerateKeyPair()
+	must(err)
+	msg := random(120)
+	want := s.SignalMAC(&key, a.Public, b.Public, msg)
+	tags := make([][ratchet.MACSize]byte, n)
+	prepare := func(i, class int) {
+		tags[i] = want
+		if class == 0 {
+			tags[i][0] ^= 1
+		} else {
+			tags[i][ratchet.MACSize-1] ^= 1
+		}
+	}
+	run := func(i int) {
+		got := s.SignalMAC(&key, a.Public, b.Public, msg)
+		sink.b = naiveEqual(got[:], tags[i][:])
+	}
+	return prepare, run
+}
+
 // ops lists the operations SECURITY.md calls constant time, then the
 // reference and the control. Sample counts are sized for at most about three
 // minutes each on a loaded 2-vCPU machine (about 15 minutes in all); -scale
@@ -396,5 +428,9 @@ var ops = []*op{
 	{
 		name: "control-early-exit", classes: "the same buffers, early-exit loop (NOT constant time: must fail)",
 		samples: 10_000_000, control: true, setup: compareOp(naiveEqual),
+	},
+	{
+		name: "control-mac-early-exit", classes: "the MAC of mac-compare, then an early-exit compare of its 8 bytes, wrong in byte 0 vs byte 7 (NOT constant time: must fail)",
+		samples: 10_000_000, control: true, setup: macEarlyExit,
 	},
 }

@@ -161,36 +161,53 @@ func ratchetPair() (alice, bob *ratchet.State) {
 	return alice, bob
 }
 
-// macCompare is ratchet.State.VerifySignalMAC on a tag that is wrong in its
-// first byte (class 0) or its last byte (class 1).
-func macCompare(n int) (func(i, class int), func(i int)) {
+// macInputs is what mac-compare and its control share: a ratchet state, a
+// MAC key, the two identity keys and a message, its correct tag, and a
+// prepare that puts into tags[i] that tag made wrong in its first byte
+// (class 0) or its last byte (class 1).
+type macInputs struct {
+	s       *ratchet.State
+	key     ratchet.MACKey
+	a, b    curve.PublicKey
+	msg     []byte
+	tags    [][ratchet.MACSize]byte
+	prepare func(i, class int)
+}
+
+func newMACInputs(n int) *macInputs {
 	_, s := ratchetPair()
-	var key ratchet.MACKey
-	rand.Read(key[:])
+	m := &macInputs{s: s, msg: random(120), tags: make([][ratchet.MACSize]byte, n)}
+	rand.Read(m.key[:])
 	a, err := curve.GenerateKeyPair()
 	must(err)
 	b, err := curve.GenerateKeyPair()
 	must(err)
-	msg := random(120)
-	want := s.SignalMAC(&key, a.Public, b.Public, msg)
-	tags := make([][ratchet.MACSize]byte, n)
-	prepare := func(i, class int) {
-		tags[i] = want
+	m.a, m.b = a.Public, b.Public
+	want := s.SignalMAC(&m.key, m.a, m.b, m.msg)
+	m.prepare = func(i, class int) {
+		m.tags[i] = want
 		if class == 0 {
-			tags[i][0] ^= 1
+			m.tags[i][0] ^= 1
 		} else {
-			tags[i][ratchet.MACSize-1] ^= 1
+			m.tags[i][ratchet.MACSize-1] ^= 1
 		}
 	}
-	run := func(i int) { sink.err = s.VerifySignalMAC(&key, a.Public, b.Public, msg, tags[i][:]) }
+	return m
+}
+
+// macCompare is ratchet.State.VerifySignalMAC on a tag that is wrong in its
+// first byte (class 0) or its last byte (class 1).
+func macCompare(n int) (func(i, class int), func(i int)) {
+	m := newMACInputs(n)
+	run := func(i int) { sink.err = m.s.VerifySignalMAC(&m.key, m.a, m.b, m.msg, m.tags[i][:]) }
 	for class := range 2 {
-		prepare(0, class)
+		m.prepare(0, class)
 		run(0)
 		if !errors.Is(sink.err, ratchet.ErrInvalidMAC) {
 			panic(fmt.Sprintf("mac-compare: class %d: %v", class, sink.err))
 		}
 	}
-	return prepare, run
+	return m.prepare, run
 }
 
 // pkcs7 is ratchet.State.Decrypt of a message whose MAC the verify function
@@ -334,29 +351,12 @@ func mlkem768Decap(n int) (func(i, class int), func(i int)) {
 // would matter for the MAC check (a few ticks in about a thousand), not only
 // the 1 KiB control's.
 func macEarlyExit(n int) (func(i, class int), func(i int)) {
-	_, s := ratchetPair()
-	var key ratchet.MACKey
-	rand.Read(key[:])
-	a, err := curve.GenerateKeyPair()
-	must(err)
-	b, err := curve.GenerateKeyPair()
-	must(err)
-	msg := random(120)
-	want := s.SignalMAC(&key, a.Public, b.Public, msg)
-	tags := make([][ratchet.MACSize]byte, n)
-	prepare := func(i, class int) {
-		tags[i] = want
-		if class == 0 {
-			tags[i][0] ^= 1
-		} else {
-			tags[i][ratchet.MACSize-1] ^= 1
-		}
-	}
+	m := newMACInputs(n)
 	run := func(i int) {
-		got := s.SignalMAC(&key, a.Public, b.Public, msg)
-		sink.b = naiveEqual(got[:], tags[i][:])
+		got := m.s.SignalMAC(&m.key, m.a, m.b, m.msg)
+		sink.b = naiveEqual(got[:], m.tags[i][:])
 	}
-	return prepare, run
+	return m.prepare, run
 }
 
 // ops lists the operations SECURITY.md calls constant time, then the

@@ -336,6 +336,7 @@ func dbProcs(b *testing.B, role string, inputs []any) time.Duration {
 			fail(c, fmt.Sprintf("not ready (%q, %v)", line, err))
 		}
 	}
+	busy := measureBusy(b)
 	start := time.Now()
 	for _, c := range children {
 		io.WriteString(c.stdin, "go\n")
@@ -346,6 +347,7 @@ func dbProcs(b *testing.B, role string, inputs []any) time.Duration {
 		}
 	}
 	elapsed := time.Since(start)
+	busy()
 	for _, c := range children {
 		c.stdin.Close()
 		if err := c.cmd.Wait(); err != nil {
@@ -360,4 +362,50 @@ func withTimeout(tb testing.TB) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	tb.Cleanup(cancel)
 	return ctx
+}
+
+// busyMetric is the unit of the machine's CPU use during a Parallel<N>
+// scenario: the CPUs busy on average (all processes, the database
+// server's and other jobs' included), from /proc/stat. Next to the
+// throughput it says where the time goes: a single sender that already
+// keeps about one of two CPUs busy cannot be sped up 3x by more senders.
+const busyMetric = "busy-CPUs"
+
+// measureBusy starts measuring the machine's busy CPUs and returns the
+// function that reports them as busyMetric. Where /proc/stat cannot be
+// read it reports nothing.
+func measureBusy(b *testing.B) func() {
+	start := time.Now()
+	busy0, ok := procStatBusy()
+	return func() {
+		busy1, ok1 := procStatBusy()
+		wall := time.Since(start).Seconds()
+		if !ok || !ok1 || wall <= 0 {
+			return
+		}
+		b.ReportMetric((busy1-busy0)/wall, busyMetric)
+	}
+}
+
+// procStatBusy returns the seconds all CPUs spent busy since boot (user,
+// nice, system, irq, softirq and steal in /proc/stat's cpu line).
+func procStatBusy() (float64, bool) {
+	data, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, false
+	}
+	line, _, _ := strings.Cut(string(data), "\n")
+	f := strings.Fields(line)
+	if len(f) < 9 || f[0] != "cpu" {
+		return 0, false
+	}
+	var ticks float64
+	for _, i := range []int{1, 2, 3, 6, 7, 8} { // user nice system irq softirq steal
+		v, err := strconv.ParseUint(f[i], 10, 64)
+		if err != nil {
+			return 0, false
+		}
+		ticks += float64(v)
+	}
+	return ticks / 100, true // USER_HZ is 100 on Linux
 }

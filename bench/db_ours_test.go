@@ -259,6 +259,7 @@ func oursDBRun(b *testing.B, db dbBackend, v x3dh.Version, sc string) bool {
 		before := d.cnt.Counts()
 		b.ResetTimer()
 		cpu := cputime.MeasureProcess(b)
+		busy := measureBusy(b)
 		start := time.Now()
 		var wg sync.WaitGroup
 		errs := make([]error, n)
@@ -278,6 +279,7 @@ func oursDBRun(b *testing.B, db dbBackend, v x3dh.Version, sc string) bool {
 		}
 		wg.Wait()
 		elapsed := time.Since(start)
+		busy()
 		b.StopTimer()
 		cpu()
 		for _, err := range errs {
@@ -467,6 +469,7 @@ func floorDBRun(b *testing.B, db dbBackend, sc string) bool {
 		before := f.cnt.Counts()
 		b.ResetTimer()
 		cpu := cputime.MeasureProcess(b)
+		busy := measureBusy(b)
 		start := time.Now()
 		var wg sync.WaitGroup
 		errs := make([]error, n)
@@ -482,6 +485,7 @@ func floorDBRun(b *testing.B, db dbBackend, sc string) bool {
 		}
 		wg.Wait()
 		elapsed := time.Since(start)
+		busy()
 		b.StopTimer()
 		cpu()
 		for _, err := range errs {

@@ -423,6 +423,7 @@ func wmBenchParallel(b *testing.B, db dbBackend, n int, proc bool) {
 	ctx := context.Background()
 	var elapsed time.Duration
 	e.timed(b, n*per, func() {
+		busy := measureBusy(b)
 		start := time.Now()
 		var wg sync.WaitGroup
 		errs := make([]error, n)
@@ -431,6 +432,7 @@ func wmBenchParallel(b *testing.B, db dbBackend, n int, proc bool) {
 		}
 		wg.Wait()
 		elapsed = time.Since(start)
+		busy()
 		for _, err := range errs {
 			if err != nil {
 				b.Fatal(err)

@@ -317,4 +317,38 @@ func writeDBTargets(w io.Writer, res *dbResults) {
 		fmt.Fprintf(w, "| %s | %.2fx | %s %.2fx | %s |\n", r.what, v, op, r.bound, verdict)
 	}
 	fmt.Fprintln(w)
+	writeBusy(w, res)
+}
+
+// writeBusy writes where the parallel scenarios' time goes: the CPUs the
+// whole machine kept busy (busy-CPUs, medians) with one sender and with 8.
+// When one sender already keeps about one CPU busy (client and database
+// server together), 8 senders on a 2-vCPU machine can gain at most about
+// 2x whatever the implementation.
+func writeBusy(w io.Writer, res *dbResults) {
+	const unit = "busy-CPUs"
+	var lines []string
+	for _, db := range []string{"sqlite", "postgres"} {
+		for _, impl := range []string{"floor", "ours-v3", "ours-v4", "whatsmeow"} {
+			for _, kind := range []string{"Parallel", "ParallelProc"} {
+				one, ok1 := res.med(dbKey{"DB", db, impl, kind + "1"}, unit)
+				eight, ok8 := res.med(dbKey{"DB", db, impl, kind + "8"}, unit)
+				if !ok1 || !ok8 {
+					continue
+				}
+				lines = append(lines, fmt.Sprintf("| %s | %s | %s | %.2f | %.2f |", db, impl, kind, one, eight))
+			}
+		}
+	}
+	if len(lines) == 0 {
+		return
+	}
+	fmt.Fprint(w, "### Where the parallel scenarios' time goes: busy CPUs of the machine (medians)\n\n")
+	fmt.Fprintln(w, "All processes' CPU use during the timed part (/proc/stat): this benchmark's, the database server's and anything else running. With one sender near one busy CPU, a 2-vCPU machine caps 8 senders at about 2x one sender's throughput.")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| db | impl | scenario | 1 sender | 8 senders |\n|---|---|---|---:|---:|")
+	for _, l := range lines {
+		fmt.Fprintln(w, l)
+	}
+	fmt.Fprintln(w)
 }

@@ -31,9 +31,13 @@ package bench
 //	          Parallel<N>   N = 1, 2, 4, 8 senders decrypted at once into one
 //	                        receiver's database from one process, one
 //	                        goroutine per sender (op: one message; ns/op is
-//	                        wall time over all messages: 1/throughput)
+//	                        wall time over all messages: 1/throughput),
+//	                        after an untimed warm-up with N connections
+//	                        open and dbWarmMsgs messages per sender
+//	                        (dbWarmUp)
 //	          ParallelProc<N> the same from N processes (the test binary run
-//	                        again, one sender each; dbProcs)
+//	                        again, one sender each, warmed up the same way
+//	                        before it reports ready; dbProcs)
 //
 // ns/op is wall time: part of the work runs in the database server;
 // cpu-ns/op is this process's CPU time (SQLite's work included, the
@@ -68,6 +72,7 @@ import (
 	_ "github.com/forwardsecret/signal/sqlstore/postgres"
 	_ "github.com/forwardsecret/signal/sqlstore/sqlite"
 
+	"github.com/forwardsecret/signal/internal/cputime"
 	"github.com/forwardsecret/signal/internal/sqlcount"
 	"github.com/forwardsecret/signal/sqlstore"
 )
@@ -372,40 +377,64 @@ func withTimeout(tb testing.TB) context.Context {
 const busyMetric = "busy-CPUs"
 
 // measureBusy starts measuring the machine's busy CPUs and returns the
-// function that reports them as busyMetric. Where /proc/stat cannot be
-// read it reports nothing.
+// function that reports them as busyMetric. Where the machine's CPU time
+// cannot be read (cputime.Machine) it reports nothing.
 func measureBusy(b *testing.B) func() {
 	start := time.Now()
-	busy0, ok := procStatBusy()
+	busy0, ok := cputime.Machine()
 	return func() {
-		busy1, ok1 := procStatBusy()
-		wall := time.Since(start).Seconds()
+		busy1, ok1 := cputime.Machine()
+		wall := time.Since(start)
 		if !ok || !ok1 || wall <= 0 {
 			return
 		}
-		b.ReportMetric((busy1-busy0)/wall, busyMetric)
+		b.ReportMetric(float64(busy1-busy0)/float64(wall), busyMetric)
 	}
 }
 
-// procStatBusy returns the seconds all CPUs spent busy since boot (user,
-// nice, system, irq, softirq and steal in /proc/stat's cpu line).
-func procStatBusy() (float64, bool) {
-	data, err := os.ReadFile("/proc/stat")
-	if err != nil {
-		return 0, false
-	}
-	line, _, _ := strings.Cut(string(data), "\n")
-	f := strings.Fields(line)
-	if len(f) < 9 || f[0] != "cpu" {
-		return 0, false
-	}
-	var ticks float64
-	for _, i := range []int{1, 2, 3, 6, 7, 8} { // user nice system irq softirq steal
-		v, err := strconv.ParseUint(f[i], 10, 64)
+// dbWarmMsgs is how many operations each sender of a Parallel<N> scenario
+// runs, all senders at once, before the clock starts.
+const dbWarmMsgs = 2
+
+// dbWarmUp is the untimed start of a Parallel<N> scenario in one process.
+// It opens n connections of db at once, so that the timed part opens none
+// (a new PostgreSQL connection authenticates with SCRAM: milliseconds of
+// CPU on both sides, which with 25 messages per sender was most of what
+// 8 senders measured), and then runs op(i, j) for j < dbWarmMsgs on every
+// sender i at once, so that the statements are prepared on the
+// connections the timed part uses.
+func dbWarmUp(b *testing.B, db *sql.DB, n int, op func(i, j int) error) {
+	b.Helper()
+	ctx := withTimeout(b)
+	conns := make([]*sql.Conn, n)
+	for i := range conns {
+		c, err := db.Conn(ctx)
 		if err != nil {
-			return 0, false
+			b.Fatal(err)
 		}
-		ticks += float64(v)
+		if err := c.PingContext(ctx); err != nil {
+			b.Fatal(err)
+		}
+		conns[i] = c
 	}
-	return ticks / 100, true // USER_HZ is 100 on Linux
+	for _, c := range conns {
+		c.Close()
+	}
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			for j := range dbWarmMsgs {
+				if errs[i] = op(i, j); errs[i] != nil {
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
 }

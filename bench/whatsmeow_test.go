@@ -403,7 +403,7 @@ func wmBenchParallel(b *testing.B, db dbBackend, n int, proc bool) {
 	per := (b.N + n - 1) / n
 	for i := range senders {
 		senders[i] = e.newSender(b, i)
-		queues[i] = senders[i].queue(b, e.pt, per)
+		queues[i] = senders[i].queue(b, e.pt, per+dbWarmMsgs)
 	}
 	if proc {
 		inputs := make([]any, n)
@@ -421,6 +421,10 @@ func wmBenchParallel(b *testing.B, db dbBackend, n int, proc bool) {
 		return
 	}
 	ctx := context.Background()
+	dbWarmUp(b, e.db, n, func(i, j int) error { return e.decryptAll(ctx, senders[i], queues[i][j:j+1]) })
+	for i := range queues {
+		queues[i] = queues[i][dbWarmMsgs:]
+	}
 	var elapsed time.Duration
 	e.timed(b, n*per, func() {
 		busy := measureBusy(b)
@@ -484,8 +488,14 @@ func wmDBProc(raw json.RawMessage, ready func()) error {
 	for i, m := range in.Msgs {
 		msgs[i] = gomauMsg{typ: m.Type, body: m.Body}
 	}
+	if len(msgs) < dbWarmMsgs {
+		return fmt.Errorf("%d messages, fewer than the %d of the warm-up", len(msgs), dbWarmMsgs)
+	}
+	if err := e.decryptAll(ctx, s, msgs[:dbWarmMsgs]); err != nil { // untimed, as in one process (dbWarmUp)
+		return fmt.Errorf("warm-up: %w", err)
+	}
 	ready()
-	return e.decryptAll(ctx, s, msgs)
+	return e.decryptAll(ctx, s, msgs[dbWarmMsgs:])
 }
 
 // TestWhatsmeowPostgresBesideOthers: a whatsmeow device opens in a fresh

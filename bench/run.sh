@@ -56,7 +56,7 @@ fi
   echo "cpu:        $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //') ($(nproc) vCPUs)"
   echo "kernel:     $(uname -sr)"
   echo "commit:     $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
-  echo "rounds:     $COUNT, benchtime $BENCHTIME per benchmark ($MULTI_BENCHTIME for MultiRecipient1000/encrypt), -cpu 1 (parallel fan-out and multi-recipient encrypt also -cpu 2)"
+  echo "rounds:     $COUNT, benchtime $BENCHTIME per benchmark ($MULTI_BENCHTIME for MultiRecipient1000/encrypt, $DB_BENCHTIME for the database scenarios, $PAR_BENCHTIME for their Parallel ones), -cpu 1 (parallel fan-out and multi-recipient encrypt also -cpu 2)"
   echo "load avg:   $(cut -d' ' -f1-3 /proc/loadavg) (start)"
 } > "$out/meta.txt"
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -88,7 +89,11 @@ func TestForgedMessagesDoNotStallOtherAddresses(t *testing.T) {
 	// A second connection to the file that never waits for a lock: its
 	// BEGIN IMMEDIATE fails at once while another connection holds the
 	// write lock.
-	probeDB, err := sql.Open(DriverSQLite, bob.dsn+"?_pragma=busy_timeout(0)")
+	sep := "?"
+	if strings.Contains(bob.dsn, "?") {
+		sep = "&"
+	}
+	probeDB, err := sql.Open(DriverSQLite, bob.dsn+sep+"_pragma=busy_timeout(0)")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,6 +105,9 @@ func TestForgedMessagesDoNotStallOtherAddresses(t *testing.T) {
 	defer probe.Close()
 	locked := func() bool {
 		if _, err := probe.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+			if !strings.Contains(err.Error(), "SQLITE_BUSY") {
+				t.Fatalf("probe: %v", err)
+			}
 			return true
 		}
 		if _, err := probe.ExecContext(ctx, "ROLLBACK"); err != nil {
@@ -109,6 +117,18 @@ func TestForgedMessagesDoNotStallOtherAddresses(t *testing.T) {
 	}
 	if locked() {
 		t.Fatal("the write lock is held before the attack")
+	}
+	// The probe sees the store's lock: a transaction of the store holds it.
+	_, unlock, err := bob.store.LockAddress(ctx, carol.addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	held := locked()
+	if err := unlock(false); err != nil {
+		t.Fatal(err)
+	}
+	if !held {
+		t.Fatal("the probe does not see the write lock of the store's transaction")
 	}
 
 	var stop atomic.Bool
@@ -125,6 +145,7 @@ func TestForgedMessagesDoNotStallOtherAddresses(t *testing.T) {
 			attacks.Add(1)
 		}
 	})
+	defer func() { stop.Store(true); wg.Wait() }() // also when the test fails early
 	// Probe the write lock while only forged messages are decrypted, until
 	// at least two of them have been refused.
 	probes, busy := 0, 0

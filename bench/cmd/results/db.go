@@ -151,6 +151,7 @@ message with N senders at once (1/throughput).
 
 `, res.runs())
 	writeDBTargets(w, res)
+	writeBusy(w, res)
 	for _, db := range []string{"sqlite", "postgres"} {
 		if !res.has("DB", db) {
 			continue
@@ -317,14 +318,13 @@ func writeDBTargets(w io.Writer, res *dbResults) {
 		fmt.Fprintf(w, "| %s | %.2fx | %s %.2fx | %s |\n", r.what, v, op, r.bound, verdict)
 	}
 	fmt.Fprintln(w)
-	writeBusy(w, res)
 }
 
 // writeBusy writes where the parallel scenarios' time goes: the CPUs the
 // whole machine kept busy (busy-CPUs, medians) with one sender and with 8.
 // When one sender already keeps about one CPU busy (client and database
-// server together), 8 senders on a 2-vCPU machine can gain at most about
-// 2x whatever the implementation.
+// server together), 8 senders on a machine of C CPUs can gain at most
+// about C times, whatever the implementation.
 func writeBusy(w io.Writer, res *dbResults) {
 	const unit = "busy-CPUs"
 	var lines []string
@@ -344,7 +344,7 @@ func writeBusy(w io.Writer, res *dbResults) {
 		return
 	}
 	fmt.Fprint(w, "### Where the parallel scenarios' time goes: busy CPUs of the machine (medians)\n\n")
-	fmt.Fprintln(w, "All processes' CPU use during the timed part (/proc/stat): this benchmark's, the database server's and anything else running. With one sender near one busy CPU, a 2-vCPU machine caps 8 senders at about 2x one sender's throughput.")
+	fmt.Fprintln(w, "The CPU use of the whole machine during the timed part (/proc/stat, in CPUs): the benchmark's process, the database server's, and any other job running at the time (see the load average under \"Machine and run\"). On a quiet machine, one sender that keeps one CPU busy leaves room for at most a C-fold gain on C CPUs, whatever the implementation.")
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "| db | impl | scenario | 1 sender | 8 senders |\n|---|---|---|---:|---:|")
 	for _, l := range lines {

@@ -61,38 +61,35 @@ func TestJumpOfExactlyMaxOOOKeepsHistory(t *testing.T) {
 	}
 }
 
-// TestTrimKeepsTheHorizon: the trim drops indices below ctr - maxOOO and
-// keeps the one equal to it.
-func TestTrimKeepsTheHorizon(t *testing.T) {
+// TestTrim pins the trim's boundaries (ChainParams{MaxOutOfOrderKeys: 10},
+// counter 23: trim size 12, horizon 13).
+func TestTrim(t *testing.T) {
 	p := ChainParams{MaxOutOfOrderKeys: 10}
-	// 12 keys (the trim size for maxOOO 10), counter 23: horizon 13.
-	d := chainDir{ctr: 23, prev: historyOf(13, 1, 14, 15, 16, 17, 18, 19, 20, 21, 22, 12)}
-	d.trim(p, true)
-	// 1 goes (12, the last, takes its place and goes too), 13 stays.
-	want := []uint32{13, 22, 14, 15, 16, 17, 18, 19, 20, 21}
-	if got := historyIndices(d.prev); !slices.Equal(got, want) {
-		t.Fatalf("history %v, want %v", got, want)
-	}
-}
-
-// TestTrimExaminesTheLastEntry: an old key in the last slot is dropped too.
-func TestTrimExaminesTheLastEntry(t *testing.T) {
-	p := ChainParams{MaxOutOfOrderKeys: 10}
-	d := chainDir{ctr: 23, prev: historyOf(13, 15, 17, 19, 21, 23, 14, 16, 18, 20, 22, 1)}
-	d.trim(p, true)
-	want := []uint32{13, 15, 17, 19, 21, 23, 14, 16, 18, 20, 22}
-	if got := historyIndices(d.prev); !slices.Equal(got, want) {
-		t.Fatalf("history %v, want %v", got, want)
-	}
-}
-
-// TestTrimWaitsForTrimSize: with one key fewer than the trim size nothing
-// is dropped, old keys included.
-func TestTrimWaitsForTrimSize(t *testing.T) {
-	p := ChainParams{MaxOutOfOrderKeys: 10}
-	d := chainDir{ctr: 23, prev: historyOf(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11)}
-	d.trim(p, true)
-	if got := len(historyIndices(d.prev)); got != 11 {
-		t.Fatalf("history of 11 keys trimmed to %d before reaching the trim size 12", got)
+	for _, c := range []struct {
+		name string
+		prev []uint32
+		want []uint32
+	}{{
+		// Indices below ctr - maxOOO go, the one equal to it stays: 1
+		// goes (12, the last, takes its place and goes too), 13 stays.
+		name: "keeps the horizon",
+		prev: []uint32{13, 1, 14, 15, 16, 17, 18, 19, 20, 21, 22, 12},
+		want: []uint32{13, 22, 14, 15, 16, 17, 18, 19, 20, 21},
+	}, {
+		name: "examines the last entry",
+		prev: []uint32{13, 15, 17, 19, 21, 23, 14, 16, 18, 20, 22, 1},
+		want: []uint32{13, 15, 17, 19, 21, 23, 14, 16, 18, 20, 22},
+	}, {
+		// One key fewer than the trim size: nothing is dropped, old keys
+		// included.
+		name: "waits for the trim size",
+		prev: []uint32{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11},
+		want: []uint32{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11},
+	}} {
+		d := chainDir{ctr: 23, prev: historyOf(c.prev...)}
+		d.trim(p, true)
+		if got := historyIndices(d.prev); !slices.Equal(got, c.want) {
+			t.Errorf("%s: history %v, want %v", c.name, got, c.want)
+		}
 	}
 }
